@@ -1,0 +1,60 @@
+//! `AuthUser`: the caller, from a valid bearer access token (401 otherwise).
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::tokens::RoleClaim;
+use crate::error::{ApiError, Msg};
+use crate::meta::enums::Role;
+use crate::state::AppState;
+
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub account_id: String,
+    pub roles: Vec<RoleClaim>,
+}
+
+impl AuthUser {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.iter().any(|r| r.role == role)
+    }
+}
+
+pub fn unauthenticated() -> ApiError {
+    ApiError::unauthenticated(
+        "unauthenticated",
+        Msg::new("需要有效的访问令牌", "A valid access token is required"),
+    )
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<AuthUser, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("AppState is not registered"))?;
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .ok_or_else(unauthenticated)?;
+    let claims = state.jwt.verify(token).ok_or_else(unauthenticated)?;
+    Ok(AuthUser {
+        account_id: claims.sub,
+        roles: claims.roles,
+    })
+}

@@ -1,0 +1,14 @@
+//! Accounts and authentication: registration, login, refresh-token families, passwords, the
+//! `AuthUser` extractor and the one authorization policy.
+
+pub mod dto;
+pub mod extractor;
+pub mod limiter;
+pub mod model;
+pub mod password;
+pub mod policy;
+pub mod routes;
+pub mod service;
+pub mod tokens;
+
+pub use extractor::AuthUser;

@@ -1,0 +1,178 @@
+//! Thin handlers: parse, call the service on the blocking pool, respond.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+
+use super::AuthUser;
+use super::dto::{
+    ChangePasswordRequest, LoginRequest, LogoutRequest, MeResponse, RefreshRequest, RegisterResponse,
+    TokensResponse,
+};
+use super::service;
+use crate::error::{ApiError, ApiResult, FieldErrors, Msg, ProblemBody};
+use crate::http::ApiJson;
+use crate::state::AppState;
+use crate::volunteers::dto::RegisterRequest;
+
+/// Real-name registration: creates the account and the volunteer profile, and logs in.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered", body = RegisterResponse),
+        (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`mobile_taken` or `id_number_taken`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> ApiResult<HttpResponse> {
+    let request = body.into_inner();
+    let (volunteer, tokens) = state.db(move |conn, state| service::register(conn, state, request)).await?;
+    Ok(HttpResponse::Created().json(RegisterResponse { volunteer, tokens }))
+}
+
+fn client_address(req: &HttpRequest, state: &AppState) -> String {
+    if state.config.trust_forwarded {
+        req.connection_info().realip_remote_addr().unwrap_or("unknown").to_owned()
+    } else {
+        req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
+    }
+}
+
+/// Log in with a mobile number or username. Failed attempts are limited per login and per
+/// client address; past the limit every attempt gets 429 with `Retry-After`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokensResponse),
+        (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> ApiResult<web::Json<TokensResponse>> {
+    let LoginRequest { login, password } = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let required = || Msg::new("此字段必填", "This field is required");
+    if login.trim().is_empty() {
+        errors.add("login", "required", required());
+    }
+    if password.is_empty() {
+        errors.add("password", "required", required());
+    }
+    errors.into_result()?;
+    let address = client_address(&req, &state);
+    let clock = chrono::Utc::now().timestamp();
+    if let Some(wait) = state.login_limiter.check(&login, &address, clock) {
+        return Err(ApiError::rate_limited(wait));
+    }
+    let login_for_service = login.clone();
+    let result = state
+        .db(move |conn, state| service::login(conn, state, &login_for_service, &password))
+        .await;
+    match &result {
+        Ok(_) => state.login_limiter.record_success(&login),
+        Err(e) if e.code == "invalid_credentials" => {
+            state.login_limiter.record_failure(&login, &address, chrono::Utc::now().timestamp())
+        }
+        Err(_) => {}
+    }
+    result.map(web::Json)
+}
+
+/// Exchange a refresh token for new tokens. The old refresh token dies; presenting a dead one
+/// again ends its whole session family.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokensResponse),
+        (status = 400, description = "Invalid body", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> ApiResult<web::Json<TokensResponse>> {
+    let token = body.into_inner().refresh_token;
+    state
+        .db(move |conn, state| service::refresh(conn, state, &token))
+        .await
+        .map(web::Json)
+}
+
+/// End the session (refresh-token family) the given refresh token belongs to.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LogoutRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 400, description = "Invalid body", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "The token belongs to another account", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(user: AuthUser, state: web::Data<AppState>, body: ApiJson<LogoutRequest>) -> ApiResult<HttpResponse> {
+    let token = body.into_inner().refresh_token;
+    state.db(move |conn, _| service::logout(conn, &user, &token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's account, roles with their organisations, and own volunteer profile (unmasked).
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = MeResponse),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<web::Json<MeResponse>> {
+    state.db(move |conn, state| service::me(conn, state, &user)).await.map(web::Json)
+}
+
+/// Change the caller's password; every refresh token of the account dies.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ChangePasswordRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "`validation_failed` (`current_password`: `incorrect`; `new_password`: `length`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: ApiJson<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let ChangePasswordRequest {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    state
+        .db(move |conn, state| service::change_password(conn, state, &user, &current_password, &new_password))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(me)
+        .service(change_password);
+}

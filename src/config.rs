@@ -1,0 +1,155 @@
+//! Typed settings, read once from the environment (and a `.env` file) with defaults that make a
+//! bare `cargo run --release` work.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::db::Backend;
+
+/// Why the configuration cannot be used; rendered as one line for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub backend: Backend,
+    pub bind: SocketAddr,
+    /// When set, `/metrics` is served only on this address instead of the main one.
+    pub metrics_bind: Option<SocketAddr>,
+    pub data_dir: PathBuf,
+    /// `login:password` for the first federation admin.
+    pub bootstrap_admin: Option<(String, String)>,
+    pub jwt_secret: Option<String>,
+    pub data_key: Option<String>,
+    pub index_key: Option<String>,
+    pub cors_origins: Vec<String>,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    pub max_body_bytes: usize,
+    pub db_pool_size: u32,
+    pub db_timeout_ms: u64,
+    /// Take the client address from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
+    pub trust_forwarded: bool,
+    pub privacy_notice_version: String,
+    /// Argon2id memory cost in KiB (OWASP: 19456 with 2 iterations).
+    pub argon2_memory_kib: u32,
+    pub login_limit_per_account: u32,
+    pub login_limit_per_address: u32,
+    pub login_window_secs: i64,
+    pub workers: Option<usize>,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
+
+impl Config {
+    /// Reads the process environment (after loading `.env` if there is one).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Builds the settings from any key lookup, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let backend = Backend::from_url(&database_url)?;
+        let bind = parse_addr("ZHIYUAN_BIND", get("ZHIYUAN_BIND").as_deref().unwrap_or("0.0.0.0:8080"))?;
+        let metrics_bind = get("ZHIYUAN_METRICS_BIND")
+            .map(|v| parse_addr("ZHIYUAN_METRICS_BIND", &v))
+            .transpose()?;
+        let bootstrap_admin = get("ZHIYUAN_BOOTSTRAP_ADMIN")
+            .map(|v| match v.split_once(':') {
+                Some((login, password)) if !login.is_empty() && !password.is_empty() => {
+                    Ok((login.to_owned(), password.to_owned()))
+                }
+                _ => Err(ConfigError(
+                    "ZHIYUAN_BOOTSTRAP_ADMIN must be login:password".to_owned(),
+                )),
+            })
+            .transpose()?;
+        let log_format = match get("ZHIYUAN_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "ZHIYUAN_LOG_FORMAT must be text or json, not {other:?}"
+                )));
+            }
+        };
+        Ok(Config {
+            database_url,
+            backend,
+            bind,
+            metrics_bind,
+            data_dir: PathBuf::from(get("ZHIYUAN_DATA_DIR").unwrap_or_else(|| "./data".to_owned())),
+            bootstrap_admin,
+            jwt_secret: get("ZHIYUAN_JWT_SECRET"),
+            data_key: get("ZHIYUAN_DATA_KEY"),
+            index_key: get("ZHIYUAN_INDEX_KEY"),
+            cors_origins: get("ZHIYUAN_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            log_filter: get("ZHIYUAN_LOG").unwrap_or_else(|| "info".to_owned()),
+            log_format,
+            access_token_ttl_secs: number(&get, "ZHIYUAN_ACCESS_TOKEN_TTL_SECS", 900)?,
+            refresh_token_ttl_secs: number(&get, "ZHIYUAN_REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
+            max_body_bytes: number(&get, "ZHIYUAN_MAX_BODY_BYTES", 1024 * 1024)?,
+            db_pool_size: number(&get, "ZHIYUAN_DB_POOL_SIZE", 16)?,
+            db_timeout_ms: number(&get, "ZHIYUAN_DB_TIMEOUT_MS", 2000)?,
+            trust_forwarded: flag(&get, "ZHIYUAN_TRUST_FORWARDED")?,
+            privacy_notice_version: get("ZHIYUAN_PRIVACY_NOTICE_VERSION")
+                .unwrap_or_else(|| "2026-01".to_owned()),
+            argon2_memory_kib: number(&get, "ZHIYUAN_ARGON2_MEMORY_KIB", 19456)?,
+            login_limit_per_account: number(&get, "ZHIYUAN_LOGIN_LIMIT_PER_ACCOUNT", 5)?,
+            login_limit_per_address: number(&get, "ZHIYUAN_LOGIN_LIMIT_PER_ADDRESS", 100)?,
+            login_window_secs: number(&get, "ZHIYUAN_LOGIN_WINDOW_SECS", 15 * 60)?,
+            workers: get("ZHIYUAN_WORKERS")
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| ConfigError("ZHIYUAN_WORKERS must be a number".to_owned()))
+                })
+                .transpose()?,
+        })
+    }
+}
+
+fn parse_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value
+        .parse()
+        .map_err(|_| ConfigError(format!("{key} must be host:port, e.g. 0.0.0.0:8080, not {value:?}")))
+}
+
+fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError(format!("{key} must be a positive number, not {v:?}"))),
+    }
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<bool, ConfigError> {
+    match get(key).as_deref() {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(v) => Err(ConfigError(format!("{key} must be true or false, not {v:?}"))),
+    }
+}

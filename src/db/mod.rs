@@ -1,0 +1,263 @@
+//! The database layer: one connection type over PostgreSQL and SQLite, the pool, per-connection
+//! SQLite settings, embedded migrations and the write-transaction helper every service uses.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, MultiConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::ConfigError;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A connection to whichever backend the URL names. Services take `&mut DbConn` and stay
+/// backend-agnostic; the rare backend-specific statement matches on the variant.
+#[derive(MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// Which backend a URL names. Chosen from the scheme only: a PostgreSQL URL never falls back
+/// to a new SQLite file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite { path: PathBuf },
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, ConfigError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres);
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            // sqlite://relative/path, sqlite:///absolute/path and sqlite:path all name a file.
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Err(ConfigError(
+                    "DATABASE_URL: SQLite needs a file path (sqlite://data/zhiyuan.db); \
+                     an in-memory database cannot be shared by the pool"
+                        .to_owned(),
+                ));
+            }
+            return Ok(Backend::Sqlite {
+                path: PathBuf::from(path),
+            });
+        }
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(ConfigError(format!(
+            "DATABASE_URL has the unsupported scheme {scheme:?}: use postgres://… or sqlite://path"
+        )))
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite { .. } => "sqlite",
+        }
+    }
+}
+
+/// r2d2 manager that establishes exactly the configured backend and applies the SQLite
+/// settings to every new connection.
+#[derive(Debug)]
+pub struct DbManager {
+    backend: Backend,
+    url: String,
+}
+
+impl DbManager {
+    pub fn new(backend: Backend, url: &str) -> Self {
+        let url = match backend {
+            // Without a connect timeout an unreachable host can hold a request far longer than
+            // the pool timeout; two seconds keeps /readyz and 503s prompt.
+            Backend::Postgres if !url.contains("connect_timeout") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}connect_timeout=2")
+            }
+            _ => url.to_owned(),
+        };
+        DbManager { backend, url }
+    }
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite { path } => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        match conn {
+            DbConn::Pg(c) => c.ping(),
+            DbConn::Sqlite(c) => c.ping(),
+        }
+        .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking()
+            || match conn {
+                DbConn::Pg(c) => c.is_broken(),
+                DbConn::Sqlite(c) => c.is_broken(),
+            }
+    }
+}
+
+/// Why the database could not be opened at start, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+/// Opens the pool and runs pending migrations. Fails with one clear sentence when the data
+/// directory is unwritable or PostgreSQL is unreachable.
+pub fn connect(
+    backend: &Backend,
+    url: &str,
+    max_size: u32,
+    timeout: Duration,
+) -> Result<Pool, StartupError> {
+    if let Backend::Sqlite { path } = backend {
+        ensure_parent_dir(path)?;
+    }
+    let manager = DbManager::new(backend.clone(), url);
+    // Establish one connection by hand first: r2d2 would only say "timed out".
+    let mut first = manager.connect().map_err(|e| match backend {
+        Backend::Postgres => StartupError(format!(
+            "cannot connect to PostgreSQL at DATABASE_URL ({}): {}",
+            redact_url(url),
+            one_line(&e.to_string())
+        )),
+        Backend::Sqlite { path } => StartupError(format!(
+            "cannot open the SQLite database {}: {}",
+            path.display(),
+            one_line(&e.to_string())
+        )),
+    })?;
+    run_migrations(&mut first)?;
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .test_on_check_out(false)
+        .build(manager)
+        .map_err(|e| StartupError(format!("cannot open the database pool: {e}")))
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> Result<(), StartupError> {
+    let result = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(MIGRATIONS).map(|_| ()),
+        DbConn::Sqlite(c) => c.run_pending_migrations(MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| StartupError(format!("database migration failed: {e}")))
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), StartupError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| {
+        StartupError(format!(
+            "cannot create the database directory {}: {e}; make it writable or set DATABASE_URL",
+            dir.display()
+        ))
+    })
+}
+
+/// Keeps passwords out of log lines.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so two writers queue on
+/// the write lock (busy_timeout) instead of failing when a read lock would have to be upgraded.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let DbConn::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConn::Sqlite(sqlite) = conn else {
+        unreachable!("the connection's backend does not change inside a transaction")
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The original error matters more than a failed rollback; a broken connection is
+            // discarded by the pool.
+            let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+            Err(e)
+        }
+    }
+}
+
+/// A fresh application-made id: UUIDv7, time-ordered and not guessable.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Current time as stored (UTC, microseconds: what both backends keep).
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::Timelike::with_nanosecond(&now, now.and_utc().timestamp_subsec_micros() * 1000)
+        .unwrap_or(now)
+}
+
+/// For a unique violation, the constraint or `table.column` it names (both backends word it
+/// differently), so a service can answer with a precise 409 code.
+pub fn unique_violation_target(e: &diesel::result::Error) -> Option<String> {
+    match e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => Some(
+            info.constraint_name()
+                .map(str::to_owned)
+                .unwrap_or_else(|| info.message().rsplit(": ").next().unwrap_or_default().to_owned()),
+        ),
+        _ => None,
+    }
+}

@@ -1,0 +1,390 @@
+//! The one error type of the API, rendered as RFC 9457 problem details (`application/problem+json`)
+//! with a stable `code`, optional field `errors`, and a Chinese or English `detail`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The language of messages, from `Accept-Language`: Chinese unless the client prefers English.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_request(req: &HttpRequest) -> Lang {
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Lang::from_accept_language)
+            .unwrap_or(Lang::Zh)
+    }
+
+    /// Picks the highest-weighted of `zh*` and `en*`; ties and anything else go to Chinese.
+    pub fn from_accept_language(value: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in value.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("en") {
+                Lang::En
+            } else if tag.starts_with("zh") {
+                Lang::Zh
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::Zh)
+    }
+}
+
+/// A message in both languages the API speaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Msg {
+    pub zh: Cow<'static, str>,
+    pub en: Cow<'static, str>,
+}
+
+impl Msg {
+    pub fn new(zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Msg {
+        Msg {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// One problem with one field of the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: Msg,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: Msg) -> FieldError {
+        FieldError {
+            field: field.into(),
+            code,
+            message,
+        }
+    }
+}
+
+/// Collects field problems during validation, so a client learns all of them at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: impl Into<String>, code: &'static str, message: Msg) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    /// `Ok` when nothing was found, else a 400 `validation_failed` carrying every problem.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: Msg,
+    pub errors: Vec<FieldError>,
+    pub retry_after_secs: Option<u64>,
+    pub allow: Option<String>,
+    /// Set when the error leaves the app without a response to carry it (panics, middleware
+    /// failures): the language and request id its rendering needs.
+    context: Option<(Lang, Option<String>)>,
+}
+
+/// The wire shape of an error (RFC 9457).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemBody<'a> {
+    /// A URI naming the problem type: `urn:zhiyuan:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: &'a str,
+    pub status: u16,
+    pub detail: &'a str,
+    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `rate_limited`.
+    pub code: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem<'a>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblem<'a> {
+    /// The request field, e.g. `id_number`, `skills[2]`.
+    pub field: &'a str,
+    /// Stable code of the problem, e.g. `required`, `checksum`, `format`.
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: Msg) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail,
+            errors: Vec::new(),
+            retry_after_secs: None,
+            allow: None,
+            context: None,
+        }
+    }
+
+    pub fn in_context(mut self, lang: Lang, request_id: Option<String>) -> ApiError {
+        self.context = Some((lang, request_id));
+        self
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            Msg::new("请求中有字段不符合要求", "Some fields of the request are invalid"),
+        );
+        e.errors = errors;
+        e
+    }
+
+    /// A single-field validation problem.
+    pub fn field(field: impl Into<String>, code: &'static str, message: Msg) -> ApiError {
+        ApiError::validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn bad_request(code: &'static str, detail: Msg) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn unauthenticated(code: &'static str, detail: Msg) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Msg::new("无权执行此操作", "You are not allowed to do this"),
+        )
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            Msg::new("资源不存在", "The resource does not exist"),
+        )
+    }
+
+    pub fn conflict(code: &'static str, detail: Msg) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            Msg::new(
+                format!("尝试次数过多，请在 {retry_after_secs} 秒后再试"),
+                format!("Too many attempts; try again in {retry_after_secs} seconds"),
+            ),
+        );
+        e.retry_after_secs = Some(retry_after_secs);
+        e
+    }
+
+    pub fn unavailable() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            Msg::new("服务暂时不可用，请稍后再试", "The service is temporarily unavailable; try again shortly"),
+        );
+        e.retry_after_secs = Some(2);
+        e
+    }
+
+    pub fn method_not_allowed(allow: String) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            Msg::new("该路径不支持此请求方法", "This method is not allowed on this path"),
+        );
+        e.allow = Some(allow);
+        e
+    }
+
+    pub fn payload_too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            Msg::new(
+                format!("请求体超过 {limit} 字节的上限"),
+                format!("The request body exceeds the limit of {limit} bytes"),
+            ),
+        )
+    }
+
+    pub fn unsupported_media_type() -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            Msg::new("请求体须为 application/json", "The request body must be application/json"),
+        )
+    }
+
+    /// An unexpected failure: the cause goes to the log, the client sees nothing of it.
+    pub fn internal(cause: impl fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            Msg::new("服务器内部错误", "Internal server error"),
+        )
+    }
+
+    pub fn render(&self, lang: Lang) -> HttpResponse {
+        let body = ProblemBody {
+            type_: format!("urn:zhiyuan:problem:{}", self.code),
+            title: title(self.status, lang),
+            status: self.status.as_u16(),
+            detail: self.detail.get(lang),
+            code: self.code,
+            errors: self
+                .errors
+                .iter()
+                .map(|e| FieldProblem {
+                    field: &e.field,
+                    code: e.code,
+                    message: e.message.get(lang),
+                })
+                .collect(),
+        };
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        res.insert_header((header::CONTENT_LANGUAGE, if lang == Lang::En { "en" } else { "zh-CN" }));
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow
+            && let Ok(v) = HeaderValue::from_str(allow)
+        {
+            res.insert_header((header::ALLOW, v));
+        }
+        res.body(serde_json::to_vec(&body).unwrap_or_default())
+    }
+}
+
+fn title(status: StatusCode, lang: Lang) -> &'static str {
+    let (zh, en) = match status.as_u16() {
+        400 => ("请求无效", "Bad Request"),
+        401 => ("未认证", "Unauthorized"),
+        403 => ("禁止访问", "Forbidden"),
+        404 => ("未找到", "Not Found"),
+        405 => ("方法不允许", "Method Not Allowed"),
+        409 => ("冲突", "Conflict"),
+        412 => ("前提条件不满足", "Precondition Failed"),
+        413 => ("请求体过大", "Content Too Large"),
+        415 => ("不支持的媒体类型", "Unsupported Media Type"),
+        429 => ("请求过多", "Too Many Requests"),
+        503 => ("服务不可用", "Service Unavailable"),
+        _ => ("服务器错误", "Internal Server Error"),
+    };
+    if lang == Lang::En { en } else { zh }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail.en)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Chinese by default; the problem middleware re-renders in English when asked.
+    fn error_response(&self) -> HttpResponse {
+        let Some((lang, request_id)) = &self.context else {
+            return self.render(Lang::Zh);
+        };
+        // This response bypasses the outer middleware: give it their headers here.
+        let mut res = self.render(*lang);
+        let h = res.headers_mut();
+        if let Some(id) = request_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+            h.insert(header::HeaderName::from_static("x-request-id"), id);
+        }
+        h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        use diesel::result::{DatabaseErrorKind as Kind, Error as E};
+        match e {
+            E::NotFound => ApiError::not_found(),
+            E::DatabaseError(Kind::UniqueViolation, _) => ApiError::conflict(
+                "conflict",
+                Msg::new("与已有数据冲突", "This conflicts with existing data"),
+            ),
+            E::DatabaseError(Kind::SerializationFailure, _) => ApiError::unavailable(),
+            E::DatabaseError(_, ref info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("database is busy") =>
+            {
+                ApiError::unavailable()
+            }
+            E::DatabaseError(Kind::ClosedConnection, _) => ApiError::unavailable(),
+            other => ApiError::internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> ApiError {
+        tracing::warn!(error = %e, "no database connection available");
+        ApiError::unavailable()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,202 @@
+//! `ApiJson` and `ApiQuery`: like actix's `Json` and `Query`, but every failure is a problem
+//! with the offending field named, unknown fields are refused by the DTOs' `deny_unknown_fields`,
+//! and NUL characters (which PostgreSQL cannot store) are refused everywhere.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError, Msg};
+use crate::state::AppState;
+
+/// A JSON request body.
+pub struct ApiJson<T>(pub T);
+
+impl<T> ApiJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<actix_web::web::Data<AppState>>()
+            .map(|s| s.config.max_body_bytes)
+            .unwrap_or(1024 * 1024);
+        let content_type_ok = is_json_content_type(req);
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::unsupported_media_type());
+            }
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(ApiError::payload_too_large(limit));
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| malformed_body())?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::payload_too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body.freeze()).map(ApiJson)
+        })
+    }
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn malformed_body() -> ApiError {
+    ApiError::bad_request(
+        "malformed_json",
+        Msg::new("请求体不是有效的 JSON", "The request body is not valid JSON"),
+    )
+}
+
+/// Parses a body: first as generic JSON (syntax errors, NUL check), then into `T` with the
+/// path of a failing field.
+pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            Msg::new("缺少请求体", "The request body is missing"),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| malformed_body())?;
+    if let Some(field) = find_nul(&value, String::new()) {
+        return Err(nul_error(field));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::validation(vec![field_error_from_serde(&path, &inner.to_string())])
+    })
+}
+
+fn nul_error(field: String) -> ApiError {
+    ApiError::field(
+        field,
+        "nul_character",
+        Msg::new("文本中不能含有 NUL 字符", "Text must not contain NUL characters"),
+    )
+}
+
+/// Returns the path of the first string (or key) that holds a NUL character.
+fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path_or_body(path)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            if k.contains('\0') {
+                Some(path_or_body(path.clone()))
+            } else {
+                find_nul(v, child)
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn path_or_body(path: String) -> String {
+    if path.is_empty() { "body".to_owned() } else { path }
+}
+
+/// Turns serde's message into a field problem; the message names fields and types only.
+fn field_error_from_serde(path: &str, message: &str) -> FieldError {
+    let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
+    let join = |name: &str| {
+        if path.is_empty() || path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if message.starts_with("unknown field") {
+        // serde_path_to_error's path already ends with the unknown key.
+        let field = if path.is_empty() || path == "." { quoted } else { path.to_owned() };
+        FieldError::new(
+            field,
+            "unknown_field",
+            Msg::new("不允许的字段", "This field is not allowed"),
+        )
+    } else if message.starts_with("missing field") {
+        FieldError::new(join(&quoted), "required", Msg::new("此字段必填", "This field is required"))
+    } else if message.starts_with("unknown variant") {
+        FieldError::new(
+            path_or_body(path.trim_matches('.').to_owned()),
+            "invalid_choice",
+            Msg::new("取值不在允许的范围内", "The value is not one of the allowed values"),
+        )
+    } else {
+        FieldError::new(
+            path_or_body(path.trim_matches('.').to_owned()),
+            "invalid_type",
+            Msg::new("类型或格式不正确", "The value has the wrong type or format"),
+        )
+    }
+}
+
+/// Query-string parameters.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_query",
+            Msg::new("查询字符串格式不正确", "The query string is malformed"),
+        )
+    })?;
+    if let Some((k, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(nul_error(k.replace('\0', "")));
+    }
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let mut fe = field_error_from_serde(&path, &inner);
+        if fe.field == "body" {
+            // serde_urlencoded reports flattened fields without a path; name the key if we can.
+            fe.field = "query".to_owned();
+        }
+        ApiError::validation(vec![fe])
+    })
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}

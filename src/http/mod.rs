@@ -1,0 +1,11 @@
+//! Shared HTTP pieces: body and query extractors that fail as problem+json, pagination,
+//! middleware (request id, logging and metrics, security headers, problem rendering, panics)
+//! and the fallback that answers unknown routes (404) and wrong methods (405).
+
+pub mod extract;
+pub mod fallback;
+pub mod middleware;
+pub mod pagination;
+
+pub use extract::{ApiJson, ApiQuery};
+pub use pagination::{Page, PageQuery};

@@ -1,0 +1,122 @@
+//! zhiyuan (志愿): the open backend of a city volunteer-service platform.
+//!
+//! `build_app` is the one place routes and middleware are mounted; the binary serves it, the
+//! tests drive it, and the OpenAPI document is collected from the same route tree.
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod meta;
+pub mod openapi;
+pub mod ops;
+pub mod schema;
+pub mod secrets;
+pub mod server;
+pub mod state;
+pub mod time;
+pub mod volunteers;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, Error, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, Msg};
+use crate::http::fallback::{RouteTable, not_found_or_method_not_allowed};
+use crate::http::middleware::{observe, problems, security_headers};
+use crate::state::AppState;
+
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Every documented route, mounted on a utoipa app so the document sees exactly what is served.
+fn api_routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
+{
+    app.openapi(openapi::ApiDoc::openapi())
+        .configure(ops::routes::configure)
+        .service(
+            scope(API_PREFIX)
+                .configure(meta::routes::configure)
+                .configure(auth::routes::configure),
+        )
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    // ApiDoc also lists /metrics, which may be served on its own bind.
+    let (_, doc) = api_routes(App::new().into_utoipa_app()).split_for_parts();
+    doc
+}
+
+/// The application, as served.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    build_app_with(state, |_| {})
+}
+
+/// The application with extra routes (tests use it to exercise the middleware).
+pub fn build_app_with(
+    state: web::Data<AppState>,
+    extra: impl FnOnce(&mut web::ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = api_routes(App::new().into_utoipa_app()).split_for_parts();
+    let doc = openapi_document();
+    let routes = web::Data::new(RouteTable::from_openapi(&doc));
+    let metrics_here = state.config.metrics_bind.is_none();
+    let cors = server::cors(&state.config.cors_origins);
+    app.app_data(state)
+        .app_data(routes)
+        .app_data(web::PathConfig::default().error_handler(|_, _| bad_path().into()))
+        .app_data(web::QueryConfig::default().error_handler(|_, _| bad_query().into()))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc))
+        .configure(|cfg| {
+            if metrics_here {
+                cfg.service(ops::routes::metrics);
+            }
+        })
+        .configure(extra)
+        .default_service(web::to(not_found_or_method_not_allowed))
+        .wrap(cors)
+        .wrap(from_fn(problems))
+        .wrap(from_fn(security_headers))
+        .wrap(Compress::default())
+        .wrap(from_fn(observe))
+}
+
+fn bad_path() -> ApiError {
+    ApiError::bad_request(
+        "invalid_path",
+        Msg::new("路径参数格式不正确", "A path parameter is malformed"),
+    )
+}
+
+fn bad_query() -> ApiError {
+    ApiError::bad_request(
+        "invalid_query",
+        Msg::new("查询参数格式不正确", "A query parameter is malformed"),
+    )
+}

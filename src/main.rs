@@ -1,0 +1,81 @@
+//! The `zhiyuan` command: serve (default), migrate, create-admin, export-openapi.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use zhiyuan::config::Config;
+use zhiyuan::server::{self, StartError};
+
+#[derive(Parser)]
+#[command(name = "zhiyuan", version, about = "Open backend of a city volunteer-service platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a federation admin account.
+    CreateAdmin {
+        /// Username (3–32 of a-z 0-9 _ . -) or mobile number.
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Print the OpenAPI document.
+    ExportOpenapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::ExportOpenapi) = cli.command {
+        print!("{}", zhiyuan::openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+    match run(cli.command.unwrap_or(Command::Serve)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zhiyuan: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), StartError> {
+    let config = Config::from_env()?;
+    server::init_tracing(&config);
+    match command {
+        Command::Serve => actix_web::rt::System::new().block_on(server::serve(config)),
+        Command::Migrate => {
+            zhiyuan::db::connect(
+                &config.backend,
+                &config.database_url,
+                1,
+                std::time::Duration::from_millis(config.db_timeout_ms),
+            )?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin { login, password } => {
+            let state = server::prepare_without_bootstrap(config)?;
+            let mut conn = state
+                .pool
+                .get()
+                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let id = zhiyuan::auth::service::create_federation_admin(&mut conn, &state.passwords, &login, &password)
+                .map_err(|e| {
+                    let fields: Vec<String> =
+                        e.errors.iter().map(|f| format!("{}: {}", f.field, f.message.en)).collect();
+                    StartError(format!("cannot create the admin: {} {}", e.detail.en, fields.join("; ")))
+                })?;
+            println!("created federation admin {login} ({id})");
+            Ok(())
+        }
+        Command::ExportOpenapi => unreachable!("handled before configuration is read"),
+    }
+}

@@ -1,0 +1,148 @@
+//! Every enum the API speaks, with its zh-CN and English labels. Each is stored as its code
+//! (TEXT) and listed by `GET /api/v1/meta/enums`.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Declares an enum whose serde form is its snake_case code, with labels for the meta endpoint.
+macro_rules! labelled_enum {
+    ($(#[$meta:meta])* $name:ident, $key:literal { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $code)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The key under which `/meta/enums` lists this enum.
+            pub const KEY: &'static str = $key;
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn from_code(code: &str) -> Option<$name> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            pub fn labels(self) -> (&'static str, &'static str) {
+                match self { $($name::$variant => ($zh, $en)),+ }
+            }
+
+            pub fn describe() -> EnumDescription {
+                EnumDescription {
+                    name: $key,
+                    values: Self::ALL
+                        .iter()
+                        .map(|v| {
+                            let (zh, en) = v.labels();
+                            EnumValue { code: v.code(), zh_cn: zh, en }
+                        })
+                        .collect(),
+                }
+            }
+        }
+    };
+}
+
+labelled_enum!(
+    /// 性别
+    Gender, "gender" {
+        Male = "male", "男", "Male";
+        Female = "female", "女", "Female";
+    }
+);
+
+labelled_enum!(
+    /// 证件类型
+    IdType, "id_type" {
+        ResidentId = "resident_id", "居民身份证", "Resident identity card";
+        HkMacaoPermit = "hk_macao_permit", "港澳居民来往内地通行证", "Mainland travel permit for Hong Kong and Macao residents";
+        TaiwanPermit = "taiwan_permit", "台湾居民来往大陆通行证", "Mainland travel permit for Taiwan residents";
+        Passport = "passport", "护照", "Passport";
+    }
+);
+
+labelled_enum!(
+    /// 政治面貌
+    PoliticalStatus, "political_status" {
+        CpcMember = "cpc_member", "中共党员", "CPC member";
+        CpcProbationary = "cpc_probationary", "中共预备党员", "CPC probationary member";
+        CylMember = "cyl_member", "共青团员", "CYL member";
+        Masses = "masses", "群众", "Ordinary citizen";
+        Other = "other", "其他", "Other";
+    }
+);
+
+labelled_enum!(
+    /// 学历
+    Education, "education" {
+        Primary = "primary", "小学", "Primary school";
+        JuniorHigh = "junior_high", "初中", "Junior high school";
+        SeniorHigh = "senior_high", "高中", "Senior high school";
+        Vocational = "vocational", "中专/职高", "Vocational school";
+        Associate = "associate", "大专", "Associate degree";
+        Bachelor = "bachelor", "本科", "Bachelor's degree";
+        Master = "master", "硕士", "Master's degree";
+        Doctorate = "doctorate", "博士", "Doctorate";
+    }
+);
+
+labelled_enum!(
+    /// 技能标签
+    Skill, "skill" {
+        Medical = "medical", "医疗护理", "Medical care";
+        FirstAid = "first_aid", "急救", "First aid";
+        Psychology = "psychology", "心理辅导", "Psychological counselling";
+        Teaching = "teaching", "教育辅导", "Teaching";
+        Legal = "legal", "法律咨询", "Legal advice";
+        Translation = "translation", "翻译", "Translation";
+        SignLanguage = "sign_language", "手语", "Sign language";
+        Driving = "driving", "驾驶", "Driving";
+        Photography = "photography", "摄影摄像", "Photography";
+        It = "it", "信息技术", "IT";
+        Writing = "writing", "文字宣传", "Writing and publicity";
+        ArtPerformance = "art_performance", "文艺表演", "Arts and performance";
+        ElderlyCare = "elderly_care", "助老服务", "Elderly care";
+        ChildCare = "child_care", "儿童关爱", "Child care";
+        Cantonese = "cantonese", "粤语/台山话", "Cantonese / Taishanese";
+        Other = "other", "其他", "Other";
+    }
+);
+
+labelled_enum!(
+    /// 角色
+    Role, "role" {
+        Volunteer = "volunteer", "志愿者", "Volunteer";
+        TeamAdmin = "team_admin", "队伍管理员", "Team administrator";
+        FederationAdmin = "federation_admin", "义工联管理员", "Federation administrator";
+        Platform = "platform", "平台客户端", "Platform client";
+    }
+);
+
+#[derive(Serialize, ToSchema)]
+pub struct EnumValue {
+    /// The value as the API reads and writes it.
+    pub code: &'static str,
+    pub zh_cn: &'static str,
+    pub en: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnumDescription {
+    pub name: &'static str,
+    pub values: Vec<EnumValue>,
+}
+
+/// Every enum, in a stable order.
+pub fn all() -> Vec<EnumDescription> {
+    vec![
+        Gender::describe(),
+        IdType::describe(),
+        PoliticalStatus::describe(),
+        Education::describe(),
+        Skill::describe(),
+        Role::describe(),
+    ]
+}

@@ -1,0 +1,4 @@
+//! Operations: liveness, readiness, metrics.
+
+pub mod metrics;
+pub mod routes;

@@ -1,0 +1,149 @@
+//! Start-up: logging, secrets, database, first admin, and the HTTP server(s).
+
+use actix_cors::Cors;
+use actix_web::http::{Method, header};
+use actix_web::{App, HttpServer, web};
+use tracing_subscriber::EnvFilter;
+
+use crate::auth::service::{Bootstrap, ensure_bootstrap_admin};
+use crate::config::{Config, LogFormat};
+use crate::db;
+use crate::secrets::Secrets;
+use crate::state::AppState;
+
+/// Why the server cannot start, as one line for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+impl From<crate::config::ConfigError> for StartError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        StartError(e.0)
+    }
+}
+
+impl From<db::StartupError> for StartError {
+    fn from(e: db::StartupError) -> Self {
+        StartError(e.0)
+    }
+}
+
+pub fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    // A panic is logged as one structured line; the middleware turns it into a 500 problem.
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!(panic = %info, "panic");
+    }));
+}
+
+pub fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+        // A foreign origin simply gets no CORS headers (the browser then blocks it); refusing the
+        // request outright would also break same-origin tools such as the Swagger UI.
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// Opens the database (migrating it) and loads or generates secrets.
+pub fn prepare_without_bootstrap(config: Config) -> Result<AppState, StartError> {
+    let secrets = Secrets::load(&config)?;
+    let pool = db::connect(
+        &config.backend,
+        &config.database_url,
+        config.db_pool_size,
+        std::time::Duration::from_millis(config.db_timeout_ms),
+    )?;
+    Ok(AppState::new(config, pool, &secrets))
+}
+
+/// Everything `prepare_without_bootstrap` does, and makes sure a first federation admin exists.
+pub fn prepare(config: Config) -> Result<AppState, StartError> {
+    let state = prepare_without_bootstrap(config)?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+    match ensure_bootstrap_admin(&mut conn, &state.passwords, state.config.bootstrap_admin.as_ref())
+        .map_err(|e| StartError(format!("cannot create the first admin: {}", e.detail.en)))?
+    {
+        Bootstrap::AlreadyPresent => {}
+        Bootstrap::Configured { login } => {
+            tracing::info!(login, "created the first federation admin from ZHIYUAN_BOOTSTRAP_ADMIN")
+        }
+        Bootstrap::Generated { login, password } => tracing::warn!(
+            login,
+            password,
+            "created the first federation admin with a generated password: it is shown only this once; log in and change it"
+        ),
+    }
+    Ok(state)
+}
+
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let bind = config.bind;
+    let metrics_bind = config.metrics_bind;
+    let workers = config.workers;
+    let backend = config.backend.name();
+    let state = web::block(move || prepare(config))
+        .await
+        .map_err(|e| StartError(format!("start-up failed: {e}")))??;
+    let data = web::Data::new(state);
+
+    let app_data = data.clone();
+    let mut server = HttpServer::new(move || crate::build_app(app_data.clone()))
+        .bind(bind)
+        .map_err(|e| StartError(format!("cannot listen on {bind}: {e}; set ZHIYUAN_BIND")))?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    tracing::info!(%bind, backend, "zhiyuan is serving; API docs at /docs/");
+    let main = server.run();
+
+    match metrics_bind {
+        None => main.await,
+        Some(addr) => {
+            let metrics_data = data.clone();
+            let metrics = HttpServer::new(move || {
+                App::new()
+                    .app_data(metrics_data.clone())
+                    .service(crate::ops::routes::metrics)
+            })
+            .workers(1)
+            .bind(addr)
+            .map_err(|e| StartError(format!("cannot listen on {addr}: {e}; set ZHIYUAN_METRICS_BIND")))?
+            .run();
+            tracing::info!(%addr, "metrics on their own bind");
+            futures_util::future::try_join(main, metrics).await.map(|_| ())
+        }
+    }
+    .map_err(|e| StartError(format!("server error: {e}")))
+}

@@ -1,0 +1,73 @@
+//! What every request shares: settings, the pool, keys, counters.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+
+use crate::auth::limiter::LoginLimiter;
+use crate::auth::password::PasswordHashing;
+use crate::auth::tokens::JwtKeys;
+use crate::config::Config;
+use crate::crypto::PersonalDataCipher;
+use crate::db::{DbConn, Pool};
+use crate::error::{ApiError, ApiResult};
+use crate::ops::metrics::Metrics;
+use crate::secrets::Secrets;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: Pool,
+    pub jwt: Arc<JwtKeys>,
+    pub passwords: Arc<PasswordHashing>,
+    pub pii: Arc<PersonalDataCipher>,
+    pub login_limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: Pool, secrets: &Secrets) -> AppState {
+        AppState {
+            jwt: Arc::new(JwtKeys::new(&secrets.jwt_secret, config.access_token_ttl_secs)),
+            passwords: Arc::new(PasswordHashing::new(config.argon2_memory_kib)),
+            pii: Arc::new(PersonalDataCipher::new(&secrets.data_key, &secrets.index_key)),
+            login_limiter: Arc::new(LoginLimiter::new(
+                config.login_limit_per_account,
+                config.login_limit_per_address,
+                config.login_window_secs,
+            )),
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+            pool,
+        }
+    }
+
+    /// Runs blocking database work on the blocking thread pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &AppState) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.clone();
+        web::block(move || {
+            let mut conn = state.pool.get()?;
+            f(&mut conn, &state)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Whether a connection can be had and answers, within `timeout`.
+    pub async fn database_ready(&self, timeout: Duration) -> bool {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get_timeout(timeout).ok()?;
+            diesel::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).ok()
+        })
+        .await
+        .ok()
+        .flatten()
+        .is_some()
+    }
+}

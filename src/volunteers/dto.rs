@@ -1,0 +1,142 @@
+//! Request and response shapes of volunteer profiles.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::id_number::mask_mobile;
+use super::model::Volunteer;
+use crate::meta::enums::{Education, Gender, IdType, PoliticalStatus, Skill};
+use crate::time::to_utc;
+
+/// Real-name registration: creates an account and its volunteer profile.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Mainland mobile number, `1[3-9]` and nine more digits; also the login.
+    #[schema(example = "13812345678")]
+    pub mobile: String,
+    /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
+    pub password: String,
+    #[schema(example = "陈小明")]
+    pub real_name: String,
+    pub id_type: IdType,
+    /// For `resident_id`: 18 characters with a valid GB 11643 check character; birth date and
+    /// gender must agree with `birth_date` and `gender`.
+    #[schema(example = "11010519491231002X")]
+    pub id_number: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub political_status: PoliticalStatus,
+    pub email: Option<String>,
+    pub education: Option<Education>,
+    #[serde(default)]
+    pub skills: Vec<Skill>,
+    /// One of `/api/v1/meta/towns`.
+    #[schema(example = "台城街道")]
+    pub town: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    /// Required under 18.
+    pub guardian_name: Option<String>,
+    /// Required under 18.
+    pub guardian_mobile: Option<String>,
+    /// Must be `true` under 18: the guardian consents to the registration.
+    pub guardian_consent: Option<bool>,
+    /// Consent to the processing of personal information under the current privacy notice;
+    /// registering implies it, and `false` is refused.
+    pub privacy_consent: Option<bool>,
+}
+
+/// A volunteer profile. `id_number` is masked (`440781********123X`) for everyone but the
+/// volunteer; `mobile` is masked (`138****5678`) for admins.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VolunteerResponse {
+    pub id: String,
+    pub account_id: String,
+    #[schema(example = "TS2026000123")]
+    pub volunteer_number: String,
+    pub real_name: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub id_type: IdType,
+    pub id_number: String,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub political_status: PoliticalStatus,
+    pub education: Option<Education>,
+    pub skills: Vec<Skill>,
+    pub town: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian_mobile: Option<String>,
+    /// Certified star level, 0–5.
+    pub star_level: i32,
+    /// Star level the approved hours qualify for, 0–5.
+    pub eligible_star_level: i32,
+    /// Approved service hours, two decimals.
+    pub total_hours: f64,
+    pub privacy_notice_version: String,
+    pub privacy_consent_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// Who is looking at a profile decides how much of it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// The volunteer: everything in full (the ID number is decrypted by the caller).
+    Owner,
+    /// An admin: ID number and mobile masked.
+    Admin,
+}
+
+impl VolunteerResponse {
+    /// `id_number` is the full number for the owner, `None` to show the stored mask.
+    pub fn from_row(v: Volunteer, mobile: Option<String>, viewer: Viewer, id_number: Option<String>) -> Self {
+        let mobile = match viewer {
+            Viewer::Owner => mobile,
+            Viewer::Admin => mobile.as_deref().map(mask_mobile),
+        };
+        VolunteerResponse {
+            gender: Gender::from_code(&v.gender).unwrap_or(Gender::Female),
+            id_type: IdType::from_code(&v.id_type).unwrap_or(IdType::ResidentId),
+            political_status: PoliticalStatus::from_code(&v.political_status)
+                .unwrap_or(PoliticalStatus::Other),
+            education: v.education.as_deref().and_then(Education::from_code),
+            skills: serde_json::from_str::<Vec<String>>(&v.skills)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|s| Skill::from_code(s))
+                .collect(),
+            id_number: id_number.unwrap_or(v.id_number_masked),
+            id: v.id,
+            account_id: v.account_id,
+            volunteer_number: v.volunteer_number,
+            real_name: v.real_name,
+            birth_date: v.birth_date,
+            mobile,
+            email: v.email,
+            town: v.town,
+            emergency_contact_name: v.emergency_contact_name,
+            emergency_contact_phone: v.emergency_contact_phone,
+            guardian_name: v.guardian_name,
+            guardian_mobile: v.guardian_mobile,
+            star_level: v.star_level,
+            // No service record exists before the hours ledger does; it fills these from its
+            // totals table.
+            eligible_star_level: 0,
+            total_hours: 0.0,
+            privacy_notice_version: v.privacy_notice_version,
+            privacy_consent_at: to_utc(v.privacy_consent_at),
+            created_at: to_utc(v.created_at),
+            updated_at: to_utc(v.updated_at),
+            version: v.version,
+        }
+    }
+}

@@ -1,0 +1,66 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::schema::volunteers;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = volunteers)]
+pub struct Volunteer {
+    pub id: String,
+    pub account_id: String,
+    pub volunteer_number: String,
+    pub real_name: String,
+    pub gender: String,
+    pub birth_date: NaiveDate,
+    pub id_type: String,
+    pub id_number_cipher: String,
+    pub id_number_index: String,
+    pub id_number_masked: String,
+    pub email: Option<String>,
+    pub political_status: String,
+    pub education: Option<String>,
+    pub skills: String,
+    pub town: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    pub guardian_name: Option<String>,
+    pub guardian_mobile: Option<String>,
+    pub guardian_consent_at: Option<NaiveDateTime>,
+    pub privacy_notice_version: String,
+    pub privacy_consent_at: NaiveDateTime,
+    pub star_level: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = volunteers)]
+pub struct NewVolunteer<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub volunteer_number: &'a str,
+    pub real_name: &'a str,
+    pub gender: &'a str,
+    pub birth_date: NaiveDate,
+    pub id_type: &'a str,
+    pub id_number_cipher: &'a str,
+    pub id_number_index: &'a str,
+    pub id_number_masked: &'a str,
+    pub email: Option<&'a str>,
+    pub political_status: &'a str,
+    pub education: Option<&'a str>,
+    pub skills: &'a str,
+    pub town: Option<&'a str>,
+    pub emergency_contact_name: Option<&'a str>,
+    pub emergency_contact_phone: Option<&'a str>,
+    pub guardian_name: Option<&'a str>,
+    pub guardian_mobile: Option<&'a str>,
+    pub guardian_consent_at: Option<NaiveDateTime>,
+    pub privacy_notice_version: &'a str,
+    pub privacy_consent_at: NaiveDateTime,
+    pub star_level: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
