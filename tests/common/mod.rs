@@ -1,0 +1,282 @@
+//! The test harness: a fresh database per test on the backend named by
+//! `ZHIYUAN_TEST_DATABASE_URL` (a PostgreSQL server URL; unset means SQLite in a temp dir), the
+//! app exactly as `build_app` makes it, and request helpers.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use actix_http::Request;
+use actix_service::boxed::RcService;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::TestRequest;
+use actix_web::{Error, web};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use zhiyuan::config::Config;
+use zhiyuan::db::PooledConn;
+use zhiyuan::state::AppState;
+
+pub const ADMIN_LOGIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// A database of its own for one test, dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("ZHIYUAN_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+            None => TestDb {
+                url: format!("sqlite://{}/zhiyuan.db", dir.path().display()),
+                dir,
+                pg_admin: None,
+            },
+            Some(server) => {
+                let name = format!("zy_test_{}", uuid_simple());
+                let mut admin = diesel::PgConnection::establish(&server)
+                    .expect("ZHIYUAN_TEST_DATABASE_URL must point at a reachable PostgreSQL server");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                TestDb {
+                    url: replace_db_name(&server, &name),
+                    dir,
+                    pg_admin: Some((server, name)),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg_admin.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.pg_admin
+            && let Ok(mut admin) = diesel::PgConnection::establish(server)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    zhiyuan::db::new_id().replace('-', "")
+}
+
+/// `postgres://user@host:port/db?x` with `db` replaced.
+pub fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..host_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: web::Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json response with this status and code; returns the body.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        let body = self.json();
+        assert_eq!(body["code"], code, "problem code; body: {body}");
+        assert_eq!(body["status"], status);
+        assert!(body["type"].as_str().unwrap().starts_with("urn:zhiyuan:problem:"));
+        assert!(body["title"].is_string() && body["detail"].is_string());
+        body
+    }
+
+    /// Asserts a validation problem naming `field` with `code`.
+    #[track_caller]
+    pub fn field_error(&self, field: &str, code: &str) {
+        let body = self.problem(400, "validation_failed");
+        let found = body["errors"]
+            .as_array()
+            .map(|errors| errors.iter().any(|e| e["field"] == field && e["code"] == code))
+            .unwrap_or(false);
+        assert!(found, "expected {field}: {code} in {body}");
+    }
+}
+
+pub struct TestApp {
+    service: RcService<Request, ServiceResponse<BoxBody>, Error>,
+    pub state: AppState,
+    pub db: TestDb,
+}
+
+/// Settings every test shares; `overrides` win.
+pub fn test_config(db: &TestDb, overrides: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), db.url.clone()),
+        ("ZHIYUAN_DATA_DIR".into(), db.dir.path().join("data").display().to_string()),
+        ("ZHIYUAN_BOOTSTRAP_ADMIN".into(), format!("{ADMIN_LOGIN}:{ADMIN_PASSWORD}")),
+        // Hashing cost is not what these tests measure.
+        ("ZHIYUAN_ARGON2_MEMORY_KIB".into(), "256".into()),
+        ("ZHIYUAN_DB_POOL_SIZE".into(), "8".into()),
+    ]);
+    for (k, v) in overrides {
+        env.insert((*k).to_owned(), (*v).to_owned());
+    }
+    Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration")
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp::with(&[], |_| {}).await
+    }
+
+    pub async fn with_env(overrides: &[(&str, &str)]) -> TestApp {
+        TestApp::with(overrides, |_| {}).await
+    }
+
+    /// The app with settings overridden and extra routes mounted.
+    pub async fn with(overrides: &[(&str, &str)], extra: fn(&mut web::ServiceConfig)) -> TestApp {
+        let db = TestDb::new();
+        let config = test_config(&db, overrides);
+        let state = web::block(move || zhiyuan::server::prepare(config))
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("prepare: {e}"));
+        let app = zhiyuan::build_app_with(web::Data::new(state.clone()), extra);
+        let service = actix_web::test::init_service(app).await;
+        let service = actix_service::boxed::rc_service(actix_service::ServiceExt::map(
+            service,
+            |res: ServiceResponse<_>| res.map_into_boxed_body(),
+        ));
+        TestApp { service, state, db }
+    }
+
+    pub async fn send(&self, req: TestRequest) -> TestResponse {
+        let res = match self.service.call(req.to_request()).await {
+            Ok(res) => res,
+            // An error that escaped every middleware is rendered the way the server would.
+            Err(e) => ServiceResponse::from_err(e, TestRequest::default().to_http_request()),
+        };
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = actix_web::body::to_bytes(res.into_body())
+            .await
+            .unwrap_or_else(|_| panic!("read body"));
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> TestResponse {
+        let mut req = TestRequest::default()
+            .method(method)
+            .uri(path)
+            .peer_addr("10.0.0.1:40000".parse().unwrap());
+        if let Some(token) = token {
+            req = req.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            req = req.set_json(body);
+        }
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> TestResponse {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub fn conn(&self) -> PooledConn {
+        self.state.pool.get().expect("database connection")
+    }
+
+    /// Registers a volunteer; returns the response body (`volunteer`, `tokens`).
+    pub async fn register(&self, body: &Value) -> Value {
+        let res = self.post("/api/v1/auth/register", None, body).await;
+        assert_eq!(res.status, 201, "register: {}", String::from_utf8_lossy(&res.body));
+        res.json()
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> TestResponse {
+        self.post("/api/v1/auth/login", None, &json!({"login": login, "password": password}))
+            .await
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let res = self.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+        assert_eq!(res.status, 200);
+        res.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.conn();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut *conn)
+            .expect("count")
+            .n
+    }
+}
+
+const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/// A valid resident ID for a birth date and a sequence number (odd = male).
+pub fn resident_id(birth: &str, seq: u32) -> String {
+    let first17 = format!("440781{}{:03}", birth.replace('-', ""), seq % 1000);
+    let sum: u32 = first17.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// A valid adult registration, distinct for each `n` (mobile and ID number).
+pub fn registration(n: u32) -> Value {
+    let seq = n * 2 + 1; // odd: male
+    json!({
+        "mobile": format!("138{:08}", n),
+        "password": "volunteer-pass-1",
+        "real_name": "陈小明",
+        "id_type": "resident_id",
+        "id_number": resident_id(&format!("1990-01-{:02}", 1 + (n / 500) % 28), seq),
+        "gender": "male",
+        "birth_date": format!("1990-01-{:02}", 1 + (n / 500) % 28),
+        "political_status": "masses",
+        "town": "台城街道",
+        "skills": ["medical", "driving"],
+    })
+}
