@@ -62,7 +62,10 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         let backend = Backend::from_url(&database_url)?;
-        let bind = parse_addr("ZHIYUAN_BIND", get("ZHIYUAN_BIND").as_deref().unwrap_or("0.0.0.0:8080"))?;
+        let bind = parse_addr(
+            "ZHIYUAN_BIND",
+            get("ZHIYUAN_BIND").as_deref().unwrap_or("0.0.0.0:8080"),
+        )?;
         let metrics_bind = get("ZHIYUAN_METRICS_BIND")
             .map(|v| parse_addr("ZHIYUAN_METRICS_BIND", &v))
             .transpose()?;
@@ -128,9 +131,11 @@ impl Config {
 }
 
 fn parse_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {
-    value
-        .parse()
-        .map_err(|_| ConfigError(format!("{key} must be host:port, e.g. 0.0.0.0:8080, not {value:?}")))
+    value.parse().map_err(|_| {
+        ConfigError(format!(
+            "{key} must be host:port, e.g. 0.0.0.0:8080, not {value:?}"
+        ))
+    })
 }
 
 fn number<T: std::str::FromStr>(
@@ -150,6 +155,8 @@ fn flag(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<bool, Config
     match get(key).as_deref() {
         None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(v) => Err(ConfigError(format!("{key} must be true or false, not {v:?}"))),
+        Some(v) => Err(ConfigError(format!(
+            "{key} must be true or false, not {v:?}"
+        ))),
     }
 }

@@ -76,8 +76,17 @@ mod tests {
     fn blind_index_is_keyed_and_stable() {
         let a = PersonalDataCipher::new(&[7; 32], &[9; 32]);
         let b = PersonalDataCipher::new(&[7; 32], &[10; 32]);
-        assert_eq!(a.blind_index("resident_id", "x"), a.blind_index("resident_id", "x"));
-        assert_ne!(a.blind_index("resident_id", "x"), b.blind_index("resident_id", "x"));
-        assert_ne!(a.blind_index("resident_id", "x"), a.blind_index("passport", "x"));
+        assert_eq!(
+            a.blind_index("resident_id", "x"),
+            a.blind_index("resident_id", "x")
+        );
+        assert_ne!(
+            a.blind_index("resident_id", "x"),
+            b.blind_index("resident_id", "x")
+        );
+        assert_ne!(
+            a.blind_index("resident_id", "x"),
+            a.blind_index("passport", "x")
+        );
     }
 }

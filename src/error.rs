@@ -31,9 +31,17 @@ impl Lang {
         let mut best: Option<(f32, Lang)> = None;
         for part in value.split(',') {
             let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let tag = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let lang = if tag.starts_with("en") {
                 Lang::En
@@ -176,7 +184,10 @@ impl ApiError {
         let mut e = ApiError::new(
             StatusCode::BAD_REQUEST,
             "validation_failed",
-            Msg::new("请求中有字段不符合要求", "Some fields of the request are invalid"),
+            Msg::new(
+                "请求中有字段不符合要求",
+                "Some fields of the request are invalid",
+            ),
         );
         e.errors = errors;
         e
@@ -232,7 +243,10 @@ impl ApiError {
         let mut e = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "service_unavailable",
-            Msg::new("服务暂时不可用，请稍后再试", "The service is temporarily unavailable; try again shortly"),
+            Msg::new(
+                "服务暂时不可用，请稍后再试",
+                "The service is temporarily unavailable; try again shortly",
+            ),
         );
         e.retry_after_secs = Some(2);
         e
@@ -242,7 +256,10 @@ impl ApiError {
         let mut e = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            Msg::new("该路径不支持此请求方法", "This method is not allowed on this path"),
+            Msg::new(
+                "该路径不支持此请求方法",
+                "This method is not allowed on this path",
+            ),
         );
         e.allow = Some(allow);
         e
@@ -263,7 +280,10 @@ impl ApiError {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            Msg::new("请求体须为 application/json", "The request body must be application/json"),
+            Msg::new(
+                "请求体须为 application/json",
+                "The request body must be application/json",
+            ),
         )
     }
 
@@ -296,7 +316,10 @@ impl ApiError {
         };
         let mut res = HttpResponse::build(self.status);
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        res.insert_header((header::CONTENT_LANGUAGE, if lang == Lang::En { "en" } else { "zh-CN" }));
+        res.insert_header((
+            header::CONTENT_LANGUAGE,
+            if lang == Lang::En { "en" } else { "zh-CN" },
+        ));
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
@@ -332,7 +355,13 @@ fn title(status: StatusCode, lang: Lang) -> &'static str {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail.en)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.detail.en
+        )
     }
 }
 
@@ -349,10 +378,16 @@ impl ResponseError for ApiError {
         // This response bypasses the outer middleware: give it their headers here.
         let mut res = self.render(*lang);
         let h = res.headers_mut();
-        if let Some(id) = request_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+        if let Some(id) = request_id
+            .as_deref()
+            .and_then(|id| HeaderValue::from_str(id).ok())
+        {
             h.insert(header::HeaderName::from_static("x-request-id"), id);
         }
-        h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
     }

@@ -7,7 +7,11 @@ use zhiyuan::config::Config;
 use zhiyuan::server::{self, StartError};
 
 #[derive(Parser)]
-#[command(name = "zhiyuan", version, about = "Open backend of a city volunteer-service platform")]
+#[command(
+    name = "zhiyuan",
+    version,
+    about = "Open backend of a city volunteer-service platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -67,12 +71,24 @@ fn run(command: Command) -> Result<(), StartError> {
                 .pool
                 .get()
                 .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
-            let id = zhiyuan::auth::service::create_federation_admin(&mut conn, &state.passwords, &login, &password)
-                .map_err(|e| {
-                    let fields: Vec<String> =
-                        e.errors.iter().map(|f| format!("{}: {}", f.field, f.message.en)).collect();
-                    StartError(format!("cannot create the admin: {} {}", e.detail.en, fields.join("; ")))
-                })?;
+            let id = zhiyuan::auth::service::create_federation_admin(
+                &mut conn,
+                &state.passwords,
+                &login,
+                &password,
+            )
+            .map_err(|e| {
+                let fields: Vec<String> = e
+                    .errors
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message.en))
+                    .collect();
+                StartError(format!(
+                    "cannot create the admin: {} {}",
+                    e.detail.en,
+                    fields.join("; ")
+                ))
+            })?;
             println!("created federation admin {login} ({id})");
             Ok(())
         }

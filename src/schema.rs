@@ -82,4 +82,10 @@ diesel::joinable!(role_grants -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(volunteers -> accounts (account_id));
 
-diesel::allow_tables_to_appear_in_same_query!(accounts, role_grants, refresh_tokens, volunteers, counters);
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    role_grants,
+    refresh_tokens,
+    volunteers,
+    counters
+);

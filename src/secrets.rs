@@ -28,9 +28,18 @@ impl Secrets {
             }
             None => file_secret(&config.data_dir, "jwt.key", 64, "ZHIYUAN_JWT_SECRET")?,
         };
-        let data_key = key32(config.data_key.as_deref(), &config.data_dir, "data.key", "ZHIYUAN_DATA_KEY")?;
-        let index_key =
-            key32(config.index_key.as_deref(), &config.data_dir, "index.key", "ZHIYUAN_INDEX_KEY")?;
+        let data_key = key32(
+            config.data_key.as_deref(),
+            &config.data_dir,
+            "data.key",
+            "ZHIYUAN_DATA_KEY",
+        )?;
+        let index_key = key32(
+            config.index_key.as_deref(),
+            &config.data_dir,
+            "index.key",
+            "ZHIYUAN_INDEX_KEY",
+        )?;
         Ok(Secrets {
             jwt_secret,
             data_key,
@@ -39,7 +48,12 @@ impl Secrets {
     }
 }
 
-fn key32(configured: Option<&str>, dir: &Path, file: &str, var: &str) -> Result<[u8; 32], ConfigError> {
+fn key32(
+    configured: Option<&str>,
+    dir: &Path,
+    file: &str,
+    var: &str,
+) -> Result<[u8; 32], ConfigError> {
     let bytes = match configured {
         Some(v) => decode_key(v)
             .ok_or_else(|| ConfigError(format!("{var} must be 32 bytes, base64 or hex encoded")))?,
@@ -66,11 +80,17 @@ fn file_secret(dir: &Path, file: &str, len: usize, var: &str) -> Result<Vec<u8>,
     if path.exists() {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| ConfigError(format!("{} is not valid base64; restore it or set {var}", path.display())))?;
+        let bytes = STANDARD.decode(text.trim()).map_err(|_| {
+            ConfigError(format!(
+                "{} is not valid base64; restore it or set {var}",
+                path.display()
+            ))
+        })?;
         if bytes.len() != len {
-            return Err(ConfigError(format!("{} has the wrong length; restore it or set {var}", path.display())));
+            return Err(ConfigError(format!(
+                "{} has the wrong length; restore it or set {var}",
+                path.display()
+            )));
         }
         return Ok(bytes);
     }

@@ -30,7 +30,9 @@ impl From<db::StartupError> for StartError {
 
 pub fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
@@ -43,7 +45,13 @@ pub fn init_tracing(config: &Config) {
 
 pub fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -75,13 +83,14 @@ pub fn cors(origins: &[String]) -> Cors {
 
 /// Opens the database (migrating it) and loads or generates secrets.
 pub fn prepare_without_bootstrap(config: Config) -> Result<AppState, StartError> {
-    let secrets = Secrets::load(&config)?;
+    // The database first: a start that fails on it should leave no generated secrets behind.
     let pool = db::connect(
         &config.backend,
         &config.database_url,
         config.db_pool_size,
         std::time::Duration::from_millis(config.db_timeout_ms),
     )?;
+    let secrets = Secrets::load(&config)?;
     Ok(AppState::new(config, pool, &secrets))
 }
 
@@ -92,12 +101,19 @@ pub fn prepare(config: Config) -> Result<AppState, StartError> {
         .pool
         .get()
         .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
-    match ensure_bootstrap_admin(&mut conn, &state.passwords, state.config.bootstrap_admin.as_ref())
-        .map_err(|e| StartError(format!("cannot create the first admin: {}", e.detail.en)))?
+    match ensure_bootstrap_admin(
+        &mut conn,
+        &state.passwords,
+        state.config.bootstrap_admin.as_ref(),
+    )
+    .map_err(|e| StartError(format!("cannot create the first admin: {}", e.detail.en)))?
     {
         Bootstrap::AlreadyPresent => {}
         Bootstrap::Configured { login } => {
-            tracing::info!(login, "created the first federation admin from ZHIYUAN_BOOTSTRAP_ADMIN")
+            tracing::info!(
+                login,
+                "created the first federation admin from ZHIYUAN_BOOTSTRAP_ADMIN"
+            )
         }
         Bootstrap::Generated { login, password } => tracing::warn!(
             login,
@@ -139,10 +155,16 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             })
             .workers(1)
             .bind(addr)
-            .map_err(|e| StartError(format!("cannot listen on {addr}: {e}; set ZHIYUAN_METRICS_BIND")))?
+            .map_err(|e| {
+                StartError(format!(
+                    "cannot listen on {addr}: {e}; set ZHIYUAN_METRICS_BIND"
+                ))
+            })?
             .run();
             tracing::info!(%addr, "metrics on their own bind");
-            futures_util::future::try_join(main, metrics).await.map(|_| ())
+            futures_util::future::try_join(main, metrics)
+                .await
+                .map(|_| ())
         }
     }
     .map_err(|e| StartError(format!("server error: {e}")))

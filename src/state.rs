@@ -29,9 +29,15 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, pool: Pool, secrets: &Secrets) -> AppState {
         AppState {
-            jwt: Arc::new(JwtKeys::new(&secrets.jwt_secret, config.access_token_ttl_secs)),
+            jwt: Arc::new(JwtKeys::new(
+                &secrets.jwt_secret,
+                config.access_token_ttl_secs,
+            )),
             passwords: Arc::new(PasswordHashing::new(config.argon2_memory_kib)),
-            pii: Arc::new(PersonalDataCipher::new(&secrets.data_key, &secrets.index_key)),
+            pii: Arc::new(PersonalDataCipher::new(
+                &secrets.data_key,
+                &secrets.index_key,
+            )),
             login_limiter: Arc::new(LoginLimiter::new(
                 config.login_limit_per_account,
                 config.login_limit_per_address,

@@ -29,7 +29,11 @@ async fn registration_creates_account_profile_and_session() {
     assert_eq!(v["real_name"], "陈小明");
     assert_eq!(v["gender"], "male");
     assert_eq!(v["birth_date"], "1990-01-01");
-    assert_eq!(v["id_number"], resident_id("1990-01-01", 3), "the volunteer sees their own ID in full");
+    assert_eq!(
+        v["id_number"],
+        resident_id("1990-01-01", 3),
+        "the volunteer sees their own ID in full"
+    );
     assert_eq!(v["mobile"], "13800000001");
     assert_eq!(v["skills"], json!(["driving", "medical"]));
     assert_eq!(v["town"], "台城街道");
@@ -52,7 +56,11 @@ async fn registration_creates_account_profile_and_session() {
     // Stored: encrypted ID, blind index, mask; the plaintext nowhere in the row.
     let mut conn = app.conn();
     let (cipher, index, masked): (String, String, String) = volunteers::table
-        .select((volunteers::id_number_cipher, volunteers::id_number_index, volunteers::id_number_masked))
+        .select((
+            volunteers::id_number_cipher,
+            volunteers::id_number_index,
+            volunteers::id_number_masked,
+        ))
         .first(&mut *conn)
         .unwrap();
     let plain = v["id_number"].as_str().unwrap();
@@ -74,7 +82,12 @@ async fn access_token_has_the_required_claims() {
     let token = body["tokens"]["access_token"].as_str().unwrap();
     let parts: Vec<&str> = token.split('.').collect();
     let decode = |s: &str| -> Value {
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()).unwrap()
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .unwrap(),
+        )
+        .unwrap()
     };
     let header = decode(parts[0]);
     assert_eq!(header["alg"], "HS256");
@@ -83,7 +96,10 @@ async fn access_token_has_the_required_claims() {
     for claim in ["iss", "aud", "sub", "exp", "iat", "jti", "roles"] {
         assert!(!claims[claim].is_null(), "claim {claim} missing: {claims}");
     }
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 900);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        900
+    );
     assert_eq!(claims["sub"], body["volunteer"]["account_id"]);
 }
 
@@ -92,44 +108,169 @@ async fn access_token_has_the_required_claims() {
 async fn invalid_registrations_are_refused_and_store_nothing() {
     let app = TestApp::new().await;
     let valid = registration(3);
-    let minor_birth = (chrono::Utc::now().date_naive() - chrono::Duration::days(365 * 15)).to_string();
+    let minor_birth =
+        (chrono::Utc::now().date_naive() - chrono::Duration::days(365 * 15)).to_string();
     let wrong_check = {
         let id = valid["id_number"].as_str().unwrap().to_owned();
         let last = if id.ends_with('0') { '1' } else { '0' };
         format!("{}{last}", &id[..17])
     };
     let cases: Vec<(&str, Value, &str, &str)> = vec![
-        ("checksum", with(valid.clone(), "id_number", json!(wrong_check)), "id_number", "checksum"),
-        ("short id", with(valid.clone(), "id_number", json!("4407811990")), "id_number", "format"),
-        ("impossible date", with(valid.clone(), "id_number", json!(resident_id("1990-02-30", 3))), "id_number", "birth_date"),
-        ("birth mismatch", with(valid.clone(), "birth_date", json!("1990-01-02")), "birth_date", "mismatch"),
-        ("gender mismatch", with(valid.clone(), "gender", json!("female")), "gender", "mismatch"),
-        ("future birth", with(with(valid.clone(), "birth_date", json!("2999-01-01")), "id_type", json!("passport")), "birth_date", "in_future"),
-        ("mobile", with(valid.clone(), "mobile", json!("12812345678")), "mobile", "format"),
-        ("short password", with(valid.clone(), "password", json!("1234567")), "password", "length"),
-        ("long password", with(valid.clone(), "password", json!("x".repeat(129))), "password", "length"),
-        ("empty name", with(valid.clone(), "real_name", json!("  ")), "real_name", "required"),
-        ("long name", with(valid.clone(), "real_name", json!("名".repeat(51))), "real_name", "too_long"),
-        ("town", with(valid.clone(), "town", json!("广州")), "town", "invalid_choice"),
-        ("email", with(valid.clone(), "email", json!("not-an-email")), "email", "format"),
-        ("skill", with(valid.clone(), "skills", json!(["juggling"])), "skills[0]", "invalid_choice"),
-        ("id type", with(valid.clone(), "id_type", json!("driver_licence")), "id_type", "invalid_choice"),
-        ("date format", with(valid.clone(), "birth_date", json!("01/01/1990")), "birth_date", "invalid_type"),
-        ("unknown field", with(valid.clone(), "nickname", json!("x")), "nickname", "unknown_field"),
-        ("missing field", without(valid.clone(), "real_name"), "real_name", "required"),
-        ("no privacy consent", with(valid.clone(), "privacy_consent", json!(false)), "privacy_consent", "required"),
-        ("NUL", with(valid.clone(), "real_name", json!("陈\u{0}明")), "real_name", "nul_character"),
-        ("passport shape", with(valid.clone(), "id_type", json!("passport")).pipe(|b| with(b, "id_number", json!("E1"))), "id_number", "format"),
+        (
+            "checksum",
+            with(valid.clone(), "id_number", json!(wrong_check)),
+            "id_number",
+            "checksum",
+        ),
+        (
+            "short id",
+            with(valid.clone(), "id_number", json!("4407811990")),
+            "id_number",
+            "format",
+        ),
+        (
+            "impossible date",
+            with(
+                valid.clone(),
+                "id_number",
+                json!(resident_id("1990-02-30", 3)),
+            ),
+            "id_number",
+            "birth_date",
+        ),
+        (
+            "birth mismatch",
+            with(valid.clone(), "birth_date", json!("1990-01-02")),
+            "birth_date",
+            "mismatch",
+        ),
+        (
+            "gender mismatch",
+            with(valid.clone(), "gender", json!("female")),
+            "gender",
+            "mismatch",
+        ),
+        (
+            "future birth",
+            with(
+                with(valid.clone(), "birth_date", json!("2999-01-01")),
+                "id_type",
+                json!("passport"),
+            ),
+            "birth_date",
+            "in_future",
+        ),
+        (
+            "mobile",
+            with(valid.clone(), "mobile", json!("12812345678")),
+            "mobile",
+            "format",
+        ),
+        (
+            "short password",
+            with(valid.clone(), "password", json!("1234567")),
+            "password",
+            "length",
+        ),
+        (
+            "long password",
+            with(valid.clone(), "password", json!("x".repeat(129))),
+            "password",
+            "length",
+        ),
+        (
+            "empty name",
+            with(valid.clone(), "real_name", json!("  ")),
+            "real_name",
+            "required",
+        ),
+        (
+            "long name",
+            with(valid.clone(), "real_name", json!("名".repeat(51))),
+            "real_name",
+            "too_long",
+        ),
+        (
+            "town",
+            with(valid.clone(), "town", json!("广州")),
+            "town",
+            "invalid_choice",
+        ),
+        (
+            "email",
+            with(valid.clone(), "email", json!("not-an-email")),
+            "email",
+            "format",
+        ),
+        (
+            "skill",
+            with(valid.clone(), "skills", json!(["juggling"])),
+            "skills[0]",
+            "invalid_choice",
+        ),
+        (
+            "id type",
+            with(valid.clone(), "id_type", json!("driver_licence")),
+            "id_type",
+            "invalid_choice",
+        ),
+        (
+            "date format",
+            with(valid.clone(), "birth_date", json!("01/01/1990")),
+            "birth_date",
+            "invalid_type",
+        ),
+        (
+            "unknown field",
+            with(valid.clone(), "nickname", json!("x")),
+            "nickname",
+            "unknown_field",
+        ),
+        (
+            "missing field",
+            without(valid.clone(), "real_name"),
+            "real_name",
+            "required",
+        ),
+        (
+            "no privacy consent",
+            with(valid.clone(), "privacy_consent", json!(false)),
+            "privacy_consent",
+            "required",
+        ),
+        (
+            "NUL",
+            with(valid.clone(), "real_name", json!("陈\u{0}明")),
+            "real_name",
+            "nul_character",
+        ),
+        (
+            "passport shape",
+            with(valid.clone(), "id_type", json!("passport"))
+                .pipe(|b| with(b, "id_number", json!("E1"))),
+            "id_number",
+            "format",
+        ),
         (
             "minor without guardian",
-            with(with(valid.clone(), "birth_date", json!(minor_birth)), "id_type", json!("passport")).pipe(|b| with(b, "id_number", json!("E12345678"))),
+            with(
+                with(valid.clone(), "birth_date", json!(minor_birth)),
+                "id_type",
+                json!("passport"),
+            )
+            .pipe(|b| with(b, "id_number", json!("E12345678"))),
             "guardian_consent",
             "required_for_minor",
         ),
     ];
     for (name, body, field, code) in cases {
         let res = app.post("/api/v1/auth/register", None, &body).await;
-        assert_eq!(res.status, 400, "{name}: {}", String::from_utf8_lossy(&res.body));
+        assert_eq!(
+            res.status,
+            400,
+            "{name}: {}",
+            String::from_utf8_lossy(&res.body)
+        );
         res.field_error(field, code);
     }
     assert_eq!(app.count("accounts"), 1, "only the bootstrap admin");
@@ -191,19 +332,20 @@ async fn one_id_number_and_one_mobile_register_once() {
 #[actix_web::test]
 async fn concurrent_registrations_get_distinct_volunteer_numbers() {
     let app = TestApp::new().await;
-    let responses = futures::future::join_all(
-        (100..120).map(|n| {
-            let body = registration(n);
-            let app = &app;
-            async move { app.post("/api/v1/auth/register", None, &body).await }
-        }),
-    )
+    let responses = futures::future::join_all((100..120).map(|n| {
+        let body = registration(n);
+        let app = &app;
+        async move { app.post("/api/v1/auth/register", None, &body).await }
+    }))
     .await;
     let mut numbers: Vec<String> = responses
         .iter()
         .map(|r| {
             assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-            r.json()["volunteer"]["volunteer_number"].as_str().unwrap().to_owned()
+            r.json()["volunteer"]["volunteer_number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
         })
         .collect();
     numbers.sort();
@@ -245,11 +387,19 @@ async fn login_by_mobile_or_username() {
     assert_eq!(me["roles"], json!([{"role": "federation_admin"}]));
     assert_eq!(me["volunteer"], Value::Null);
 
-    app.login("13800000008", "wrong-password").await.problem(401, "invalid_credentials");
-    app.login("13800009999", "volunteer-pass-1").await.problem(401, "invalid_credentials");
-    app.post("/api/v1/auth/login", None, &json!({"login": "", "password": ""}))
+    app.login("13800000008", "wrong-password")
         .await
-        .field_error("login", "required");
+        .problem(401, "invalid_credentials");
+    app.login("13800009999", "volunteer-pass-1")
+        .await
+        .problem(401, "invalid_credentials");
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        &json!({"login": "", "password": ""}),
+    )
+    .await
+    .field_error("login", "required");
 }
 
 #[actix_web::test]
@@ -257,7 +407,9 @@ async fn failed_logins_are_limited_per_login_until_the_window_passes() {
     let app = TestApp::new().await;
     app.register(&registration(9)).await;
     for _ in 0..5 {
-        app.login("13800000009", "wrong-password").await.problem(401, "invalid_credentials");
+        app.login("13800000009", "wrong-password")
+            .await
+            .problem(401, "invalid_credentials");
     }
     // Even the right password is refused now, from any address.
     let res = app.login("13800000009", "volunteer-pass-1").await;
@@ -273,22 +425,36 @@ async fn a_successful_login_resets_its_count() {
     let app = TestApp::new().await;
     app.register(&registration(10)).await;
     for _ in 0..4 {
-        app.login("13800000010", "wrong-password").await.problem(401, "invalid_credentials");
+        app.login("13800000010", "wrong-password")
+            .await
+            .problem(401, "invalid_credentials");
     }
-    assert_eq!(app.login("13800000010", "volunteer-pass-1").await.status, 200);
+    assert_eq!(
+        app.login("13800000010", "volunteer-pass-1").await.status,
+        200
+    );
     for _ in 0..4 {
-        app.login("13800000010", "wrong-password").await.problem(401, "invalid_credentials");
+        app.login("13800000010", "wrong-password")
+            .await
+            .problem(401, "invalid_credentials");
     }
-    assert_eq!(app.login("13800000010", "volunteer-pass-1").await.status, 200);
+    assert_eq!(
+        app.login("13800000010", "volunteer-pass-1").await.status,
+        200
+    );
 }
 
 #[actix_web::test]
 async fn failed_logins_are_limited_per_address() {
     let app = TestApp::with_env(&[("ZHIYUAN_LOGIN_LIMIT_PER_ADDRESS", "3")]).await;
     for i in 0..3 {
-        app.login(&format!("nobody{i}"), "wrong-password").await.problem(401, "invalid_credentials");
+        app.login(&format!("nobody{i}"), "wrong-password")
+            .await
+            .problem(401, "invalid_credentials");
     }
-    app.login(ADMIN_LOGIN, ADMIN_PASSWORD).await.problem(429, "rate_limited");
+    app.login(ADMIN_LOGIN, ADMIN_PASSWORD)
+        .await
+        .problem(429, "rate_limited");
     // A different address is not affected.
     let other = actix_web::test::TestRequest::post()
         .uri("/api/v1/auth/login")
@@ -303,34 +469,61 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let body = app.register(&registration(11)).await;
     let first = body["tokens"]["refresh_token"].as_str().unwrap().to_owned();
 
-    let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first})).await;
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": first}),
+        )
+        .await;
     assert_eq!(res.status, 200);
     let second = res.json()["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(first, second);
     assert!(res.json()["access_token"].is_string());
 
     // Presenting the used token again ends the whole family, including the new token.
-    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": first}))
-        .await
-        .problem(401, "refresh_token_reused");
-    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": second}))
-        .await
-        .problem(401, "refresh_token_reused");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": first}),
+    )
+    .await
+    .problem(401, "refresh_token_reused");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": second}),
+    )
+    .await
+    .problem(401, "refresh_token_reused");
     // A session opened separately lives on.
     let other = app.login("13800000011", "volunteer-pass-1").await.json()["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_eq!(
-        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": other})).await.status,
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": other})
+        )
+        .await
+        .status,
         200
     );
-    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": "nonsense"}))
-        .await
-        .problem(401, "invalid_refresh_token");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": "nonsense"}),
+    )
+    .await
+    .problem(401, "invalid_refresh_token");
     // Stored only as hashes.
     let mut conn = app.conn();
-    let hashes: Vec<String> = refresh_tokens::table.select(refresh_tokens::token_hash).load(&mut *conn).unwrap();
+    let hashes: Vec<String> = refresh_tokens::table
+        .select(refresh_tokens::token_hash)
+        .load(&mut *conn)
+        .unwrap();
     assert!(!hashes.contains(&first) && !hashes.contains(&second));
 }
 
@@ -355,22 +548,46 @@ async fn logout_ends_the_session() {
     let body = app.register(&registration(13)).await;
     let access = body["tokens"]["access_token"].as_str().unwrap();
     let refresh = body["tokens"]["refresh_token"].as_str().unwrap();
-    app.post("/api/v1/auth/logout", None, &json!({"refresh_token": refresh}))
-        .await
-        .problem(401, "unauthenticated");
-    let res = app.post("/api/v1/auth/logout", Some(access), &json!({"refresh_token": refresh})).await;
+    app.post(
+        "/api/v1/auth/logout",
+        None,
+        &json!({"refresh_token": refresh}),
+    )
+    .await
+    .problem(401, "unauthenticated");
+    let res = app
+        .post(
+            "/api/v1/auth/logout",
+            Some(access),
+            &json!({"refresh_token": refresh}),
+        )
+        .await;
     assert_eq!(res.status, 204);
-    app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
-        .await
-        .problem(401, "refresh_token_reused");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": refresh}),
+    )
+    .await
+    .problem(401, "refresh_token_reused");
     // Someone else's token is not the caller's to end.
     let other = app.register(&registration(14)).await;
     let other_refresh = other["tokens"]["refresh_token"].as_str().unwrap();
-    app.post("/api/v1/auth/logout", Some(access), &json!({"refresh_token": other_refresh}))
-        .await
-        .problem(404, "not_found");
+    app.post(
+        "/api/v1/auth/logout",
+        Some(access),
+        &json!({"refresh_token": other_refresh}),
+    )
+    .await
+    .problem(404, "not_found");
     assert_eq!(
-        app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": other_refresh})).await.status,
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": other_refresh})
+        )
+        .await
+        .status,
         200
     );
 }
@@ -381,9 +598,13 @@ async fn protected_routes_need_a_valid_token() {
     let res = app.get("/api/v1/me", None).await;
     res.problem(401, "unauthenticated");
     assert_eq!(res.header("www-authenticate"), Some("Bearer"));
-    app.get("/api/v1/me", Some("not.a.jwt")).await.problem(401, "unauthenticated");
+    app.get("/api/v1/me", Some("not.a.jwt"))
+        .await
+        .problem(401, "unauthenticated");
     let foreign = zhiyuan::auth::tokens::JwtKeys::new(&[1u8; 64], 900).issue("someone", vec![]);
-    app.get("/api/v1/me", Some(&foreign)).await.problem(401, "unauthenticated");
+    app.get("/api/v1/me", Some(&foreign))
+        .await
+        .problem(401, "unauthenticated");
     let basic = actix_web::test::TestRequest::get()
         .uri("/api/v1/me")
         .insert_header(("authorization", "Basic YWRtaW46YWRtaW4="));
@@ -403,7 +624,10 @@ async fn changing_the_password_ends_every_session() {
     let put = |b: Value| {
         let access = access.clone();
         let app = &app;
-        async move { app.call(Method::PUT, "/api/v1/me/password", Some(&access), Some(&b)).await }
+        async move {
+            app.call(Method::PUT, "/api/v1/me/password", Some(&access), Some(&b))
+                .await
+        }
     };
     put(json!({"current_password": "wrong-password", "new_password": "new-password-2"}))
         .await
@@ -411,14 +635,24 @@ async fn changing_the_password_ends_every_session() {
     put(json!({"current_password": "volunteer-pass-1", "new_password": "short"}))
         .await
         .field_error("new_password", "length");
-    let res = put(json!({"current_password": "volunteer-pass-1", "new_password": "new-password-2"})).await;
+    let res =
+        put(json!({"current_password": "volunteer-pass-1", "new_password": "new-password-2"}))
+            .await;
     assert_eq!(res.status, 204);
 
     for token in [&refresh, &second_device] {
-        let res = app.post("/api/v1/auth/refresh", None, &json!({"refresh_token": token})).await;
+        let res = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": token}),
+            )
+            .await;
         assert_eq!(res.status, 401);
     }
-    app.login("13800000015", "volunteer-pass-1").await.problem(401, "invalid_credentials");
+    app.login("13800000015", "volunteer-pass-1")
+        .await
+        .problem(401, "invalid_credentials");
     assert_eq!(app.login("13800000015", "new-password-2").await.status, 200);
 }
 
@@ -426,9 +660,17 @@ async fn changing_the_password_ends_every_session() {
 async fn the_first_admin_is_created_once() {
     let app = TestApp::new().await;
     // Running the start-up preparation again keeps the one admin.
-    let config = common::test_config(&app.db, &[("ZHIYUAN_BOOTSTRAP_ADMIN", "second:second-password")]);
-    let state = actix_web::web::block(move || zhiyuan::server::prepare(config)).await.unwrap().unwrap();
+    let config = common::test_config(
+        &app.db,
+        &[("ZHIYUAN_BOOTSTRAP_ADMIN", "second:second-password")],
+    );
+    let state = actix_web::web::block(move || zhiyuan::server::prepare(config))
+        .await
+        .unwrap()
+        .unwrap();
     drop(state);
-    app.login("second", "second-password").await.problem(401, "invalid_credentials");
+    app.login("second", "second-password")
+        .await
+        .problem(401, "invalid_credentials");
     assert_eq!(app.count("accounts"), 1);
 }

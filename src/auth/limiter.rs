@@ -39,8 +39,14 @@ impl LoginLimiter {
     pub fn check(&self, login: &str, address: &str, now: i64) -> Option<u64> {
         let mut f = self.lock();
         let window = self.window_secs;
-        let login_wait = blocked_for(f.by_login.get_mut(&normalize(login)), self.per_login, window, now);
-        let address_wait = blocked_for(f.by_address.get_mut(address), self.per_address, window, now);
+        let login_wait = blocked_for(
+            f.by_login.get_mut(&normalize(login)),
+            self.per_login,
+            window,
+            now,
+        );
+        let address_wait =
+            blocked_for(f.by_address.get_mut(address), self.per_address, window, now);
         login_wait.max(address_wait)
     }
 
@@ -49,12 +55,22 @@ impl LoginLimiter {
         if now - f.last_sweep > self.window_secs {
             // Forget keys whose newest failure left the window, so memory stays bounded.
             let cutoff = now - self.window_secs;
-            f.by_login.retain(|_, q| q.back().is_some_and(|t| *t > cutoff));
-            f.by_address.retain(|_, q| q.back().is_some_and(|t| *t > cutoff));
+            f.by_login
+                .retain(|_, q| q.back().is_some_and(|t| *t > cutoff));
+            f.by_address
+                .retain(|_, q| q.back().is_some_and(|t| *t > cutoff));
             f.last_sweep = now;
         }
-        push(f.by_login.entry(normalize(login)).or_default(), now, self.per_login);
-        push(f.by_address.entry(address.to_owned()).or_default(), now, self.per_address);
+        push(
+            f.by_login.entry(normalize(login)).or_default(),
+            now,
+            self.per_login,
+        );
+        push(
+            f.by_address.entry(address.to_owned()).or_default(),
+            now,
+            self.per_address,
+        );
     }
 
     /// A successful login clears its login's count (not the address's).
@@ -99,8 +115,16 @@ mod tests {
             l.record_failure("13800000000", "1.2.3.4", t);
         }
         assert_eq!(l.check("13800000000", "5.6.7.8", 10), Some(890));
-        assert_eq!(l.check("13800000000", "5.6.7.8", 900), None, "first failure left the window");
-        assert_eq!(l.check("other", "1.2.3.4", 10), None, "address limit is higher");
+        assert_eq!(
+            l.check("13800000000", "5.6.7.8", 900),
+            None,
+            "first failure left the window"
+        );
+        assert_eq!(
+            l.check("other", "1.2.3.4", 10),
+            None,
+            "address limit is higher"
+        );
     }
 
     #[test]
@@ -112,6 +136,9 @@ mod tests {
         l.record_success("a");
         assert_eq!(l.check("a", "ip", 2), None);
         l.record_failure("b", "ip", 3);
-        assert!(l.check("c", "ip", 4).is_some(), "three failures from one address");
+        assert!(
+            l.check("c", "ip", 4).is_some(),
+            "three failures from one address"
+        );
     }
 }

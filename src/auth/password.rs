@@ -45,7 +45,10 @@ impl PasswordHashing {
         let Ok(parsed) = PasswordHash::new(stored) else {
             return false;
         };
-        let ok = self.argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = self
+            .argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         ok && stored != self.dummy_hash
     }
 }

@@ -31,7 +31,10 @@ pub fn authorize(user: &AuthUser, action: Action<'_>) -> Result<(), ApiError> {
             }
         }
         // Only the owner: an admin resets passwords through a separate, audited action.
-        Action::ChangePassword { account_id } | Action::EndSession { owner_account_id: account_id } => {
+        Action::ChangePassword { account_id }
+        | Action::EndSession {
+            owner_account_id: account_id,
+        } => {
             if is_self(account_id) {
                 Ok(())
             } else {
@@ -73,13 +76,27 @@ mod tests {
             (&federation, Action::ReadAccount { account_id: "v" }, 200),
             (&volunteer, Action::ChangePassword { account_id: "v" }, 200),
             (&federation, Action::ChangePassword { account_id: "v" }, 404),
-            (&volunteer, Action::EndSession { owner_account_id: "v" }, 200),
-            (&team_admin, Action::EndSession { owner_account_id: "v" }, 404),
+            (
+                &volunteer,
+                Action::EndSession {
+                    owner_account_id: "v",
+                },
+                200,
+            ),
+            (
+                &team_admin,
+                Action::EndSession {
+                    owner_account_id: "v",
+                },
+                404,
+            ),
             (&volunteer, Action::CreateFederationAdmin, 403),
             (&federation, Action::CreateFederationAdmin, 403),
         ];
         for (who, action, expected) in cases {
-            let got = authorize(who, action).map(|_| 200).unwrap_or_else(|e| e.status.as_u16());
+            let got = authorize(who, action)
+                .map(|_| 200)
+                .unwrap_or_else(|e| e.status.as_u16());
             assert_eq!(got, expected, "{} doing {action:?}", who.account_id);
         }
     }

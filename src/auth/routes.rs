@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 
 use super::AuthUser;
 use super::dto::{
-    ChangePasswordRequest, LoginRequest, LogoutRequest, MeResponse, RefreshRequest, RegisterResponse,
-    TokensResponse,
+    ChangePasswordRequest, LoginRequest, LogoutRequest, MeResponse, RefreshRequest,
+    RegisterResponse, TokensResponse,
 };
 use super::service;
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg, ProblemBody};
@@ -26,17 +26,27 @@ use crate::volunteers::dto::RegisterRequest;
     )
 )]
 #[post("/auth/register")]
-pub async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> ApiResult<HttpResponse> {
+pub async fn register(
+    state: web::Data<AppState>,
+    body: ApiJson<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
     let request = body.into_inner();
-    let (volunteer, tokens) = state.db(move |conn, state| service::register(conn, state, request)).await?;
+    let (volunteer, tokens) = state
+        .db(move |conn, state| service::register(conn, state, request))
+        .await?;
     Ok(HttpResponse::Created().json(RegisterResponse { volunteer, tokens }))
 }
 
 fn client_address(req: &HttpRequest, state: &AppState) -> String {
     if state.config.trust_forwarded {
-        req.connection_info().realip_remote_addr().unwrap_or("unknown").to_owned()
+        req.connection_info()
+            .realip_remote_addr()
+            .unwrap_or("unknown")
+            .to_owned()
     } else {
-        req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
+        req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned())
     }
 }
 
@@ -81,7 +91,9 @@ pub async fn login(
     match &result {
         Ok(_) => state.login_limiter.record_success(&login),
         Err(e) if e.code == "invalid_credentials" => {
-            state.login_limiter.record_failure(&login, &address, chrono::Utc::now().timestamp())
+            state
+                .login_limiter
+                .record_failure(&login, &address, chrono::Utc::now().timestamp())
         }
         Err(_) => {}
     }
@@ -100,7 +112,10 @@ pub async fn login(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> ApiResult<web::Json<TokensResponse>> {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshRequest>,
+) -> ApiResult<web::Json<TokensResponse>> {
     let token = body.into_inner().refresh_token;
     state
         .db(move |conn, state| service::refresh(conn, state, &token))
@@ -121,9 +136,15 @@ pub async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) 
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(user: AuthUser, state: web::Data<AppState>, body: ApiJson<LogoutRequest>) -> ApiResult<HttpResponse> {
+pub async fn logout(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: ApiJson<LogoutRequest>,
+) -> ApiResult<HttpResponse> {
     let token = body.into_inner().refresh_token;
-    state.db(move |conn, _| service::logout(conn, &user, &token)).await?;
+    state
+        .db(move |conn, _| service::logout(conn, &user, &token))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -138,7 +159,10 @@ pub async fn logout(user: AuthUser, state: web::Data<AppState>, body: ApiJson<Lo
 )]
 #[get("/me")]
 pub async fn me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<web::Json<MeResponse>> {
-    state.db(move |conn, state| service::me(conn, state, &user)).await.map(web::Json)
+    state
+        .db(move |conn, state| service::me(conn, state, &user))
+        .await
+        .map(web::Json)
 }
 
 /// Change the caller's password; every refresh token of the account dies.
@@ -163,7 +187,9 @@ pub async fn change_password(
         new_password,
     } = body.into_inner();
     state
-        .db(move |conn, state| service::change_password(conn, state, &user, &current_password, &new_password))
+        .db(move |conn, state| {
+            service::change_password(conn, state, &user, &current_password, &new_password)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,12 +4,12 @@ use chrono::Duration;
 use diesel::prelude::*;
 use rand::Rng;
 
+use super::AuthUser;
 use super::dto::{AccountResponse, MeResponse, TokensResponse};
 use super::model::{Account, NewAccount, NewRefreshToken, NewRoleGrant, RefreshToken};
 use super::password::PasswordHashing;
 use super::policy::{self, Action};
 use super::tokens::{RoleClaim, hash_refresh_token, new_refresh_token};
-use super::AuthUser;
 use crate::db::{DbConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::meta::enums::Role;
@@ -30,14 +30,20 @@ fn invalid_credentials() -> ApiError {
 fn invalid_refresh_token() -> ApiError {
     ApiError::unauthenticated(
         "invalid_refresh_token",
-        Msg::new("刷新令牌无效或已过期，请重新登录", "The refresh token is invalid or expired; log in again"),
+        Msg::new(
+            "刷新令牌无效或已过期，请重新登录",
+            "The refresh token is invalid or expired; log in again",
+        ),
     )
 }
 
 fn mobile_taken() -> ApiError {
     ApiError::conflict(
         "mobile_taken",
-        Msg::new("该手机号已注册", "An account with this mobile number already exists"),
+        Msg::new(
+            "该手机号已注册",
+            "An account with this mobile number already exists",
+        ),
     )
 }
 
@@ -79,8 +85,13 @@ pub fn register(
                 _ => ApiError::from(e),
             })?;
         grant_role(conn, &account_id, Role::Volunteer, None, None)?;
-        let volunteer =
-            volunteers::create_profile(conn, &state.pii, &account_id, &reg, &state.config.privacy_notice_version)?;
+        let volunteer = volunteers::create_profile(
+            conn,
+            &state.pii,
+            &account_id,
+            &reg,
+            &state.config.privacy_notice_version,
+        )?;
         let tokens = issue_tokens(conn, state, &account_id, None)?;
         Ok((volunteer, tokens))
     })?;
@@ -120,7 +131,9 @@ pub fn active_roles(conn: &mut DbConn, account_id: &str) -> ApiResult<Vec<RoleCl
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(role, team_id)| Role::from_code(&role).map(|role| RoleClaim { role, team_id }))
+        .filter_map(|(role, team_id)| {
+            Role::from_code(&role).map(|role| RoleClaim { role, team_id })
+        })
         .collect())
 }
 
@@ -167,12 +180,19 @@ pub fn find_by_login(conn: &mut DbConn, login: &str) -> ApiResult<Option<Account
 
 /// Checks the password against the account (or a dummy hash when there is none, so both
 /// cases take the same time) and opens a new session.
-pub fn login(conn: &mut DbConn, state: &AppState, login: &str, password: &str) -> ApiResult<TokensResponse> {
+pub fn login(
+    conn: &mut DbConn,
+    state: &AppState,
+    login: &str,
+    password: &str,
+) -> ApiResult<TokensResponse> {
     let account = find_by_login(conn, login)?;
     let verified = state
         .passwords
         .verify(password, account.as_ref().map(|a| a.password_hash.as_str()));
-    let account = account.filter(|_| verified).ok_or_else(invalid_credentials)?;
+    let account = account
+        .filter(|_| verified)
+        .ok_or_else(invalid_credentials)?;
     if account.status != "active" {
         return Err(ApiError::new(
             actix_web::http::StatusCode::FORBIDDEN,
@@ -231,7 +251,12 @@ pub fn refresh(conn: &mut DbConn, state: &AppState, token: &str) -> ApiResult<To
             revoke_family(conn, &row.family_id)?;
             return Ok(RefreshOutcome::Invalid);
         }
-        Ok(RefreshOutcome::Rotated(issue_tokens(conn, state, &row.account_id, Some(&row.family_id))?))
+        Ok(RefreshOutcome::Rotated(issue_tokens(
+            conn,
+            state,
+            &row.account_id,
+            Some(&row.family_id),
+        )?))
     })?;
     match outcome {
         RefreshOutcome::Rotated(tokens) => Ok(tokens),
@@ -270,7 +295,12 @@ pub fn logout(conn: &mut DbConn, user: &AuthUser, token: &str) -> ApiResult<()> 
             .first(conn)
             .optional()?;
         if let Some((owner, family)) = row {
-            policy::authorize(user, Action::EndSession { owner_account_id: &owner })?;
+            policy::authorize(
+                user,
+                Action::EndSession {
+                    owner_account_id: &owner,
+                },
+            )?;
             revoke_family(conn, &family)?;
         }
         Ok(())
@@ -286,7 +316,12 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> ApiResult<()> {
-    policy::authorize(user, Action::ChangePassword { account_id: &user.account_id })?;
+    policy::authorize(
+        user,
+        Action::ChangePassword {
+            account_id: &user.account_id,
+        },
+    )?;
     let mut errors = FieldErrors::default();
     check_password(&mut errors, "new_password", new);
     errors.into_result()?;
@@ -296,7 +331,10 @@ pub fn change_password(
         .first(conn)
         .optional()?
         .ok_or_else(super::extractor::unauthenticated)?;
-    if !state.passwords.verify(current, Some(&account.password_hash)) {
+    if !state
+        .passwords
+        .verify(current, Some(&account.password_hash))
+    {
         return Err(ApiError::field(
             "current_password",
             "incorrect",
@@ -321,7 +359,10 @@ pub fn change_password(
         if updated != 1 {
             return Err(ApiError::conflict(
                 "conflict",
-                Msg::new("账号已被同时修改，请重试", "The account changed meanwhile; try again"),
+                Msg::new(
+                    "账号已被同时修改，请重试",
+                    "The account changed meanwhile; try again",
+                ),
             ));
         }
         diesel::update(
@@ -337,7 +378,12 @@ pub fn change_password(
 
 /// The caller's account, current roles and own profile (ID number decrypted: it is theirs).
 pub fn me(conn: &mut DbConn, state: &AppState, user: &AuthUser) -> ApiResult<MeResponse> {
-    policy::authorize(user, Action::ReadAccount { account_id: &user.account_id })?;
+    policy::authorize(
+        user,
+        Action::ReadAccount {
+            account_id: &user.account_id,
+        },
+    )?;
     let account: Account = accounts::table
         .find(&user.account_id)
         .select(Account::as_select())
@@ -401,7 +447,10 @@ pub fn create_federation_admin(
         if find_by_login(conn, &login)?.is_some() {
             return Err(ApiError::conflict(
                 "login_taken",
-                Msg::new("该登录名已存在", "An account with this login already exists"),
+                Msg::new(
+                    "该登录名已存在",
+                    "An account with this login already exists",
+                ),
             ));
         }
         let id = new_id();
@@ -454,7 +503,9 @@ pub fn ensure_bootstrap_admin(
     match configured {
         Some((login, password)) => {
             create_federation_admin(conn, passwords, login, password)?;
-            Ok(Bootstrap::Configured { login: login.clone() })
+            Ok(Bootstrap::Configured {
+                login: login.clone(),
+            })
         }
         None => {
             const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";

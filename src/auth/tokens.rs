@@ -109,12 +109,18 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify() {
-        let roles = vec![RoleClaim { role: Role::Volunteer, team_id: None }];
+        let roles = vec![RoleClaim {
+            role: Role::Volunteer,
+            team_id: None,
+        }];
         let token = keys().issue("acc-1", roles.clone());
         let claims = keys().verify(&token).unwrap();
         assert_eq!(claims.sub, "acc-1");
         assert_eq!(claims.roles, roles);
-        assert!(JwtKeys::new(&[43; 64], 900).verify(&token).is_none(), "other key");
+        assert!(
+            JwtKeys::new(&[43; 64], 900).verify(&token).is_none(),
+            "other key"
+        );
     }
 
     #[test]

@@ -166,7 +166,8 @@ pub fn connect(
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
-        .test_on_check_out(false)
+        // A connection broken by a database outage is noticed and replaced on checkout.
+        .test_on_check_out(true)
         .build(manager)
         .map_err(|e| StartupError(format!("cannot open the database pool: {e}")))
 }
@@ -195,9 +196,8 @@ fn ensure_parent_dir(path: &Path) -> Result<(), StartupError> {
 /// Keeps passwords out of log lines.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let userinfo = &url[s + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
+        (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
+            let user = url[s + 3..at].split(':').next().unwrap_or_default();
             format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
         }
         _ => url.to_owned(),
@@ -206,6 +206,47 @@ pub fn redact_url(url: &str) -> String {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_comes_from_the_scheme_only() {
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("sqlite://data/zhiyuan.db").unwrap(),
+            Backend::Sqlite {
+                path: PathBuf::from("data/zhiyuan.db")
+            }
+        );
+        assert_eq!(
+            Backend::from_url("sqlite:///var/lib/z.db").unwrap(),
+            Backend::Sqlite {
+                path: PathBuf::from("/var/lib/z.db")
+            }
+        );
+        assert!(Backend::from_url("sqlite::memory:").is_err());
+        assert!(Backend::from_url("mysql://root@h/db").is_err());
+        assert!(Backend::from_url("data/zhiyuan.db").is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
 }
 
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so two writers queue on
@@ -253,10 +294,19 @@ pub fn now() -> chrono::NaiveDateTime {
 /// differently), so a service can answer with a precise 409 code.
 pub fn unique_violation_target(e: &diesel::result::Error) -> Option<String> {
     match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => Some(
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) => Some(
             info.constraint_name()
                 .map(str::to_owned)
-                .unwrap_or_else(|| info.message().rsplit(": ").next().unwrap_or_default().to_owned()),
+                .unwrap_or_else(|| {
+                    info.message()
+                        .rsplit(": ")
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                }),
         ),
         _ => None,
     }

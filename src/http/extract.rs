@@ -61,17 +61,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 }
 
 fn is_json_content_type(req: &HttpRequest) -> bool {
-    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn malformed_body() -> ApiError {
     ApiError::bad_request(
         "malformed_json",
-        Msg::new("请求体不是有效的 JSON", "The request body is not valid JSON"),
+        Msg::new(
+            "请求体不是有效的 JSON",
+            "The request body is not valid JSON",
+        ),
     )
 }
 
@@ -85,6 +98,17 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
         ));
     }
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| malformed_body())?;
+    // Every request body of this API is an object (serde would also read structs from arrays).
+    if !value.is_object() {
+        return Err(ApiError::field(
+            "body",
+            "invalid_type",
+            Msg::new(
+                "请求体须为 JSON 对象",
+                "The request body must be a JSON object",
+            ),
+        ));
+    }
     if let Some(field) = find_nul(&value, String::new()) {
         return Err(nul_error(field));
     }
@@ -99,7 +123,10 @@ fn nul_error(field: String) -> ApiError {
     ApiError::field(
         field,
         "nul_character",
-        Msg::new("文本中不能含有 NUL 字符", "Text must not contain NUL characters"),
+        Msg::new(
+            "文本中不能含有 NUL 字符",
+            "Text must not contain NUL characters",
+        ),
     )
 }
 
@@ -112,7 +139,11 @@ fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
             .enumerate()
             .find_map(|(i, v)| find_nul(v, format!("{path}[{i}]"))),
         serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-            let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            let child = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
             if k.contains('\0') {
                 Some(path_or_body(path.clone()))
             } else {
@@ -124,7 +155,11 @@ fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
 }
 
 fn path_or_body(path: String) -> String {
-    if path.is_empty() { "body".to_owned() } else { path }
+    if path.is_empty() {
+        "body".to_owned()
+    } else {
+        path
+    }
 }
 
 /// Turns serde's message into a field problem; the message names fields and types only.
@@ -139,19 +174,30 @@ fn field_error_from_serde(path: &str, message: &str) -> FieldError {
     };
     if message.starts_with("unknown field") {
         // serde_path_to_error's path already ends with the unknown key.
-        let field = if path.is_empty() || path == "." { quoted } else { path.to_owned() };
+        let field = if path.is_empty() || path == "." {
+            quoted
+        } else {
+            path.to_owned()
+        };
         FieldError::new(
             field,
             "unknown_field",
             Msg::new("不允许的字段", "This field is not allowed"),
         )
     } else if message.starts_with("missing field") {
-        FieldError::new(join(&quoted), "required", Msg::new("此字段必填", "This field is required"))
+        FieldError::new(
+            join(&quoted),
+            "required",
+            Msg::new("此字段必填", "This field is required"),
+        )
     } else if message.starts_with("unknown variant") {
         FieldError::new(
             path_or_body(path.trim_matches('.').to_owned()),
             "invalid_choice",
-            Msg::new("取值不在允许的范围内", "The value is not one of the allowed values"),
+            Msg::new(
+                "取值不在允许的范围内",
+                "The value is not one of the allowed values",
+            ),
         )
     } else {
         FieldError::new(
@@ -181,7 +227,10 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             Msg::new("查询字符串格式不正确", "The query string is malformed"),
         )
     })?;
-    if let Some((k, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
         return Err(nul_error(k.replace('\0', "")));
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));

@@ -26,7 +26,8 @@ fn acceptable_request_id(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
     let ok = !s.is_empty()
         && s.len() <= 128
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     ok.then(|| s.to_owned())
 }
 
@@ -83,9 +84,15 @@ pub async fn security_headers(
     let is_docs = req.path().starts_with("/docs");
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if !is_docs {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -167,21 +174,45 @@ pub async fn problems(
 /// A problem for an error that did not come from our code; it reveals nothing but the status.
 fn generic_problem(status: StatusCode) -> ApiError {
     let (code, msg) = match status.as_u16() {
-        400 => ("bad_request", Msg::new("请求无效", "The request is invalid")),
-        401 => ("unauthenticated", Msg::new("需要登录", "Authentication is required")),
-        403 => ("forbidden", Msg::new("无权执行此操作", "You are not allowed to do this")),
-        404 => ("not_found", Msg::new("资源不存在", "The resource does not exist")),
+        400 => (
+            "bad_request",
+            Msg::new("请求无效", "The request is invalid"),
+        ),
+        401 => (
+            "unauthenticated",
+            Msg::new("需要登录", "Authentication is required"),
+        ),
+        403 => (
+            "forbidden",
+            Msg::new("无权执行此操作", "You are not allowed to do this"),
+        ),
+        404 => (
+            "not_found",
+            Msg::new("资源不存在", "The resource does not exist"),
+        ),
         405 => (
             "method_not_allowed",
-            Msg::new("该路径不支持此请求方法", "This method is not allowed on this path"),
+            Msg::new(
+                "该路径不支持此请求方法",
+                "This method is not allowed on this path",
+            ),
         ),
-        413 => ("payload_too_large", Msg::new("请求体过大", "The request body is too large")),
+        413 => (
+            "payload_too_large",
+            Msg::new("请求体过大", "The request body is too large"),
+        ),
         415 => (
             "unsupported_media_type",
             Msg::new("不支持的媒体类型", "Unsupported media type"),
         ),
-        s if s < 500 => ("bad_request", Msg::new("请求无效", "The request is invalid")),
-        _ => ("internal_error", Msg::new("服务器内部错误", "Internal server error")),
+        s if s < 500 => (
+            "bad_request",
+            Msg::new("请求无效", "The request is invalid"),
+        ),
+        _ => (
+            "internal_error",
+            Msg::new("服务器内部错误", "Internal server error"),
+        ),
     };
     ApiError::new(status, code, msg)
 }

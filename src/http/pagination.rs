@@ -42,14 +42,20 @@ impl PageQuery {
             errors.add(
                 "page",
                 "out_of_range",
-                Msg::new("page 须为不小于 1 的整数", "page must be a whole number of at least 1"),
+                Msg::new(
+                    "page 须为不小于 1 的整数",
+                    "page must be a whole number of at least 1",
+                ),
             );
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             errors.add(
                 "per_page",
                 "out_of_range",
-                Msg::new("per_page 须在 1 到 100 之间", "per_page must be between 1 and 100"),
+                Msg::new(
+                    "per_page 须在 1 到 100 之间",
+                    "per_page must be between 1 and 100",
+                ),
             );
         }
         errors.into_result()?;
@@ -88,7 +94,13 @@ mod tests {
     #[test]
     fn defaults_to_first_page_of_twenty() {
         let r = q(None, None).validate().unwrap();
-        assert_eq!(r, PageRequest { page: 1, per_page: 20 });
+        assert_eq!(
+            r,
+            PageRequest {
+                page: 1,
+                per_page: 20
+            }
+        );
         assert_eq!(r.offset(), 0);
     }
 

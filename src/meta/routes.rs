@@ -26,7 +26,9 @@ fn cacheable() -> CacheControl {
 pub async fn list_enums() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(cacheable())
-        .json(EnumsResponse { items: enums::all() })
+        .json(EnumsResponse {
+            items: enums::all(),
+        })
 }
 
 /// Taishan's subdistrict and towns: the values `town` fields accept.
@@ -35,7 +37,9 @@ pub async fn list_enums() -> HttpResponse {
 pub async fn list_towns() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(cacheable())
-        .json(TownsResponse { items: TOWNS.to_vec() })
+        .json(TownsResponse {
+            items: TOWNS.to_vec(),
+        })
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

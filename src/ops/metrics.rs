@@ -45,7 +45,9 @@ impl Metrics {
     pub fn render(&self, pool: (u32, u32, u32)) -> String {
         let mut out = String::with_capacity(4096);
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        out.push_str("# HELP zhiyuan_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP zhiyuan_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE zhiyuan_http_requests_total counter\n");
         for ((method, route), stats) in routes.iter() {
             for (status, n) in &stats.by_status {
@@ -56,7 +58,9 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP zhiyuan_http_request_duration_seconds Request latency by method and route.\n");
+        out.push_str(
+            "# HELP zhiyuan_http_request_duration_seconds Request latency by method and route.\n",
+        );
         out.push_str("# TYPE zhiyuan_http_request_duration_seconds histogram\n");
         for ((method, route), stats) in routes.iter() {
             let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
@@ -71,14 +75,26 @@ impl Metrics {
                 "zhiyuan_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                 stats.count
             );
-            let _ = writeln!(out, "zhiyuan_http_request_duration_seconds_sum{{{labels}}} {}", stats.sum_secs);
-            let _ = writeln!(out, "zhiyuan_http_request_duration_seconds_count{{{labels}}} {}", stats.count);
+            let _ = writeln!(
+                out,
+                "zhiyuan_http_request_duration_seconds_sum{{{labels}}} {}",
+                stats.sum_secs
+            );
+            let _ = writeln!(
+                out,
+                "zhiyuan_http_request_duration_seconds_count{{{labels}}} {}",
+                stats.count
+            );
         }
         drop(routes);
         let (open, idle, max) = pool;
         out.push_str("# HELP zhiyuan_db_pool_connections Database pool connections by state.\n");
         out.push_str("# TYPE zhiyuan_db_pool_connections gauge\n");
-        let _ = writeln!(out, "zhiyuan_db_pool_connections{{state=\"in_use\"}} {}", open.saturating_sub(idle));
+        let _ = writeln!(
+            out,
+            "zhiyuan_db_pool_connections{{state=\"in_use\"}} {}",
+            open.saturating_sub(idle)
+        );
         let _ = writeln!(out, "zhiyuan_db_pool_connections{{state=\"idle\"}} {idle}");
         out.push_str("# HELP zhiyuan_db_pool_max_connections Configured pool size.\n");
         out.push_str("# TYPE zhiyuan_db_pool_max_connections gauge\n");

@@ -47,9 +47,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.state();
-    let body = state
-        .metrics
-        .render((pool.connections, pool.idle_connections, state.pool.max_size()));
+    let body = state.metrics.render((
+        pool.connections,
+        pool.idle_connections,
+        state.pool.max_size(),
+    ));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

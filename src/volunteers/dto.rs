@@ -98,7 +98,12 @@ pub enum Viewer {
 
 impl VolunteerResponse {
     /// `id_number` is the full number for the owner, `None` to show the stored mask.
-    pub fn from_row(v: Volunteer, mobile: Option<String>, viewer: Viewer, id_number: Option<String>) -> Self {
+    pub fn from_row(
+        v: Volunteer,
+        mobile: Option<String>,
+        viewer: Viewer,
+        id_number: Option<String>,
+    ) -> Self {
         let mobile = match viewer {
             Viewer::Owner => mobile,
             Viewer::Admin => mobile.as_deref().map(mask_mobile),

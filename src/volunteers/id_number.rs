@@ -43,7 +43,9 @@ pub fn check_char(first17: &[u8]) -> u8 {
 pub fn normalize(id_type: IdType, raw: &str) -> String {
     let trimmed = raw.trim();
     match id_type {
-        IdType::ResidentId | IdType::HkMacaoPermit | IdType::Passport => trimmed.to_ascii_uppercase(),
+        IdType::ResidentId | IdType::HkMacaoPermit | IdType::Passport => {
+            trimmed.to_ascii_uppercase()
+        }
         IdType::TaiwanPermit => trimmed.to_owned(),
     }
 }
@@ -104,7 +106,10 @@ pub fn mask_id_number(id: &str) -> String {
 /// Mainland mobile numbers: 11 digits matching `1[3-9]\d{9}`.
 pub fn is_mobile(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
 }
 
 /// `138****5678`.
@@ -134,7 +139,10 @@ mod tests {
         // The GB 11643 worked example and a Taishan (440781) number.
         assert_eq!(check_char(b"11010519491231002"), b'X');
         let id = parse_resident_id("11010519491231002X", today()).unwrap();
-        assert_eq!(id.birth_date, NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date,
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.gender, Gender::Female);
         let taishan = with_check("44078119900101123");
         let id = parse_resident_id(&taishan, today()).unwrap();
@@ -143,26 +151,50 @@ mod tests {
 
     #[test]
     fn refusals_say_why() {
-        assert_eq!(parse_resident_id("1101051949123100", today()), Err(ResidentIdError::Format));
-        assert_eq!(parse_resident_id("11010519491231002x", today()), Err(ResidentIdError::Format));
-        assert_eq!(parse_resident_id("110105194912310021", today()), Err(ResidentIdError::Checksum));
+        assert_eq!(
+            parse_resident_id("1101051949123100", today()),
+            Err(ResidentIdError::Format)
+        );
+        assert_eq!(
+            parse_resident_id("11010519491231002x", today()),
+            Err(ResidentIdError::Format)
+        );
+        assert_eq!(
+            parse_resident_id("110105194912310021", today()),
+            Err(ResidentIdError::Checksum)
+        );
         let feb30 = with_check("44078119900230123");
-        assert_eq!(parse_resident_id(&feb30, today()), Err(ResidentIdError::BirthDate));
+        assert_eq!(
+            parse_resident_id(&feb30, today()),
+            Err(ResidentIdError::BirthDate)
+        );
         let future = with_check("44078120991231123");
-        assert_eq!(parse_resident_id(&future, today()), Err(ResidentIdError::BirthDate));
+        assert_eq!(
+            parse_resident_id(&future, today()),
+            Err(ResidentIdError::BirthDate)
+        );
     }
 
     #[test]
     fn masks() {
         assert_eq!(mask_id_number("44078119900101123X"), "440781********123X");
         assert_eq!(mask_mobile("13812345678"), "138****5678");
-        assert_eq!(normalize(IdType::ResidentId, " 11010519491231002x "), "11010519491231002X");
+        assert_eq!(
+            normalize(IdType::ResidentId, " 11010519491231002x "),
+            "11010519491231002X"
+        );
     }
 
     #[test]
     fn other_documents() {
-        assert!(other_document_is_well_formed(IdType::HkMacaoPermit, "H12345678"));
-        assert!(!other_document_is_well_formed(IdType::HkMacaoPermit, "X12345678"));
+        assert!(other_document_is_well_formed(
+            IdType::HkMacaoPermit,
+            "H12345678"
+        ));
+        assert!(!other_document_is_well_formed(
+            IdType::HkMacaoPermit,
+            "X12345678"
+        ));
         assert!(other_document_is_well_formed(IdType::Passport, "E12345678"));
         assert!(!other_document_is_well_formed(IdType::Passport, "E1"));
     }

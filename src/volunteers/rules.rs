@@ -42,7 +42,10 @@ pub fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
         errors.add(
             field,
             "length",
-            Msg::new("密码长度须为 8 到 128 个字符", "The password must be 8 to 128 characters long"),
+            Msg::new(
+                "密码长度须为 8 到 128 个字符",
+                "The password must be 8 to 128 characters long",
+            ),
         );
     }
 }
@@ -52,19 +55,32 @@ pub fn check_mobile(errors: &mut FieldErrors, field: &str, mobile: &str) {
         errors.add(
             field,
             "format",
-            Msg::new("手机号须为 11 位中国大陆手机号", "The mobile number must be an 11-digit mainland number"),
+            Msg::new(
+                "手机号须为 11 位中国大陆手机号",
+                "The mobile number must be an 11-digit mainland number",
+            ),
         );
     }
 }
 
 /// Trims optional text; empty becomes `None`. Flags text over `max` characters.
-fn optional_text(errors: &mut FieldErrors, field: &str, value: Option<String>, max: usize) -> Option<String> {
-    let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
+fn optional_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Option<String> {
+    let value = value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())?;
     if value.chars().count() > max {
         errors.add(
             field,
             "too_long",
-            Msg::new(format!("不能超过 {max} 个字符"), format!("At most {max} characters")),
+            Msg::new(
+                format!("不能超过 {max} 个字符"),
+                format!("At most {max} characters"),
+            ),
         );
     }
     Some(value)
@@ -73,12 +89,19 @@ fn optional_text(errors: &mut FieldErrors, field: &str, value: Option<String>, m
 fn required_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
     let value = value.trim().to_owned();
     if value.is_empty() {
-        errors.add(field, "required", Msg::new("此字段必填", "This field is required"));
+        errors.add(
+            field,
+            "required",
+            Msg::new("此字段必填", "This field is required"),
+        );
     } else if value.chars().count() > max {
         errors.add(
             field,
             "too_long",
-            Msg::new(format!("不能超过 {max} 个字符"), format!("At most {max} characters")),
+            Msg::new(
+                format!("不能超过 {max} 个字符"),
+                format!("At most {max} characters"),
+            ),
         );
     }
     value
@@ -99,7 +122,10 @@ pub fn validate_registration(
         errors.add(
             "birth_date",
             "in_future",
-            Msg::new("出生日期不能晚于今天", "The birth date cannot be in the future"),
+            Msg::new(
+                "出生日期不能晚于今天",
+                "The birth date cannot be in the future",
+            ),
         );
     }
     match req.id_type {
@@ -109,31 +135,46 @@ pub fn validate_registration(
                     errors.add(
                         "birth_date",
                         "mismatch",
-                        Msg::new("出生日期与身份证号码不一致", "The birth date does not match the ID number"),
+                        Msg::new(
+                            "出生日期与身份证号码不一致",
+                            "The birth date does not match the ID number",
+                        ),
                     );
                 }
                 if parsed.gender != req.gender {
                     errors.add(
                         "gender",
                         "mismatch",
-                        Msg::new("性别与身份证号码不一致", "The gender does not match the ID number"),
+                        Msg::new(
+                            "性别与身份证号码不一致",
+                            "The gender does not match the ID number",
+                        ),
                     );
                 }
             }
             Err(ResidentIdError::Format) => errors.add(
                 "id_number",
                 "format",
-                Msg::new("身份证号码须为 18 位（末位可为 X）", "A resident ID has 18 characters (the last may be X)"),
+                Msg::new(
+                    "身份证号码须为 18 位（末位可为 X）",
+                    "A resident ID has 18 characters (the last may be X)",
+                ),
             ),
             Err(ResidentIdError::Checksum) => errors.add(
                 "id_number",
                 "checksum",
-                Msg::new("身份证号码校验位不正确", "The ID number's check character is wrong"),
+                Msg::new(
+                    "身份证号码校验位不正确",
+                    "The ID number's check character is wrong",
+                ),
             ),
             Err(ResidentIdError::BirthDate) => errors.add(
                 "id_number",
                 "birth_date",
-                Msg::new("身份证号码中的出生日期无效", "The ID number holds an invalid birth date"),
+                Msg::new(
+                    "身份证号码中的出生日期无效",
+                    "The ID number holds an invalid birth date",
+                ),
             ),
         },
         other => {
@@ -149,49 +190,78 @@ pub fn validate_registration(
 
     let email = optional_text(&mut errors, "email", req.email, 254);
     if email.as_deref().is_some_and(|e| !e.validate_email()) {
-        errors.add("email", "format", Msg::new("邮箱格式不正确", "The email address is malformed"));
+        errors.add(
+            "email",
+            "format",
+            Msg::new("邮箱格式不正确", "The email address is malformed"),
+        );
     }
     let town = optional_text(&mut errors, "town", req.town, 20);
     if town.as_deref().is_some_and(|t| !is_town(t)) {
         errors.add(
             "town",
             "invalid_choice",
-            Msg::new("镇（街道）须为 /api/v1/meta/towns 中的名称", "town must be a name from /api/v1/meta/towns"),
+            Msg::new(
+                "镇（街道）须为 /api/v1/meta/towns 中的名称",
+                "town must be a name from /api/v1/meta/towns",
+            ),
         );
     }
     let mut skills = req.skills;
     skills.sort_by_key(|s| s.code());
     skills.dedup();
-    let emergency_contact_name =
-        optional_text(&mut errors, "emergency_contact_name", req.emergency_contact_name, NAME_MAX);
-    let emergency_contact_phone =
-        optional_text(&mut errors, "emergency_contact_phone", req.emergency_contact_phone, 20);
+    let emergency_contact_name = optional_text(
+        &mut errors,
+        "emergency_contact_name",
+        req.emergency_contact_name,
+        NAME_MAX,
+    );
+    let emergency_contact_phone = optional_text(
+        &mut errors,
+        "emergency_contact_phone",
+        req.emergency_contact_phone,
+        20,
+    );
     if let Some(phone) = &emergency_contact_phone
-        && !phone.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+        && !phone
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
     {
         errors.add(
             "emergency_contact_phone",
             "format",
-            Msg::new("电话号码只能包含数字、+ 和 -", "A phone number holds only digits, + and -"),
+            Msg::new(
+                "电话号码只能包含数字、+ 和 -",
+                "A phone number holds only digits, + and -",
+            ),
         );
     }
 
     let guardian_name = optional_text(&mut errors, "guardian_name", req.guardian_name, NAME_MAX);
-    let guardian_mobile = req.guardian_mobile.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+    let guardian_mobile = req
+        .guardian_mobile
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty());
     let minor = age_on(req.birth_date, today) < ADULT_AGE;
     let guardian = if minor {
         if guardian_name.is_none() {
             errors.add(
                 "guardian_name",
                 "required_for_minor",
-                Msg::new("未满 18 周岁须填写监护人姓名", "Volunteers under 18 must name a guardian"),
+                Msg::new(
+                    "未满 18 周岁须填写监护人姓名",
+                    "Volunteers under 18 must name a guardian",
+                ),
             );
         }
         match &guardian_mobile {
             None => errors.add(
                 "guardian_mobile",
                 "required_for_minor",
-                Msg::new("未满 18 周岁须填写监护人手机号", "Volunteers under 18 must give a guardian's mobile"),
+                Msg::new(
+                    "未满 18 周岁须填写监护人手机号",
+                    "Volunteers under 18 must give a guardian's mobile",
+                ),
             ),
             Some(m) => check_mobile(&mut errors, "guardian_mobile", m),
         }
@@ -199,7 +269,10 @@ pub fn validate_registration(
             errors.add(
                 "guardian_consent",
                 "required_for_minor",
-                Msg::new("未满 18 周岁须经监护人同意", "Volunteers under 18 need their guardian's consent"),
+                Msg::new(
+                    "未满 18 周岁须经监护人同意",
+                    "Volunteers under 18 need their guardian's consent",
+                ),
             );
         }
         guardian_name.zip(guardian_mobile)
@@ -210,7 +283,10 @@ pub fn validate_registration(
         errors.add(
             "privacy_consent",
             "required",
-            Msg::new("须同意个人信息处理规则才能注册", "Registration requires consent to the privacy notice"),
+            Msg::new(
+                "须同意个人信息处理规则才能注册",
+                "Registration requires consent to the privacy notice",
+            ),
         );
     }
     errors.into_result()?;

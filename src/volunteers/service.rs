@@ -19,19 +19,27 @@ pub fn next_volunteer_number(conn: &mut DbConn) -> ApiResult<String> {
         .set(counters::value.eq(counters::value + 1))
         .execute(conn)?;
     if updated != 1 {
-        return Err(ApiError::internal("the volunteer_number counter is missing"));
+        return Err(ApiError::internal(
+            "the volunteer_number counter is missing",
+        ));
     }
     let value: i64 = counters::table
         .find("volunteer_number")
         .select(counters::value)
         .first(conn)?;
-    Ok(format!("TS{}{value:06}", chrono::Datelike::year(&local_today())))
+    Ok(format!(
+        "TS{}{value:06}",
+        chrono::Datelike::year(&local_today())
+    ))
 }
 
 pub fn id_number_taken() -> ApiError {
     ApiError::conflict(
         "id_number_taken",
-        Msg::new("该证件号码已注册为志愿者", "A volunteer with this ID number is already registered"),
+        Msg::new(
+            "该证件号码已注册为志愿者",
+            "A volunteer with this ID number is already registered",
+        ),
     )
 }
 

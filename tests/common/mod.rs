@@ -32,7 +32,10 @@ pub struct TestDb {
 impl TestDb {
     pub fn new() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        match std::env::var("ZHIYUAN_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        match std::env::var("ZHIYUAN_TEST_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             None => TestDb {
                 url: format!("sqlite://{}/zhiyuan.db", dir.path().display()),
                 dir,
@@ -40,8 +43,9 @@ impl TestDb {
             },
             Some(server) => {
                 let name = format!("zy_test_{}", uuid_simple());
-                let mut admin = diesel::PgConnection::establish(&server)
-                    .expect("ZHIYUAN_TEST_DATABASE_URL must point at a reachable PostgreSQL server");
+                let mut admin = diesel::PgConnection::establish(&server).expect(
+                    "ZHIYUAN_TEST_DATABASE_URL must point at a reachable PostgreSQL server",
+                );
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create test database");
@@ -64,7 +68,8 @@ impl Drop for TestDb {
         if let Some((server, name)) = &self.pg_admin
             && let Ok(mut admin) = diesel::PgConnection::establish(server)
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
         }
     }
 }
@@ -80,7 +85,10 @@ pub fn replace_db_name(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..host_end], name);
     if let Some(q) = query {
         out.push('?');
@@ -97,8 +105,12 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -114,11 +126,19 @@ impl TestResponse {
             "status; body: {}",
             String::from_utf8_lossy(&self.body)
         );
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
         let body = self.json();
         assert_eq!(body["code"], code, "problem code; body: {body}");
         assert_eq!(body["status"], status);
-        assert!(body["type"].as_str().unwrap().starts_with("urn:zhiyuan:problem:"));
+        assert!(
+            body["type"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:zhiyuan:problem:")
+        );
         assert!(body["title"].is_string() && body["detail"].is_string());
         body
     }
@@ -129,7 +149,11 @@ impl TestResponse {
         let body = self.problem(400, "validation_failed");
         let found = body["errors"]
             .as_array()
-            .map(|errors| errors.iter().any(|e| e["field"] == field && e["code"] == code))
+            .map(|errors| {
+                errors
+                    .iter()
+                    .any(|e| e["field"] == field && e["code"] == code)
+            })
             .unwrap_or(false);
         assert!(found, "expected {field}: {code} in {body}");
     }
@@ -145,8 +169,14 @@ pub struct TestApp {
 pub fn test_config(db: &TestDb, overrides: &[(&str, &str)]) -> Config {
     let mut env: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), db.url.clone()),
-        ("ZHIYUAN_DATA_DIR".into(), db.dir.path().join("data").display().to_string()),
-        ("ZHIYUAN_BOOTSTRAP_ADMIN".into(), format!("{ADMIN_LOGIN}:{ADMIN_PASSWORD}")),
+        (
+            "ZHIYUAN_DATA_DIR".into(),
+            db.dir.path().join("data").display().to_string(),
+        ),
+        (
+            "ZHIYUAN_BOOTSTRAP_ADMIN".into(),
+            format!("{ADMIN_LOGIN}:{ADMIN_PASSWORD}"),
+        ),
         // Hashing cost is not what these tests measure.
         ("ZHIYUAN_ARGON2_MEMORY_KIB".into(), "256".into()),
         ("ZHIYUAN_DB_POOL_SIZE".into(), "8".into()),
@@ -168,7 +198,15 @@ impl TestApp {
 
     /// The app with settings overridden and extra routes mounted.
     pub async fn with(overrides: &[(&str, &str)], extra: fn(&mut web::ServiceConfig)) -> TestApp {
-        let db = TestDb::new();
+        TestApp::with_db(TestDb::new(), overrides, extra).await
+    }
+
+    /// The app on a given test database (e.g. reached through a proxy via `DATABASE_URL`).
+    pub async fn with_db(
+        db: TestDb,
+        overrides: &[(&str, &str)],
+        extra: fn(&mut web::ServiceConfig),
+    ) -> TestApp {
         let config = test_config(&db, overrides);
         let state = web::block(move || zhiyuan::server::prepare(config))
             .await
@@ -194,10 +232,20 @@ impl TestApp {
         let body = actix_web::body::to_bytes(res.into_body())
             .await
             .unwrap_or_else(|_| panic!("read body"));
-        TestResponse { status, headers, body }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> TestResponse {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> TestResponse {
         let mut req = TestRequest::default()
             .method(method)
             .uri(path)
@@ -226,13 +274,22 @@ impl TestApp {
     /// Registers a volunteer; returns the response body (`volunteer`, `tokens`).
     pub async fn register(&self, body: &Value) -> Value {
         let res = self.post("/api/v1/auth/register", None, body).await;
-        assert_eq!(res.status, 201, "register: {}", String::from_utf8_lossy(&res.body));
+        assert_eq!(
+            res.status,
+            201,
+            "register: {}",
+            String::from_utf8_lossy(&res.body)
+        );
         res.json()
     }
 
     pub async fn login(&self, login: &str, password: &str) -> TestResponse {
-        self.post("/api/v1/auth/login", None, &json!({"login": login, "password": password}))
-            .await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"login": login, "password": password}),
+        )
+        .await
     }
 
     pub async fn admin_token(&self) -> String {
@@ -260,7 +317,11 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 /// A valid resident ID for a birth date and a sequence number (odd = male).
 pub fn resident_id(birth: &str, seq: u32) -> String {
     let first17 = format!("440781{}{:03}", birth.replace('-', ""), seq % 1000);
-    let sum: u32 = first17.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     format!("{first17}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
 

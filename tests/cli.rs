@@ -1,0 +1,256 @@
+//! The `zhiyuan` command as an operator meets it: a first start with nothing configured,
+//! one-line failures, create-admin, migrate, export-openapi.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::TestDb;
+
+fn zhiyuan(db: &TestDb) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zhiyuan"));
+    cmd.current_dir(db.dir.path())
+        .env_remove("ZHIYUAN_BOOTSTRAP_ADMIN")
+        .env_remove("ZHIYUAN_JWT_SECRET")
+        .env_remove("ZHIYUAN_DATA_KEY")
+        .env_remove("ZHIYUAN_INDEX_KEY")
+        .env("DATABASE_URL", &db.url)
+        .env("ZHIYUAN_DATA_DIR", db.dir.path().join("data"))
+        .env("ZHIYUAN_LOG_FORMAT", "json")
+        .env("ZHIYUAN_ARGON2_MEMORY_KIB", "256");
+    cmd
+}
+
+/// Runs to completion; returns (success, stdout, stderr).
+fn run(mut cmd: Command) -> (bool, String, String) {
+    let out = cmd.output().expect("run zhiyuan");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[track_caller]
+fn assert_one_clear_line(stderr: &str, mentions: &str) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].starts_with("zhiyuan: "), "{stderr}");
+    assert!(lines[0].contains(mentions), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_database_scheme_is_one_clear_line() {
+    let db = TestDb::new();
+    let (ok, _, err) = run({
+        let mut c = zhiyuan(&db);
+        c.arg("migrate")
+            .env("DATABASE_URL", "mysql://root@localhost/zhiyuan");
+        c
+    });
+    assert!(!ok);
+    assert_one_clear_line(&err, "DATABASE_URL");
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_clear_line_and_no_sqlite_fallback() {
+    let db = TestDb::new();
+    let (ok, _, err) = run({
+        let mut c = zhiyuan(&db);
+        c.env("DATABASE_URL", "postgres://postgres@127.0.0.1:9/zhiyuan");
+        c
+    });
+    assert!(!ok);
+    assert_one_clear_line(&err, "cannot connect to PostgreSQL");
+    assert!(!db.dir.path().join("data/zhiyuan.db").exists());
+}
+
+#[test]
+fn an_unwritable_data_directory_is_one_clear_line() {
+    let db = TestDb::new();
+    let file = db.dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let (ok, _, err) = run({
+        let mut c = zhiyuan(&db);
+        c.env("ZHIYUAN_DATA_DIR", file.join("data"));
+        c
+    });
+    assert!(!ok);
+    assert_one_clear_line(&err, "data directory");
+}
+
+#[test]
+fn migrate_and_create_admin() {
+    let db = TestDb::new();
+    let (ok, out, err) = run({
+        let mut c = zhiyuan(&db);
+        c.arg("migrate");
+        c
+    });
+    assert!(ok, "{err}");
+    assert!(out.contains("migrations applied"));
+    let create = |login: &str, password: &str| {
+        let mut c = zhiyuan(&db);
+        c.args(["create-admin", "--login", login, "--password", password]);
+        run(c)
+    };
+    let (ok, out, err) = create("ops.lead", "a-good-password");
+    assert!(ok, "{err}");
+    assert!(out.contains("created federation admin ops.lead"));
+    let (ok, _, err) = create("ops.lead", "a-good-password");
+    assert!(!ok);
+    assert_one_clear_line(&err, "already exists");
+    let (ok, _, err) = create("second", "short");
+    assert!(!ok);
+    assert_one_clear_line(&err, "password");
+}
+
+#[test]
+fn export_openapi_prints_the_document() {
+    let db = TestDb::new();
+    let (ok, out, _) = run({
+        let mut c = zhiyuan(&db);
+        c.arg("export-openapi");
+        c
+    });
+    assert!(ok);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(out, zhiyuan::openapi::document_json());
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal HTTP/1.1 exchange; returns (status, body).
+fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+/// Starts `serve`, waits until /healthz answers; returns the server and its log so far.
+fn start(db: &TestDb, port: u16) -> (Server, Vec<String>) {
+    let mut child = zhiyuan(db)
+        .env("ZHIYUAN_BIND", format!("127.0.0.1:{port}"))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = Server(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut log = Vec::new();
+    loop {
+        while let Ok(line) = rx.try_recv() {
+            log.push(line);
+        }
+        if log.iter().any(|l| l.contains("zhiyuan is serving"))
+            && http(port, "GET", "/healthz", None).is_some()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not start: {log:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, log)
+}
+
+#[test]
+fn a_first_start_needs_no_configuration() {
+    let db = TestDb::new();
+    let port = free_port();
+    let (server, log) = start(&db, port);
+
+    // Secrets generated with a warning, readable only by the owner.
+    for file in ["jwt.key", "data.key", "index.key"] {
+        let path = db.dir.path().join("data").join(file);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&path).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    assert!(
+        log.iter()
+            .any(|l| l.contains("WARN") && l.contains("ZHIYUAN_JWT_SECRET is not set"))
+    );
+
+    // The generated admin password is printed once and works.
+    let line = log
+        .iter()
+        .find(|l| l.contains("generated password"))
+        .unwrap_or_else(|| panic!("no admin line in {log:?}"));
+    let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+    let password = entry["password"].as_str().unwrap();
+    let (status, _) = http(
+        port,
+        "POST",
+        "/api/v1/auth/login",
+        Some(&format!(r#"{{"login":"admin","password":"{password}"}}"#)),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let (status, body) = http(port, "GET", "/docs/", None).unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("swagger"), "Swagger UI is served");
+    drop(server);
+
+    // A restart keeps the admin and the secrets, and prints no password.
+    let port = free_port();
+    let (server, log) = start(&db, port);
+    assert!(
+        !log.iter().any(|l| l.contains("generated password")),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("is not set")), "{log:?}");
+    let (status, _) = http(
+        port,
+        "POST",
+        "/api/v1/auth/login",
+        Some(&format!(r#"{{"login":"admin","password":"{password}"}}"#)),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    drop(server);
+}
