@@ -122,8 +122,12 @@ impl FieldErrors {
     }
 }
 
+/// The API's error: boxed, so `Result<T, ApiError>` stays small on the happy path.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorDetails>);
+
+#[derive(Debug, Clone)]
+pub struct ErrorDetails {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: Msg,
@@ -133,6 +137,19 @@ pub struct ApiError {
     /// Set when the error leaves the app without a response to carry it (panics, middleware
     /// failures): the language and request id its rendering needs.
     context: Option<(Lang, Option<String>)>,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorDetails;
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
+    }
 }
 
 /// The wire shape of an error (RFC 9457).
@@ -164,7 +181,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: Msg) -> ApiError {
-        ApiError {
+        ApiError(Box::new(ErrorDetails {
             status,
             code,
             detail,
@@ -172,7 +189,7 @@ impl ApiError {
             retry_after_secs: None,
             allow: None,
             context: None,
-        }
+        }))
     }
 
     pub fn in_context(mut self, lang: Lang, request_id: Option<String>) -> ApiError {

@@ -208,47 +208,6 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backend_comes_from_the_scheme_only() {
-        assert_eq!(
-            Backend::from_url("postgres://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        assert_eq!(
-            Backend::from_url("postgresql://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        assert_eq!(
-            Backend::from_url("sqlite://data/zhiyuan.db").unwrap(),
-            Backend::Sqlite {
-                path: PathBuf::from("data/zhiyuan.db")
-            }
-        );
-        assert_eq!(
-            Backend::from_url("sqlite:///var/lib/z.db").unwrap(),
-            Backend::Sqlite {
-                path: PathBuf::from("/var/lib/z.db")
-            }
-        );
-        assert!(Backend::from_url("sqlite::memory:").is_err());
-        assert!(Backend::from_url("mysql://root@h/db").is_err());
-        assert!(Backend::from_url("data/zhiyuan.db").is_err());
-    }
-
-    #[test]
-    fn passwords_never_reach_the_log() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-    }
-}
-
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so two writers queue on
 /// the write lock (busy_timeout) instead of failing when a read lock would have to be upgraded.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
@@ -309,5 +268,46 @@ pub fn unique_violation_target(e: &diesel::result::Error) -> Option<String> {
                 }),
         ),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_comes_from_the_scheme_only() {
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("sqlite://data/zhiyuan.db").unwrap(),
+            Backend::Sqlite {
+                path: PathBuf::from("data/zhiyuan.db")
+            }
+        );
+        assert_eq!(
+            Backend::from_url("sqlite:///var/lib/z.db").unwrap(),
+            Backend::Sqlite {
+                path: PathBuf::from("/var/lib/z.db")
+            }
+        );
+        assert!(Backend::from_url("sqlite::memory:").is_err());
+        assert!(Backend::from_url("mysql://root@h/db").is_err());
+        assert!(Backend::from_url("data/zhiyuan.db").is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }
