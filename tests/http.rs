@@ -347,3 +347,49 @@ async fn reference_data_lists_enums_and_towns() {
         assert!(names.contains(&town), "{town}");
     }
 }
+
+fn listing_route(cfg: &mut web::ServiceConfig) {
+    use zhiyuan::error::ApiError;
+    use zhiyuan::http::{ApiQuery, Page, PageQuery};
+    cfg.route(
+        "/test/items/{n}",
+        web::get().to(|n: web::Path<u32>, query: ApiQuery<PageQuery>| async move {
+            let page = query.0.validate()?;
+            Ok::<_, ApiError>(actix_web::HttpResponse::Ok().json(Page::new(
+                vec![n.into_inner()],
+                page,
+                41,
+            )))
+        }),
+    );
+}
+
+#[actix_web::test]
+async fn path_and_query_values_are_checked_and_lists_have_the_envelope() {
+    let app = TestApp::with(&[], listing_route).await;
+    let res = app.get("/test/items/7?page=3&per_page=5", None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.json(),
+        json!({"items": [7], "page": 3, "per_page": 5, "total": 41})
+    );
+    assert_eq!(app.get("/test/items/7", None).await.json()["per_page"], 20);
+    app.get("/test/items/seven", None)
+        .await
+        .problem(400, "invalid_path");
+    app.get("/test/items/7?per_page=0", None)
+        .await
+        .field_error("per_page", "out_of_range");
+    app.get("/test/items/7?per_page=101", None)
+        .await
+        .field_error("per_page", "out_of_range");
+    app.get("/test/items/7?page=0", None)
+        .await
+        .field_error("page", "out_of_range");
+    app.get("/test/items/7?per_page=many", None)
+        .await
+        .field_error("per_page", "invalid_type");
+    app.get("/test/items/7?page=%00", None)
+        .await
+        .field_error("page", "nul_character");
+}
