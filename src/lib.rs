@@ -3,6 +3,7 @@
 //! `build_app` is the one place routes and middleware are mounted; the binary serves it, the
 //! tests drive it, and the OpenAPI document is collected from the same route tree.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod crypto;
@@ -16,7 +17,9 @@ pub mod schema;
 pub mod secrets;
 pub mod server;
 pub mod state;
+pub mod teams;
 pub mod time;
+pub mod validation;
 pub mod volunteers;
 
 use actix_web::body::MessageBody;
@@ -44,7 +47,10 @@ where
         .service(
             scope(API_PREFIX)
                 .configure(meta::routes::configure)
-                .configure(auth::routes::configure),
+                .configure(auth::routes::configure)
+                .configure(teams::routes::configure)
+                .configure(volunteers::routes::configure)
+                .configure(audit::routes::configure),
         )
 }
 

@@ -15,6 +15,9 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
     ),
     tags(
         (name = "auth", description = "Registration, login, sessions"),
+        (name = "teams", description = "Organisations, members, admins"),
+        (name = "volunteers", description = "Volunteer profiles"),
+        (name = "audit", description = "The audit log"),
         (name = "meta", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),
     ),

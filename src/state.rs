@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use actix_web::web;
 
+use crate::auth::AuthUser;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::password::PasswordHashing;
+use crate::auth::policy::Actor;
 use crate::auth::tokens::JwtKeys;
 use crate::config::Config;
 use crate::crypto::PersonalDataCipher;
@@ -62,6 +64,19 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Like [`AppState::db`], with the caller's current grants loaded in the same blocking call.
+    pub async fn db_as<T, F>(&self, user: AuthUser, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn, state| {
+            let actor = Actor::load(conn, &user)?;
+            f(conn, state, &actor)
+        })
+        .await
     }
 
     /// Whether a connection can be had and answers, within `timeout`.

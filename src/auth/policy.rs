@@ -1,103 +1,209 @@
-//! Every "may this caller do this" question is answered here, and only here. Handlers name
-//! the action; they never compare roles themselves.
+//! Every "may this caller do this" question is answered here, and only here. Handlers and
+//! services name the action; they never compare roles themselves.
 //!
-//! Outcomes: `Ok`, 403 (`forbidden`) for a resource the caller may know about but not touch,
-//! 404 for one the caller may not even know exists.
+//! Rights come from the *current* role grants (loaded per request by [`Actor::load`]), not from
+//! the token's claims, so a revoked admin loses them at once. A team admin's rights cover their
+//! organisation and everything below it (one indexed look-up in the closure table).
+//!
+//! Outcomes: `Ok`; 403 `forbidden` for a resource the caller may know about (teams are public)
+//! but not touch; 404 for one the caller may not even know exists (another's profile).
+
+use diesel::dsl::exists;
+use diesel::prelude::*;
 
 use super::extractor::AuthUser;
-use crate::error::ApiError;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
 use crate::meta::enums::Role;
+use crate::schema::{memberships, role_grants, team_closure, volunteers};
+
+/// The caller with their current grants.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account_id: String,
+    pub volunteer_id: Option<String>,
+    pub federation_admin: bool,
+    /// Organisations the caller administers directly (their subtrees are covered too).
+    pub admin_team_ids: Vec<String>,
+}
+
+impl Actor {
+    pub fn load(conn: &mut DbConn, user: &AuthUser) -> ApiResult<Actor> {
+        let grants: Vec<(String, Option<String>)> = role_grants::table
+            .filter(role_grants::account_id.eq(&user.account_id))
+            .filter(role_grants::revoked_at.is_null())
+            .select((role_grants::role, role_grants::team_id))
+            .load(conn)?;
+        let volunteer_id = volunteers::table
+            .filter(volunteers::account_id.eq(&user.account_id))
+            .select(volunteers::id)
+            .first(conn)
+            .optional()?;
+        Ok(Actor {
+            account_id: user.account_id.clone(),
+            volunteer_id,
+            federation_admin: grants
+                .iter()
+                .any(|(r, _)| r == Role::FederationAdmin.code()),
+            admin_team_ids: grants
+                .into_iter()
+                .filter(|(r, _)| r == Role::TeamAdmin.code())
+                .filter_map(|(_, t)| t)
+                .collect(),
+        })
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.federation_admin || !self.admin_team_ids.is_empty()
+    }
+}
+
+/// How much of a volunteer the caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolunteerAccess {
+    Owner,
+    Admin,
+    None,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
-    /// Read an account with its roles and volunteer profile.
-    ReadAccount { account_id: &'a str },
-    /// Change an account's password.
-    ChangePassword { account_id: &'a str },
-    /// End a refresh-token family (logout).
-    EndSession { owner_account_id: &'a str },
-    /// Create a federation admin (CLI and bootstrap only; no caller over HTTP may).
-    CreateFederationAdmin,
+    ReadAccount {
+        account_id: &'a str,
+    },
+    ChangePassword {
+        account_id: &'a str,
+    },
+    EndSession {
+        owner_account_id: &'a str,
+    },
+    /// Create an organisation under `parent_id`.
+    CreateTeam {
+        parent_id: &'a str,
+    },
+    /// Edit an organisation, its admins and its memberships.
+    ManageTeam {
+        team_id: &'a str,
+    },
+    /// Apply to join an organisation (the caller must be a volunteer).
+    ApplyToTeam,
+    /// Search volunteers (scoped to the caller's subtrees by the service).
+    ListVolunteers,
+    ReadVolunteer {
+        volunteer_id: &'a str,
+    },
+    /// Edit contact fields, skills, town, emergency contact.
+    EditVolunteer {
+        volunteer_id: &'a str,
+    },
+    /// Edit real name or identity document.
+    EditVolunteerIdentity {
+        volunteer_id: &'a str,
+    },
+    RevealIdNumber {
+        volunteer_id: &'a str,
+    },
+    ReadAuditLog,
 }
 
-pub fn authorize(user: &AuthUser, action: Action<'_>) -> Result<(), ApiError> {
-    let is_self = |id: &str| user.account_id == id;
+pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
+    let allowed = |ok: bool| {
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    };
+    let owner_only = |id: &str| {
+        if actor.account_id == id {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    };
     match action {
         Action::ReadAccount { account_id } => {
-            if is_self(account_id) || user.has_role(Role::FederationAdmin) {
+            if actor.federation_admin {
                 Ok(())
             } else {
-                Err(ApiError::not_found())
+                owner_only(account_id)
             }
         }
-        // Only the owner: an admin resets passwords through a separate, audited action.
-        Action::ChangePassword { account_id }
-        | Action::EndSession {
-            owner_account_id: account_id,
-        } => {
-            if is_self(account_id) {
-                Ok(())
-            } else {
-                Err(ApiError::not_found())
+        // Only the owner: an admin resetting a password is a separate, audited action.
+        Action::ChangePassword { account_id } => owner_only(account_id),
+        Action::EndSession { owner_account_id } => owner_only(owner_account_id),
+        Action::CreateTeam { parent_id } => allowed(administers(conn, actor, parent_id)?),
+        Action::ManageTeam { team_id } => allowed(administers(conn, actor, team_id)?),
+        Action::ApplyToTeam => allowed(actor.volunteer_id.is_some()),
+        Action::ListVolunteers => allowed(actor.is_admin()),
+        Action::ReadVolunteer { volunteer_id } | Action::EditVolunteer { volunteer_id } => {
+            match volunteer_access(conn, actor, volunteer_id)? {
+                VolunteerAccess::None => Err(ApiError::not_found()),
+                _ => Ok(()),
             }
         }
-        Action::CreateFederationAdmin => Err(ApiError::forbidden()),
+        Action::EditVolunteerIdentity { volunteer_id }
+        | Action::RevealIdNumber { volunteer_id } => {
+            match volunteer_access(conn, actor, volunteer_id)? {
+                VolunteerAccess::None => Err(ApiError::not_found()),
+                _ => allowed(actor.federation_admin),
+            }
+        }
+        Action::ReadAuditLog => allowed(actor.federation_admin),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::tokens::RoleClaim;
-
-    fn user(id: &str, roles: &[Role]) -> AuthUser {
-        AuthUser {
-            account_id: id.to_owned(),
-            roles: roles
-                .iter()
-                .map(|r| RoleClaim {
-                    role: *r,
-                    team_id: (*r == Role::TeamAdmin).then(|| "team-1".to_owned()),
-                })
-                .collect(),
-        }
+/// Whether the caller administers `team_id` (federation admins administer everything).
+pub fn administers(conn: &mut DbConn, actor: &Actor, team_id: &str) -> ApiResult<bool> {
+    if actor.federation_admin {
+        return Ok(true);
     }
-
-    /// The policy as a table: caller × action → expected HTTP status.
-    #[test]
-    fn policy_matrix() {
-        let volunteer = user("v", &[Role::Volunteer]);
-        let team_admin = user("t", &[Role::TeamAdmin]);
-        let federation = user("f", &[Role::FederationAdmin]);
-        let cases: Vec<(&AuthUser, Action, u16)> = vec![
-            (&volunteer, Action::ReadAccount { account_id: "v" }, 200),
-            (&volunteer, Action::ReadAccount { account_id: "x" }, 404),
-            (&team_admin, Action::ReadAccount { account_id: "v" }, 404),
-            (&federation, Action::ReadAccount { account_id: "v" }, 200),
-            (&volunteer, Action::ChangePassword { account_id: "v" }, 200),
-            (&federation, Action::ChangePassword { account_id: "v" }, 404),
-            (
-                &volunteer,
-                Action::EndSession {
-                    owner_account_id: "v",
-                },
-                200,
-            ),
-            (
-                &team_admin,
-                Action::EndSession {
-                    owner_account_id: "v",
-                },
-                404,
-            ),
-            (&volunteer, Action::CreateFederationAdmin, 403),
-            (&federation, Action::CreateFederationAdmin, 403),
-        ];
-        for (who, action, expected) in cases {
-            let got = authorize(who, action)
-                .map(|_| 200)
-                .unwrap_or_else(|e| e.status.as_u16());
-            assert_eq!(got, expected, "{} doing {action:?}", who.account_id);
-        }
+    if actor.admin_team_ids.is_empty() {
+        return Ok(false);
     }
+    Ok(diesel::select(exists(
+        team_closure::table
+            .filter(team_closure::ancestor_id.eq_any(&actor.admin_team_ids))
+            .filter(team_closure::descendant_id.eq(team_id)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Team admins see volunteers who are members of (or applicants to) an organisation in their
+/// subtrees; federation admins see everyone; a volunteer sees themself.
+pub fn volunteer_access(
+    conn: &mut DbConn,
+    actor: &Actor,
+    volunteer_id: &str,
+) -> ApiResult<VolunteerAccess> {
+    if actor.volunteer_id.as_deref() == Some(volunteer_id) {
+        return Ok(VolunteerAccess::Owner);
+    }
+    if actor.federation_admin {
+        let known: bool =
+            diesel::select(exists(volunteers::table.find(volunteer_id))).get_result(conn)?;
+        return Ok(if known {
+            VolunteerAccess::Admin
+        } else {
+            VolunteerAccess::None
+        });
+    }
+    if actor.admin_team_ids.is_empty() {
+        return Ok(VolunteerAccess::None);
+    }
+    let member_in_scope: bool = diesel::select(exists(
+        memberships::table
+            .inner_join(
+                team_closure::table.on(team_closure::descendant_id.eq(memberships::team_id)),
+            )
+            .filter(memberships::volunteer_id.eq(volunteer_id))
+            .filter(memberships::status.eq_any(["approved", "pending"]))
+            .filter(team_closure::ancestor_id.eq_any(&actor.admin_team_ids)),
+    ))
+    .get_result(conn)?;
+    Ok(if member_in_scope {
+        VolunteerAccess::Admin
+    } else {
+        VolunteerAccess::None
+    })
 }

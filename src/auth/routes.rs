@@ -37,19 +37,6 @@ pub async fn register(
     Ok(HttpResponse::Created().json(RegisterResponse { volunteer, tokens }))
 }
 
-fn client_address(req: &HttpRequest, state: &AppState) -> String {
-    if state.config.trust_forwarded {
-        req.connection_info()
-            .realip_remote_addr()
-            .unwrap_or("unknown")
-            .to_owned()
-    } else {
-        req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned())
-    }
-}
-
 /// Log in with a mobile number or username. Failed attempts are limited per login and per
 /// client address; past the limit every attempt gets 429 with `Retry-After`.
 #[utoipa::path(
@@ -79,7 +66,7 @@ pub async fn login(
         errors.add("password", "required", required());
     }
     errors.into_result()?;
-    let address = client_address(&req, &state);
+    let address = crate::http::client::client_address(&req);
     let clock = chrono::Utc::now().timestamp();
     if let Some(wait) = state.login_limiter.check(&login, &address, clock) {
         return Err(ApiError::rate_limited(wait));

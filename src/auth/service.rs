@@ -8,7 +8,7 @@ use super::AuthUser;
 use super::dto::{AccountResponse, MeResponse, TokensResponse};
 use super::model::{Account, NewAccount, NewRefreshToken, NewRoleGrant, RefreshToken};
 use super::password::PasswordHashing;
-use super::policy::{self, Action};
+use super::policy::{self, Action, Actor};
 use super::tokens::{RoleClaim, hash_refresh_token, new_refresh_token};
 use crate::db::{DbConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
@@ -295,8 +295,10 @@ pub fn logout(conn: &mut DbConn, user: &AuthUser, token: &str) -> ApiResult<()> 
             .first(conn)
             .optional()?;
         if let Some((owner, family)) = row {
+            let actor = Actor::load(conn, user)?;
             policy::authorize(
-                user,
+                conn,
+                &actor,
                 Action::EndSession {
                     owner_account_id: &owner,
                 },
@@ -316,8 +318,10 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> ApiResult<()> {
+    let actor = Actor::load(conn, user)?;
     policy::authorize(
-        user,
+        conn,
+        &actor,
         Action::ChangePassword {
             account_id: &user.account_id,
         },
@@ -378,8 +382,10 @@ pub fn change_password(
 
 /// The caller's account, current roles and own profile (ID number decrypted: it is theirs).
 pub fn me(conn: &mut DbConn, state: &AppState, user: &AuthUser) -> ApiResult<MeResponse> {
+    let actor = Actor::load(conn, user)?;
     policy::authorize(
-        user,
+        conn,
+        &actor,
         Action::ReadAccount {
             account_id: &user.account_id,
         },

@@ -2,10 +2,14 @@
 //! middleware (request id, logging and metrics, security headers, problem rendering, panics)
 //! and the fallback that answers unknown routes (404) and wrong methods (405).
 
+pub mod client;
+pub mod conditional;
 pub mod extract;
 pub mod fallback;
+pub mod ids;
 pub mod middleware;
 pub mod pagination;
+pub mod patch;
 
 pub use extract::{ApiJson, ApiQuery};
 pub use pagination::{Page, PageQuery};

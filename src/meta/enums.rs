@@ -121,6 +121,27 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 组织类型
+    TeamKind, "team_kind" {
+        Federation = "federation", "义工联", "Federation";
+        Town = "town", "镇（街道）", "Town or subdistrict";
+        Unit = "unit", "单位", "Unit (agency, park, school, enterprise)";
+        ServiceTeam = "service_team", "志愿服务队", "Volunteer service team";
+    }
+);
+
+labelled_enum!(
+    /// 成员状态
+    MembershipStatus, "membership_status" {
+        Pending = "pending", "待审核", "Pending";
+        Approved = "approved", "已加入", "Approved";
+        Rejected = "rejected", "已拒绝", "Rejected";
+        Removed = "removed", "已移出", "Removed";
+        Left = "left", "已退出", "Left";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -144,5 +165,7 @@ pub fn all() -> Vec<EnumDescription> {
         Education::describe(),
         Skill::describe(),
         Role::describe(),
+        TeamKind::describe(),
+        MembershipStatus::describe(),
     ]
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::id_number::mask_mobile;
 use super::model::Volunteer;
@@ -144,4 +144,66 @@ impl VolunteerResponse {
             version: v.version,
         }
     }
+}
+
+/// Profile changes. The volunteer and their admins edit contact fields, skills, town and
+/// emergency contact; `real_name`, `id_type` and `id_number` only a federation admin, with a
+/// `reason`. Absent fields stay; `null` clears an optional one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateVolunteerRequest {
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<Education>)]
+    pub education: Option<Option<Education>>,
+    pub political_status: Option<PoliticalStatus>,
+    pub skills: Option<Vec<Skill>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub town: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub emergency_contact_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub emergency_contact_phone: Option<Option<String>>,
+    /// Federation admins only.
+    pub real_name: Option<String>,
+    /// Federation admins only.
+    pub id_type: Option<IdType>,
+    /// Federation admins only; for a resident ID, birth date and gender follow from it.
+    pub id_number: Option<String>,
+    /// Required with `real_name`, `id_type` or `id_number`: why they change (audited).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VolunteerQuery {
+    /// Members of this organisation or any below it.
+    pub team_id: Option<String>,
+    pub town: Option<String>,
+    pub skill: Option<Skill>,
+    pub political_status: Option<PoliticalStatus>,
+    pub star_level: Option<i32>,
+    /// Part of the real name or of the mobile number.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealIdRequest {
+    /// Why the full number is needed; kept in the audit log.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevealIdResponse {
+    pub volunteer_id: String,
+    pub id_type: IdType,
+    pub id_number: String,
 }

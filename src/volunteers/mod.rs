@@ -4,5 +4,6 @@
 pub mod dto;
 pub mod id_number;
 pub mod model;
+pub mod routes;
 pub mod rules;
 pub mod service;

@@ -7,8 +7,8 @@ use super::dto::RegisterRequest;
 use super::id_number::{self, ResidentIdError};
 use crate::error::{FieldErrors, Msg};
 use crate::meta::enums::{Education, Gender, IdType, PoliticalStatus, Skill};
-use crate::meta::towns::is_town;
 use crate::time::age_on;
+use crate::validation::{optional_phone, optional_text, optional_town, required_text};
 
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
@@ -61,50 +61,6 @@ pub fn check_mobile(errors: &mut FieldErrors, field: &str, mobile: &str) {
             ),
         );
     }
-}
-
-/// Trims optional text; empty becomes `None`. Flags text over `max` characters.
-fn optional_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<String>,
-    max: usize,
-) -> Option<String> {
-    let value = value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())?;
-    if value.chars().count() > max {
-        errors.add(
-            field,
-            "too_long",
-            Msg::new(
-                format!("不能超过 {max} 个字符"),
-                format!("At most {max} characters"),
-            ),
-        );
-    }
-    Some(value)
-}
-
-fn required_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
-    let value = value.trim().to_owned();
-    if value.is_empty() {
-        errors.add(
-            field,
-            "required",
-            Msg::new("此字段必填", "This field is required"),
-        );
-    } else if value.chars().count() > max {
-        errors.add(
-            field,
-            "too_long",
-            Msg::new(
-                format!("不能超过 {max} 个字符"),
-                format!("At most {max} characters"),
-            ),
-        );
-    }
-    value
 }
 
 pub fn validate_registration(
@@ -196,17 +152,7 @@ pub fn validate_registration(
             Msg::new("邮箱格式不正确", "The email address is malformed"),
         );
     }
-    let town = optional_text(&mut errors, "town", req.town, 20);
-    if town.as_deref().is_some_and(|t| !is_town(t)) {
-        errors.add(
-            "town",
-            "invalid_choice",
-            Msg::new(
-                "镇（街道）须为 /api/v1/meta/towns 中的名称",
-                "town must be a name from /api/v1/meta/towns",
-            ),
-        );
-    }
+    let town = optional_town(&mut errors, "town", req.town);
     let mut skills = req.skills;
     skills.sort_by_key(|s| s.code());
     skills.dedup();
@@ -216,26 +162,11 @@ pub fn validate_registration(
         req.emergency_contact_name,
         NAME_MAX,
     );
-    let emergency_contact_phone = optional_text(
+    let emergency_contact_phone = optional_phone(
         &mut errors,
         "emergency_contact_phone",
         req.emergency_contact_phone,
-        20,
     );
-    if let Some(phone) = &emergency_contact_phone
-        && !phone
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
-    {
-        errors.add(
-            "emergency_contact_phone",
-            "format",
-            Msg::new(
-                "电话号码只能包含数字、+ 和 -",
-                "A phone number holds only digits, + and -",
-            ),
-        );
-    }
 
     let guardian_name = optional_text(&mut errors, "guardian_name", req.guardian_name, NAME_MAX);
     let guardian_mobile = req

@@ -1,15 +1,31 @@
 //! Storage of volunteer profiles. Runs inside the caller's transaction.
 
+use diesel::dsl::exists;
 use diesel::prelude::*;
+use serde_json::json;
+use validator::ValidateEmail;
 
-use super::id_number::mask_id_number;
+use super::dto::{
+    RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerQuery, VolunteerResponse,
+};
+use super::id_number::{self, mask_id_number};
 use super::model::{NewVolunteer, Volunteer};
-use super::rules::ValidRegistration;
+use super::rules::{NAME_MAX, ValidRegistration};
+use crate::audit::{self, AuditEntry, Origin};
+use crate::auth::policy::{self, Action, Actor, VolunteerAccess};
 use crate::crypto::PersonalDataCipher;
-use crate::db::{DbConn, new_id, now};
-use crate::error::{ApiError, ApiResult, Msg};
-use crate::schema::{counters, volunteers};
+use crate::db::{DbConn, new_id, now, write_tx};
+use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
+use crate::http::Page;
+use crate::http::conditional::{check_version, precondition_failed};
+use crate::http::ids::check_id;
+use crate::http::pagination::PageQuery;
+use crate::meta::enums::IdType;
+use crate::schema::{accounts, counters, memberships, team_closure, volunteers};
 use crate::time::local_today;
+use crate::validation::{
+    contains_pattern, optional_phone, optional_text, optional_town, required_text,
+};
 
 /// The next volunteer number, `TS` + year + six digits. The counter row's update takes a row
 /// lock (PostgreSQL) or runs under the write lock (SQLite), so concurrent registrations never
@@ -114,4 +130,406 @@ pub fn find_by_account(conn: &mut DbConn, account_id: &str) -> ApiResult<Option<
         .select(Volunteer::as_select())
         .first(conn)
         .optional()?)
+}
+
+fn load(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<(Volunteer, Option<String>)> {
+    Ok(volunteers::table
+        .inner_join(accounts::table)
+        .filter(volunteers::id.eq(volunteer_id))
+        .select((Volunteer::as_select(), accounts::mobile))
+        .first(conn)?)
+}
+
+/// A profile as the caller may see it (ID number always masked here).
+pub fn read(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<VolunteerResponse> {
+    check_id("id", volunteer_id)?;
+    policy::authorize(conn, actor, Action::ReadVolunteer { volunteer_id })?;
+    let viewer = viewer_of(conn, actor, volunteer_id)?;
+    let (v, mobile) = load(conn, volunteer_id)?;
+    Ok(VolunteerResponse::from_row(v, mobile, viewer, None))
+}
+
+fn viewer_of(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<Viewer> {
+    Ok(match policy::volunteer_access(conn, actor, volunteer_id)? {
+        VolunteerAccess::Owner => Viewer::Owner,
+        _ => Viewer::Admin,
+    })
+}
+
+/// The caller's own profile, ID number decrypted.
+pub fn read_own(
+    conn: &mut DbConn,
+    pii: &PersonalDataCipher,
+    actor: &Actor,
+) -> ApiResult<VolunteerResponse> {
+    let id = actor
+        .volunteer_id
+        .as_deref()
+        .ok_or_else(ApiError::not_found)?;
+    let (v, mobile) = load(conn, id)?;
+    let id_number = pii.decrypt(&v.id_number_cipher);
+    Ok(VolunteerResponse::from_row(
+        v,
+        mobile,
+        Viewer::Owner,
+        id_number,
+    ))
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    query: VolunteerQuery,
+) -> ApiResult<Page<VolunteerResponse>> {
+    policy::authorize(conn, actor, Action::ListVolunteers)?;
+    let page = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .validate()?;
+    let mut errors = FieldErrors::default();
+    let town = optional_town(&mut errors, "town", query.town.clone());
+    if query.star_level.is_some_and(|l| !(0..=5).contains(&l)) {
+        errors.add(
+            "star_level",
+            "out_of_range",
+            Msg::new("星级须在 0 到 5 之间", "star_level must be between 0 and 5"),
+        );
+    }
+    errors.into_result()?;
+    if let Some(team_id) = &query.team_id {
+        check_id("team_id", team_id)?;
+        policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
+    }
+    let members_under = |ancestors: Vec<String>| {
+        memberships::table
+            .inner_join(
+                team_closure::table.on(team_closure::descendant_id.eq(memberships::team_id)),
+            )
+            .filter(memberships::status.eq("approved"))
+            .filter(team_closure::ancestor_id.eq_any(ancestors))
+            .select(memberships::volunteer_id)
+    };
+    let filtered = || {
+        let mut q = volunteers::table.inner_join(accounts::table).into_boxed();
+        if !actor.federation_admin {
+            q = q.filter(volunteers::id.eq_any(members_under(actor.admin_team_ids.clone())));
+        }
+        if let Some(team_id) = &query.team_id {
+            q = q.filter(volunteers::id.eq_any(members_under(vec![team_id.clone()])));
+        }
+        if let Some(town) = &town {
+            q = q.filter(volunteers::town.eq(town.clone()));
+        }
+        if let Some(skill) = query.skill {
+            // Skills are stored as a JSON array of codes; a quoted code matches exactly one.
+            q = q.filter(volunteers::skills.like(format!("%\"{}\"%", skill.code())));
+        }
+        if let Some(status) = query.political_status {
+            q = q.filter(volunteers::political_status.eq(status.code()));
+        }
+        if let Some(level) = query.star_level {
+            q = q.filter(volunteers::star_level.eq(level));
+        }
+        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pattern = contains_pattern(text);
+            q = q.filter(
+                volunteers::real_name
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(accounts::mobile.like(pattern).escape('\\')),
+            );
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows: Vec<(Volunteer, Option<String>)> = filtered()
+        .order((volunteers::created_at.asc(), volunteers::id.asc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select((Volunteer::as_select(), accounts::mobile))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(v, mobile)| VolunteerResponse::from_row(v, mobile, Viewer::Admin, None))
+        .collect();
+    Ok(Page::new(items, page, total))
+}
+
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = volunteers)]
+struct VolunteerChanges {
+    email: Option<Option<String>>,
+    education: Option<Option<String>>,
+    political_status: Option<String>,
+    skills: Option<String>,
+    town: Option<Option<String>>,
+    emergency_contact_name: Option<Option<String>>,
+    emergency_contact_phone: Option<Option<String>>,
+    real_name: Option<String>,
+    id_type: Option<String>,
+    id_number_cipher: Option<String>,
+    id_number_index: Option<String>,
+    id_number_masked: Option<String>,
+    birth_date: Option<chrono::NaiveDate>,
+    gender: Option<String>,
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    pii: &PersonalDataCipher,
+    actor: &Actor,
+    origin: &Origin,
+    volunteer_id: &str,
+    expected_version: Option<i64>,
+    req: UpdateVolunteerRequest,
+) -> ApiResult<VolunteerResponse> {
+    check_id("id", volunteer_id)?;
+    write_tx(conn, |conn| {
+        policy::authorize(conn, actor, Action::EditVolunteer { volunteer_id })?;
+        let (current, mobile) = load(conn, volunteer_id)?;
+        check_version(expected_version, current.version)?;
+
+        let mut errors = FieldErrors::default();
+        let identity_fields: Vec<&str> = [
+            ("real_name", req.real_name.is_some()),
+            ("id_type", req.id_type.is_some()),
+            ("id_number", req.id_number.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(f, set)| set.then_some(f))
+        .collect();
+        let may_edit_identity =
+            policy::authorize(conn, actor, Action::EditVolunteerIdentity { volunteer_id }).is_ok();
+        let mut changes = VolunteerChanges::default();
+        let mut reason = None;
+        if !identity_fields.is_empty() && !may_edit_identity {
+            for field in &identity_fields {
+                errors.add(
+                    *field,
+                    "not_allowed",
+                    Msg::new(
+                        "只有义工联管理员可以修改此字段",
+                        "Only a federation admin may change this field",
+                    ),
+                );
+            }
+        } else if !identity_fields.is_empty() {
+            reason = Some(required_text(
+                &mut errors,
+                "reason",
+                req.reason.as_deref().unwrap_or(""),
+                200,
+            ));
+            changes.real_name = req
+                .real_name
+                .as_deref()
+                .map(|n| required_text(&mut errors, "real_name", n, NAME_MAX));
+            if req.id_type.is_some() || req.id_number.is_some() {
+                let id_type = req.id_type.unwrap_or_else(|| {
+                    IdType::from_code(&current.id_type).unwrap_or(IdType::Passport)
+                });
+                match req.id_number.as_deref() {
+                    None => errors.add(
+                        "id_number",
+                        "required",
+                        Msg::new(
+                            "更改证件类型时须提供证件号码",
+                            "A new id_type needs its id_number",
+                        ),
+                    ),
+                    Some(raw) => {
+                        let number = id_number::normalize(id_type, raw);
+                        if let Some((birth, gender)) = check_document(&mut errors, id_type, &number)
+                        {
+                            changes.birth_date = birth;
+                            changes.gender = gender.map(|g| g.code().to_owned());
+                        }
+                        let index = pii.blind_index(id_type.code(), &number);
+                        let taken: bool = diesel::select(exists(
+                            volunteers::table
+                                .filter(volunteers::id_number_index.eq(&index))
+                                .filter(volunteers::id.ne(volunteer_id)),
+                        ))
+                        .get_result(conn)?;
+                        if taken && errors.0.is_empty() {
+                            return Err(id_number_taken());
+                        }
+                        changes.id_type = Some(id_type.code().to_owned());
+                        changes.id_number_cipher = Some(pii.encrypt(&number));
+                        changes.id_number_index = Some(index);
+                        changes.id_number_masked = Some(mask_id_number(&number));
+                    }
+                }
+            }
+        } else if req.reason.is_some() {
+            errors.add(
+                "reason",
+                "not_allowed",
+                Msg::new(
+                    "只有修改姓名或证件时才需填写原因",
+                    "reason goes only with real_name, id_type or id_number",
+                ),
+            );
+        }
+        changes.email = req.email.map(|e| {
+            let e = optional_text(&mut errors, "email", e, 254);
+            if e.as_deref().is_some_and(|e| !e.validate_email()) {
+                errors.add(
+                    "email",
+                    "format",
+                    Msg::new("邮箱格式不正确", "The email address is malformed"),
+                );
+            }
+            e
+        });
+        changes.education = req.education.map(|e| e.map(|e| e.code().to_owned()));
+        changes.political_status = req.political_status.map(|p| p.code().to_owned());
+        changes.skills = req.skills.map(|mut skills| {
+            skills.sort_by_key(|s| s.code());
+            skills.dedup();
+            serde_json::to_string(&skills.iter().map(|s| s.code()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        });
+        changes.town = req.town.map(|t| optional_town(&mut errors, "town", t));
+        changes.emergency_contact_name = req
+            .emergency_contact_name
+            .map(|n| optional_text(&mut errors, "emergency_contact_name", n, NAME_MAX));
+        changes.emergency_contact_phone = req
+            .emergency_contact_phone
+            .map(|p| optional_phone(&mut errors, "emergency_contact_phone", p));
+        errors.into_result()?;
+
+        let updated = diesel::update(
+            volunteers::table
+                .find(volunteer_id)
+                .filter(volunteers::version.eq(current.version)),
+        )
+        .set((
+            &changes,
+            volunteers::updated_at.eq(now()),
+            volunteers::version.eq(volunteers::version + 1),
+        ))
+        .execute(conn)
+        .map_err(|e| match crate::db::unique_violation_target(&e) {
+            Some(t) if t.contains("id_number_index") => id_number_taken(),
+            _ => ApiError::from(e),
+        })?;
+        if updated != 1 {
+            return Err(precondition_failed());
+        }
+        let owner = actor.volunteer_id.as_deref() == Some(volunteer_id);
+        if !owner || reason.is_some() {
+            let mut fields: Vec<&str> = identity_fields.clone();
+            for (name, set) in [
+                ("email", changes.email.is_some()),
+                ("education", changes.education.is_some()),
+                ("political_status", changes.political_status.is_some()),
+                ("skills", changes.skills.is_some()),
+                ("town", changes.town.is_some()),
+                (
+                    "emergency_contact_name",
+                    changes.emergency_contact_name.is_some(),
+                ),
+                (
+                    "emergency_contact_phone",
+                    changes.emergency_contact_phone.is_some(),
+                ),
+            ] {
+                if set {
+                    fields.push(name);
+                }
+            }
+            audit::record(
+                conn,
+                origin,
+                AuditEntry {
+                    actor_id: &actor.account_id,
+                    action: if reason.is_some() {
+                        "volunteer.identity_changed"
+                    } else {
+                        "volunteer.updated"
+                    },
+                    target_type: "volunteer",
+                    target_id: volunteer_id,
+                    details: json!({"fields": fields, "reason": reason}),
+                },
+            )?;
+        }
+        let viewer = if owner { Viewer::Owner } else { Viewer::Admin };
+        let (v, _) = load(conn, volunteer_id)?;
+        Ok(VolunteerResponse::from_row(v, mobile, viewer, None))
+    })
+}
+
+/// Checks a new identity document; for a resident ID returns the birth date and gender it
+/// encodes (they replace the stored ones).
+fn check_document(
+    errors: &mut FieldErrors,
+    id_type: IdType,
+    number: &str,
+) -> Option<(
+    Option<chrono::NaiveDate>,
+    Option<crate::meta::enums::Gender>,
+)> {
+    if id_type == IdType::ResidentId {
+        match id_number::parse_resident_id(number, local_today()) {
+            Ok(parsed) => Some((Some(parsed.birth_date), Some(parsed.gender))),
+            Err(_) => {
+                errors.add(
+                    "id_number",
+                    "checksum",
+                    Msg::new("身份证号码无效", "The resident ID number is invalid"),
+                );
+                None
+            }
+        }
+    } else if id_number::other_document_is_well_formed(id_type, number) {
+        Some((None, None))
+    } else {
+        errors.add(
+            "id_number",
+            "format",
+            Msg::new("证件号码格式不正确", "The document number is malformed"),
+        );
+        None
+    }
+}
+
+/// The full ID number, for a federation admin with a reason; audited.
+pub fn reveal_id(
+    conn: &mut DbConn,
+    pii: &PersonalDataCipher,
+    actor: &Actor,
+    origin: &Origin,
+    volunteer_id: &str,
+    reason: &str,
+) -> ApiResult<RevealIdResponse> {
+    check_id("id", volunteer_id)?;
+    let mut errors = FieldErrors::default();
+    let reason = required_text(&mut errors, "reason", reason, 200);
+    write_tx(conn, |conn| {
+        policy::authorize(conn, actor, Action::RevealIdNumber { volunteer_id })?;
+        errors.into_result()?;
+        let (v, _) = load(conn, volunteer_id)?;
+        let number = pii.decrypt(&v.id_number_cipher).ok_or_else(|| {
+            ApiError::internal("an ID number does not decrypt with the configured data key")
+        })?;
+        audit::record(
+            conn,
+            origin,
+            AuditEntry {
+                actor_id: &actor.account_id,
+                action: "volunteer.id_revealed",
+                target_type: "volunteer",
+                target_id: volunteer_id,
+                details: json!({"reason": reason}),
+            },
+        )?;
+        Ok(RevealIdResponse {
+            volunteer_id: v.id,
+            id_type: IdType::from_code(&v.id_type).unwrap_or(IdType::ResidentId),
+            id_number: number,
+        })
+    })
 }

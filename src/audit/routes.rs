@@ -1,0 +1,47 @@
+use actix_web::{get, web};
+
+use super::dto::{AuditEventResponse, AuditQuery};
+use super::service;
+use crate::auth::AuthUser;
+use crate::auth::policy::{self, Action};
+use crate::error::{ApiResult, ProblemBody};
+use crate::http::pagination::PageQuery;
+use crate::http::{ApiQuery, Page};
+use crate::state::AppState;
+
+/// The audit log, newest first (federation admins). Append-only: nothing edits or deletes it.
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<AuditEventResponse>),
+        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not a federation admin", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-events")]
+pub async fn list_audit_events(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<AuditQuery>,
+) -> ApiResult<web::Json<Page<AuditEventResponse>>> {
+    let query = query.0;
+    let page = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .validate()?;
+    state
+        .db_as(user, move |conn, _, actor| {
+            policy::authorize(conn, actor, Action::ReadAuditLog)?;
+            service::list(conn, &query, page)
+        })
+        .await
+        .map(web::Json)
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_audit_events);
+}

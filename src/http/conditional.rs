@@ -1,0 +1,65 @@
+//! `ETag` on reads of versioned resources and `If-Match` on their edits, so concurrent edits
+//! never overwrite each other silently.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::error::{ApiError, Msg};
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// A 200 (or `status`) JSON response with the resource's ETag.
+pub fn with_etag<T: Serialize>(
+    status: actix_web::http::StatusCode,
+    version: i64,
+    body: &T,
+) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
+        res.insert_header((header::ETAG, v));
+    }
+    res.json(body)
+}
+
+/// The version an `If-Match` header demands, if any; `*` demands nothing.
+pub fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let tag = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    tag.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_if_match",
+            Msg::new(
+                "If-Match 须为读取时得到的 ETag",
+                "If-Match must be an ETag received from a read",
+            ),
+        )
+    })
+}
+
+pub fn precondition_failed() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+        Msg::new(
+            "资源已被他人修改，请重新读取后再提交",
+            "The resource changed since you read it; read it again and retry",
+        ),
+    )
+}
+
+/// Refuses a stale edit.
+pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != current => Err(precondition_failed()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,184 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{Membership, Team};
+use crate::meta::enums::{MembershipStatus, TeamKind};
+use crate::time::to_utc;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeamRequest {
+    /// 1–100 characters.
+    #[schema(example = "台城街道志愿服务队")]
+    pub name: String,
+    /// `town`, `unit` or `service_team` (there is one federation, the root).
+    pub kind: TeamKind,
+    /// Defaults to the federation root.
+    pub parent_id: Option<String>,
+    /// One of `/api/v1/meta/towns`.
+    pub town: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Fields to change; absent fields stay, `null` clears an optional one. `parent_id` moves the
+/// organisation (with its subtree).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeamRequest {
+    pub name: Option<String>,
+    pub kind: Option<TeamKind>,
+    pub parent_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub town: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub contact_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub contact_phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamQuery {
+    pub kind: Option<TeamKind>,
+    pub parent_id: Option<String>,
+    pub town: Option<String>,
+    /// Part of the name.
+    pub q: Option<String>,
+    /// `name`, `-name`, `created_at`, `-created_at` (default `name`).
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamResponse {
+    pub id: String,
+    pub name: String,
+    pub kind: TeamKind,
+    pub parent_id: Option<String>,
+    pub town: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub description: Option<String>,
+    /// Approved members.
+    pub member_count: i64,
+    /// Members holding a valid certificate.
+    pub certified_count: i64,
+    /// certified_count ÷ member_count, 0 without members.
+    pub certificate_rate: f64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<Team> for TeamResponse {
+    fn from(t: Team) -> Self {
+        let rate = if t.member_count > 0 {
+            (t.certified_count as f64 / t.member_count as f64 * 10_000.0).round() / 10_000.0
+        } else {
+            0.0
+        };
+        TeamResponse {
+            kind: TeamKind::from_code(&t.kind).unwrap_or(TeamKind::ServiceTeam),
+            id: t.id,
+            name: t.name,
+            parent_id: t.parent_id,
+            town: t.town,
+            contact_name: t.contact_name,
+            contact_phone: t.contact_phone,
+            description: t.description,
+            member_count: t.member_count,
+            certified_count: t.certified_count,
+            certificate_rate: rate,
+            created_at: to_utc(t.created_at),
+            updated_at: to_utc(t.updated_at),
+            version: t.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMemberRequest {
+    /// Admins add a volunteer (approved at once); without it the caller applies (pending).
+    pub volunteer_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideMembershipRequest {
+    /// `approved` or `rejected` (for a pending membership), `removed` (for an approved one).
+    pub status: MembershipStatus,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    pub status: Option<MembershipStatus>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipResponse {
+    pub id: String,
+    pub team_id: String,
+    pub volunteer_id: String,
+    pub status: MembershipStatus,
+    /// When the membership was (last) approved.
+    pub joined_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    /// Name and number of the volunteer, for admins' lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volunteer: Option<MemberSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberSummary {
+    pub real_name: String,
+    pub volunteer_number: String,
+    /// Masked: `138****5678`.
+    pub mobile: Option<String>,
+}
+
+impl MembershipResponse {
+    pub fn new(m: Membership, volunteer: Option<MemberSummary>) -> Self {
+        MembershipResponse {
+            status: MembershipStatus::from_code(&m.status).unwrap_or(MembershipStatus::Pending),
+            id: m.id,
+            team_id: m.team_id,
+            volunteer_id: m.volunteer_id,
+            joined_at: m.joined_at.map(to_utc),
+            created_at: to_utc(m.created_at),
+            updated_at: to_utc(m.updated_at),
+            version: m.version,
+            volunteer,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantAdminRequest {
+    pub account_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamAdminResponse {
+    pub account_id: String,
+    pub team_id: String,
+    pub granted_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}

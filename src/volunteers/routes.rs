@@ -1,0 +1,165 @@
+//! Thin handlers for volunteer profiles.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+
+use super::dto::{
+    RevealIdRequest, RevealIdResponse, UpdateVolunteerRequest, VolunteerQuery, VolunteerResponse,
+};
+use super::service;
+use crate::audit::Origin;
+use crate::auth::AuthUser;
+use crate::error::{ApiResult, ProblemBody};
+use crate::http::conditional::{expected_version, with_etag};
+use crate::http::{ApiJson, ApiQuery, Page};
+use crate::state::AppState;
+
+/// Search volunteers: federation admins all, team admins the approved members of their
+/// subtrees. ID numbers and mobiles are masked.
+#[utoipa::path(
+    tag = "volunteers",
+    params(VolunteerQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<VolunteerResponse>),
+        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin (or `team_id` outside the caller's organisations)", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/volunteers")]
+pub async fn list_volunteers(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<VolunteerQuery>,
+) -> ApiResult<web::Json<Page<VolunteerResponse>>> {
+    let query = query.0;
+    state
+        .db_as(user, move |conn, _, actor| {
+            service::list(conn, actor, query)
+        })
+        .await
+        .map(web::Json)
+}
+
+/// A profile: the volunteer, or an admin of an organisation they belong to (ID masked).
+#[utoipa::path(
+    tag = "volunteers",
+    params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = VolunteerResponse, headers(("ETag" = String))),
+        (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not the caller's to see", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/volunteers/{id}")]
+pub async fn get_volunteer(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = state
+        .db_as(user, move |conn, _, actor| service::read(conn, actor, &id))
+        .await?;
+    Ok(with_etag(StatusCode::OK, v.version, &v))
+}
+
+/// Edit a profile (see the request body for who may change what). `If-Match` refuses stale
+/// edits with 412.
+#[utoipa::path(
+    tag = "volunteers",
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag from a read")),
+    request_body = UpdateVolunteerRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = VolunteerResponse, headers(("ETag" = String))),
+        (status = 400, description = "Invalid field(s); `not_allowed` for fields the caller may not set", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not the caller's to see", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`id_number_taken`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/volunteers/{id}")]
+pub async fn update_volunteer(
+    req: HttpRequest,
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: ApiJson<UpdateVolunteerRequest>,
+) -> ApiResult<HttpResponse> {
+    let expected = expected_version(&req)?;
+    let (id, changes) = (id.into_inner(), body.into_inner());
+    let v = state
+        .db_as(user, move |conn, state, actor| {
+            service::update(conn, &state.pii, actor, &origin, &id, expected, changes)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, v.version, &v))
+}
+
+/// The caller's own profile, ID number in full.
+#[utoipa::path(
+    tag = "volunteers",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = VolunteerResponse, headers(("ETag" = String))),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "The caller is not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/volunteer")]
+pub async fn get_own_volunteer(
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let v = state
+        .db_as(user, move |conn, state, actor| {
+            service::read_own(conn, &state.pii, actor)
+        })
+        .await?;
+    Ok(with_etag(StatusCode::OK, v.version, &v))
+}
+
+/// The full ID number (federation admins, with a reason; written to the audit log).
+#[utoipa::path(
+    tag = "volunteers",
+    params(("id" = String, Path)),
+    request_body = RevealIdRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RevealIdResponse),
+        (status = 400, description = "Missing reason", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not a federation admin", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/volunteers/{id}/reveal-id")]
+pub async fn reveal_id_number(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: ApiJson<RevealIdRequest>,
+) -> ApiResult<web::Json<RevealIdResponse>> {
+    let (id, reason) = (id.into_inner(), body.into_inner().reason);
+    state
+        .db_as(user, move |conn, state, actor| {
+            service::reveal_id(conn, &state.pii, actor, &origin, &id, &reason)
+        })
+        .await
+        .map(web::Json)
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_volunteers)
+        .service(get_volunteer)
+        .service(update_volunteer)
+        .service(get_own_volunteer)
+        .service(reveal_id_number);
+}
