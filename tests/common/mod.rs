@@ -341,3 +341,109 @@ pub fn registration(n: u32) -> Value {
         "skills": ["medical", "driving"],
     })
 }
+
+/// A registered volunteer's handles.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub token: String,
+    pub volunteer_id: String,
+    pub account_id: String,
+    pub mobile: String,
+    pub id_number: String,
+}
+
+/// A small city: the federation root → town A → team T and its sibling S, with an admin on
+/// each, a member of T, a pending applicant to T and an outsider.
+pub struct World {
+    pub fed: String,
+    pub town: String,
+    pub team: String,
+    pub sibling: String,
+    pub parent_admin: Person,
+    pub team_admin: Person,
+    pub sibling_admin: Person,
+    pub member: Person,
+    pub applicant: Person,
+    pub outsider: Person,
+}
+
+impl TestApp {
+    pub async fn person(&self, n: u32) -> Person {
+        let body = registration(n);
+        let res = self.register(&body).await;
+        Person {
+            token: res["tokens"]["access_token"].as_str().unwrap().to_owned(),
+            volunteer_id: res["volunteer"]["id"].as_str().unwrap().to_owned(),
+            account_id: res["volunteer"]["account_id"].as_str().unwrap().to_owned(),
+            mobile: body["mobile"].as_str().unwrap().to_owned(),
+            id_number: body["id_number"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> TestResponse {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Creates an organisation; returns its id.
+    pub async fn team(&self, token: &str, name: &str, kind: &str, parent: Option<&str>) -> String {
+        let mut body = json!({"name": name, "kind": kind});
+        if let Some(parent) = parent {
+            body["parent_id"] = json!(parent);
+        }
+        let res = self.post("/api/v1/teams", Some(token), &body).await;
+        assert_eq!(res.status, 201, "create team: {}", String::from_utf8_lossy(&res.body));
+        res.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn grant_admin(&self, token: &str, team: &str, account_id: &str) {
+        let res = self
+            .post(&format!("/api/v1/teams/{team}/admins"), Some(token), &json!({"account_id": account_id}))
+            .await;
+        assert_eq!(res.status, 201, "grant: {}", String::from_utf8_lossy(&res.body));
+    }
+
+    /// Builds a [`World`]; `seed` keeps its people distinct from other worlds in the same app.
+    pub async fn world(&self, seed: u32) -> World {
+        let fed = self.admin_token().await;
+        let base = 1000 + seed * 10;
+        let town = self.team(&fed, &format!("大江镇 {seed}"), "town", None).await;
+        let team = self.team(&fed, &format!("志愿服务队 {seed}"), "service_team", Some(&town)).await;
+        let sibling = self.team(&fed, &format!("兄弟队 {seed}"), "service_team", Some(&town)).await;
+        let parent_admin = self.person(base).await;
+        let team_admin = self.person(base + 1).await;
+        let sibling_admin = self.person(base + 2).await;
+        let member = self.person(base + 3).await;
+        let applicant = self.person(base + 4).await;
+        let outsider = self.person(base + 5).await;
+        self.grant_admin(&fed, &town, &parent_admin.account_id).await;
+        self.grant_admin(&fed, &team, &team_admin.account_id).await;
+        self.grant_admin(&fed, &sibling, &sibling_admin.account_id).await;
+        let members = format!("/api/v1/teams/{team}/members");
+        assert_eq!(self.post(&members, Some(&member.token), &json!({})).await.status, 201);
+        let res = self
+            .patch(
+                &format!("{members}/{}", member.volunteer_id),
+                Some(&team_admin.token),
+                &json!({"status": "approved"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "approve: {}", String::from_utf8_lossy(&res.body));
+        assert_eq!(self.post(&members, Some(&applicant.token), &json!({})).await.status, 201);
+        World {
+            fed,
+            town,
+            team,
+            sibling,
+            parent_admin,
+            team_admin,
+            sibling_admin,
+            member,
+            applicant,
+            outsider,
+        }
+    }
+}
