@@ -23,12 +23,19 @@ async fn create_read_and_list_organisations() {
     assert_eq!(res.status, 201);
     assert_eq!(res.header("etag"), Some("\"1\""));
     let town = res.json();
-    assert_eq!(town["parent_id"], ROOT, "no parent_id: under the federation root");
+    assert_eq!(
+        town["parent_id"], ROOT,
+        "no parent_id: under the federation root"
+    );
     assert_eq!(town["member_count"], 0);
     assert_eq!(town["certified_count"], 0);
-    assert_eq!(res.header("location").unwrap(), format!("/api/v1/teams/{}", town["id"].as_str().unwrap()));
+    assert_eq!(
+        res.header("location").unwrap(),
+        format!("/api/v1/teams/{}", town["id"].as_str().unwrap())
+    );
     let town_id = town["id"].as_str().unwrap();
-    app.team(&fed, "大江镇青年志愿服务队", "service_team", Some(town_id)).await;
+    app.team(&fed, "大江镇青年志愿服务队", "service_team", Some(town_id))
+        .await;
     app.team(&fed, "台城医疗志愿队", "service_team", None).await;
 
     let res = app.get(&format!("/api/v1/teams/{town_id}"), None).await;
@@ -42,7 +49,10 @@ async fn create_read_and_list_organisations() {
     };
     assert_eq!(list("").await["total"], 4, "root + three");
     assert_eq!(list("?kind=service_team").await["total"], 2);
-    let by_parent = app.get(&format!("/api/v1/teams?parent_id={town_id}"), None).await.json();
+    let by_parent = app
+        .get(&format!("/api/v1/teams?parent_id={town_id}"), None)
+        .await
+        .json();
     assert_eq!(by_parent["total"], 1);
     assert_eq!(by_parent["items"][0]["name"], "大江镇青年志愿服务队");
     assert_eq!(list("?town=%E5%A4%A7%E6%B1%9F%E9%95%87").await["total"], 1);
@@ -50,10 +60,19 @@ async fn create_read_and_list_organisations() {
     assert_eq!(list("?q=%25").await["total"], 0, "wildcards are literal");
     let page = list("?per_page=2&page=2&sort=-name").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
-    assert_eq!((page["page"].clone(), page["per_page"].clone()), (json!(2), json!(2)));
-    app.get("/api/v1/teams?kind=club", None).await.field_error("kind", "invalid_choice");
-    app.get("/api/v1/teams?sort=size", None).await.field_error("sort", "invalid_choice");
-    app.get("/api/v1/teams?town=Paris", None).await.field_error("town", "invalid_choice");
+    assert_eq!(
+        (page["page"].clone(), page["per_page"].clone()),
+        (json!(2), json!(2))
+    );
+    app.get("/api/v1/teams?kind=club", None)
+        .await
+        .field_error("kind", "invalid_choice");
+    app.get("/api/v1/teams?sort=size", None)
+        .await
+        .field_error("sort", "invalid_choice");
+    app.get("/api/v1/teams?town=Paris", None)
+        .await
+        .field_error("town", "invalid_choice");
 }
 
 #[actix_web::test]
@@ -61,21 +80,59 @@ async fn bad_organisations_are_refused_and_nothing_is_stored() {
     let app = TestApp::new().await;
     let fed = app.admin_token().await;
     let cases = [
-        (json!({"name": "x", "kind": "club"}), "kind", "invalid_choice"),
-        (json!({"name": "x", "kind": "federation"}), "kind", "invalid_choice"),
+        (
+            json!({"name": "x", "kind": "club"}),
+            "kind",
+            "invalid_choice",
+        ),
+        (
+            json!({"name": "x", "kind": "federation"}),
+            "kind",
+            "invalid_choice",
+        ),
         (json!({"name": "  ", "kind": "unit"}), "name", "required"),
-        (json!({"name": "名".repeat(101), "kind": "unit"}), "name", "too_long"),
-        (json!({"name": "x", "kind": "unit", "parent_id": "01a225a7-102d-770c-b6f7-27c61c178f29"}), "parent_id", "not_found"),
-        (json!({"name": "x", "kind": "unit", "parent_id": "not-an-id"}), "parent_id", "not_found"),
-        (json!({"name": "x", "kind": "unit", "town": "广州"}), "town", "invalid_choice"),
-        (json!({"name": "x", "kind": "unit", "contact_phone": "call me"}), "contact_phone", "format"),
-        (json!({"name": "x", "kind": "unit", "colour": "red"}), "colour", "unknown_field"),
+        (
+            json!({"name": "名".repeat(101), "kind": "unit"}),
+            "name",
+            "too_long",
+        ),
+        (
+            json!({"name": "x", "kind": "unit", "parent_id": "01a225a7-102d-770c-b6f7-27c61c178f29"}),
+            "parent_id",
+            "not_found",
+        ),
+        (
+            json!({"name": "x", "kind": "unit", "parent_id": "not-an-id"}),
+            "parent_id",
+            "not_found",
+        ),
+        (
+            json!({"name": "x", "kind": "unit", "town": "广州"}),
+            "town",
+            "invalid_choice",
+        ),
+        (
+            json!({"name": "x", "kind": "unit", "contact_phone": "call me"}),
+            "contact_phone",
+            "format",
+        ),
+        (
+            json!({"name": "x", "kind": "unit", "colour": "red"}),
+            "colour",
+            "unknown_field",
+        ),
     ];
     for (body, field, code) in cases {
-        app.post("/api/v1/teams", Some(&fed), &body).await.field_error(field, code);
+        app.post("/api/v1/teams", Some(&fed), &body)
+            .await
+            .field_error(field, code);
     }
-    app.get("/api/v1/teams/not-an-id", None).await.field_error("id", "invalid_id");
-    app.get("/api/v1/teams/01a225a7-102d-770c-b6f7-27c61c178f29", None).await.problem(404, "not_found");
+    app.get("/api/v1/teams/not-an-id", None)
+        .await
+        .field_error("id", "invalid_id");
+    app.get("/api/v1/teams/01a225a7-102d-770c-b6f7-27c61c178f29", None)
+        .await
+        .problem(404, "not_found");
     assert_eq!(app.count("teams"), 1);
     assert_eq!(app.count("team_closure"), 1);
     assert_eq!(app.count("audit_events"), 0);
@@ -98,25 +155,41 @@ async fn edits_honour_if_match() {
         let app = &app;
         async move { app.send(req).await }
     };
-    let res = edit(Some("\"1\""), json!({"description": "第一次", "town": "白沙镇"})).await;
+    let res = edit(
+        Some("\"1\""),
+        json!({"description": "第一次", "town": "白沙镇"}),
+    )
+    .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.header("etag"), Some("\"2\""));
     assert_eq!(res.json()["version"], 2);
     // Someone who read version 1 cannot overwrite version 2.
-    edit(Some("\"1\""), json!({"description": "过期"})).await.problem(412, "precondition_failed");
-    edit(Some("garbage"), json!({"description": "x"})).await.problem(400, "invalid_if_match");
+    edit(Some("\"1\""), json!({"description": "过期"}))
+        .await
+        .problem(412, "precondition_failed");
+    edit(Some("garbage"), json!({"description": "x"}))
+        .await
+        .problem(400, "invalid_if_match");
     let current = app.get(&path, None).await.json();
     assert_eq!(current["description"], "第一次");
     // null clears, absent keeps.
     let res = edit(None, json!({"description": null})).await.json();
     assert_eq!(res["description"], serde_json::Value::Null);
     assert_eq!(res["town"], "白沙镇");
-    edit(None, json!({"name": ""})).await.field_error("name", "required");
-    edit(None, json!({"member_count": 99})).await.field_error("member_count", "unknown_field");
-    // The root neither moves nor changes kind.
-    app.patch(&format!("/api/v1/teams/{ROOT}"), Some(&fed), &json!({"kind": "town"}))
+    edit(None, json!({"name": ""}))
         .await
-        .problem(409, "root_immutable");
+        .field_error("name", "required");
+    edit(None, json!({"member_count": 99}))
+        .await
+        .field_error("member_count", "unknown_field");
+    // The root neither moves nor changes kind.
+    app.patch(
+        &format!("/api/v1/teams/{ROOT}"),
+        Some(&fed),
+        &json!({"kind": "town"}),
+    )
+    .await
+    .problem(409, "root_immutable");
 }
 
 #[actix_web::test]
@@ -129,31 +202,55 @@ async fn moving_keeps_the_tree_and_rights_exact() {
 
     // Under its own descendant (or itself): refused, nothing changes.
     for target in [&child, &w.team] {
-        app.patch(&format!("/api/v1/teams/{}", w.team), Some(fed), &json!({"parent_id": target}))
-            .await
-            .problem(409, "cycle");
-    }
-    app.patch(&format!("/api/v1/teams/{}", w.town), Some(fed), &json!({"parent_id": child}))
+        app.patch(
+            &format!("/api/v1/teams/{}", w.team),
+            Some(fed),
+            &json!({"parent_id": target}),
+        )
         .await
         .problem(409, "cycle");
+    }
+    app.patch(
+        &format!("/api/v1/teams/{}", w.town),
+        Some(fed),
+        &json!({"parent_id": child}),
+    )
+    .await
+    .problem(409, "cycle");
 
     // The town's admin cannot move the team out of their reach.
-    app.patch(&format!("/api/v1/teams/{}", w.team), Some(&w.parent_admin.token), &json!({"parent_id": other_town}))
-        .await
-        .problem(403, "forbidden");
+    app.patch(
+        &format!("/api/v1/teams/{}", w.team),
+        Some(&w.parent_admin.token),
+        &json!({"parent_id": other_town}),
+    )
+    .await
+    .problem(403, "forbidden");
     let res = app
-        .patch(&format!("/api/v1/teams/{}", w.team), Some(fed), &json!({"parent_id": other_town}))
+        .patch(
+            &format!("/api/v1/teams/{}", w.team),
+            Some(fed),
+            &json!({"parent_id": other_town}),
+        )
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json()["parent_id"], other_town.as_str());
 
     // The old town's admin lost the team and its child; the team's own admin kept both.
     let members = format!("/api/v1/teams/{}/members", w.team);
-    app.get(&members, Some(&w.parent_admin.token)).await.problem(403, "forbidden");
-    app.get(&format!("/api/v1/teams/{child}/members"), Some(&w.parent_admin.token))
+    app.get(&members, Some(&w.parent_admin.token))
         .await
         .problem(403, "forbidden");
-    assert_eq!(app.get(&members, Some(&w.team_admin.token)).await.status, 200);
+    app.get(
+        &format!("/api/v1/teams/{child}/members"),
+        Some(&w.parent_admin.token),
+    )
+    .await
+    .problem(403, "forbidden");
+    assert_eq!(
+        app.get(&members, Some(&w.team_admin.token)).await.status,
+        200
+    );
 
     // Closure rows: the child now hangs under root → other town → team → child.
     let mut conn = app.conn();
@@ -165,7 +262,12 @@ async fn moving_keeps_the_tree_and_rights_exact() {
     ancestors.sort_by_key(|a| a.1);
     assert_eq!(
         ancestors,
-        vec![(child.clone(), 0), (w.team.clone(), 1), (other_town.clone(), 2), (ROOT.to_owned(), 3)]
+        vec![
+            (child.clone(), 0),
+            (w.team.clone(), 1),
+            (other_town.clone(), 2),
+            (ROOT.to_owned(), 3)
+        ]
     );
 }
 
@@ -177,21 +279,36 @@ async fn membership_lifecycle_keeps_counts_and_history() {
     let member_count = || {
         let app = &app;
         let team = team.clone();
-        async move { app.get(&team, None).await.json()["member_count"].as_i64().unwrap() }
+        async move {
+            app.get(&team, None).await.json()["member_count"]
+                .as_i64()
+                .unwrap()
+        }
     };
     assert_eq!(member_count().await, 1, "the world's approved member");
 
     // Applying twice is a conflict; so is applying as a member.
-    app.post(&format!("{team}/members"), Some(&w.applicant.token), &json!({}))
-        .await
-        .problem(409, "already_member");
-    app.post(&format!("{team}/members"), Some(&w.member.token), &json!({}))
-        .await
-        .problem(409, "already_member");
+    app.post(
+        &format!("{team}/members"),
+        Some(&w.applicant.token),
+        &json!({}),
+    )
+    .await
+    .problem(409, "already_member");
+    app.post(
+        &format!("{team}/members"),
+        Some(&w.member.token),
+        &json!({}),
+    )
+    .await
+    .problem(409, "already_member");
 
     let decide = |who: &str, status: &str| {
         let (app, path) = (&app, format!("{team}/members/{who}"));
-        let (token, body) = (w.team_admin.token.clone(), json!({"status": status, "comment": "审核"}));
+        let (token, body) = (
+            w.team_admin.token.clone(),
+            json!({"status": status, "comment": "审核"}),
+        );
         async move { app.patch(&path, Some(&token), &body).await }
     };
     let res = decide(&w.applicant.volunteer_id, "approved").await;
@@ -199,29 +316,58 @@ async fn membership_lifecycle_keeps_counts_and_history() {
     assert_eq!(res.json()["status"], "approved");
     assert!(res.json()["joined_at"].is_string());
     assert_eq!(member_count().await, 2);
-    decide(&w.applicant.volunteer_id, "approved").await.problem(409, "invalid_transition");
-    decide(&w.applicant.volunteer_id, "rejected").await.problem(409, "invalid_transition");
-    decide(&w.applicant.volunteer_id, "pending").await.field_error("status", "invalid_choice");
-    decide(&w.outsider.volunteer_id, "approved").await.problem(404, "not_found");
-    decide("not-an-id", "approved").await.field_error("volunteer_id", "invalid_id");
+    decide(&w.applicant.volunteer_id, "approved")
+        .await
+        .problem(409, "invalid_transition");
+    decide(&w.applicant.volunteer_id, "rejected")
+        .await
+        .problem(409, "invalid_transition");
+    decide(&w.applicant.volunteer_id, "pending")
+        .await
+        .field_error("status", "invalid_choice");
+    decide(&w.outsider.volunteer_id, "approved")
+        .await
+        .problem(404, "not_found");
+    decide("not-an-id", "approved")
+        .await
+        .field_error("volunteer_id", "invalid_id");
 
     let res = decide(&w.applicant.volunteer_id, "removed").await;
     assert_eq!(res.json()["status"], "removed");
     assert_eq!(member_count().await, 1);
 
     // The member leaves; leaving again finds nothing.
-    assert_eq!(app.delete(&format!("{team}/members/me"), Some(&w.member.token)).await.status, 204);
-    app.delete(&format!("{team}/members/me"), Some(&w.member.token)).await.problem(404, "not_found");
+    assert_eq!(
+        app.delete(&format!("{team}/members/me"), Some(&w.member.token))
+            .await
+            .status,
+        204
+    );
+    app.delete(&format!("{team}/members/me"), Some(&w.member.token))
+        .await
+        .problem(404, "not_found");
     assert_eq!(member_count().await, 0);
 
     // A removed volunteer may apply again; a rejected application ends as rejected.
-    let res = app.post(&format!("{team}/members"), Some(&w.applicant.token), &json!({})).await;
+    let res = app
+        .post(
+            &format!("{team}/members"),
+            Some(&w.applicant.token),
+            &json!({}),
+        )
+        .await;
     assert_eq!(res.json()["status"], "pending");
-    assert_eq!(decide(&w.applicant.volunteer_id, "rejected").await.json()["status"], "rejected");
+    assert_eq!(
+        decide(&w.applicant.volunteer_id, "rejected").await.json()["status"],
+        "rejected"
+    );
 
     // Lists with filter and summaries (masked mobile).
     let list = app
-        .get(&format!("{team}/members?status=rejected"), Some(&w.team_admin.token))
+        .get(
+            &format!("{team}/members?status=rejected"),
+            Some(&w.team_admin.token),
+        )
         .await
         .json();
     assert_eq!(list["total"], 1);
@@ -239,7 +385,10 @@ async fn membership_lifecycle_keeps_counts_and_history() {
         .load(&mut *conn)
         .unwrap();
     let steps: Vec<String> = history.iter().map(|(_, to)| to.clone()).collect();
-    assert_eq!(steps, ["pending", "approved", "removed", "pending", "rejected"]);
+    assert_eq!(
+        steps,
+        ["pending", "approved", "removed", "pending", "rejected"]
+    );
 }
 
 #[actix_web::test]
@@ -248,33 +397,61 @@ async fn a_volunteer_may_belong_to_several_organisations() {
     let w = app.world(3).await;
     for team in [&w.team, &w.sibling] {
         let res = app
-            .post(&format!("/api/v1/teams/{team}/members"), Some(&w.fed), &json!({"volunteer_id": w.outsider.volunteer_id}))
+            .post(
+                &format!("/api/v1/teams/{team}/members"),
+                Some(&w.fed),
+                &json!({"volunteer_id": w.outsider.volunteer_id}),
+            )
             .await;
         assert_eq!(res.status, 201);
-        assert_eq!(res.json()["status"], "approved", "an admin's addition is approved at once");
+        assert_eq!(
+            res.json()["status"],
+            "approved",
+            "an admin's addition is approved at once"
+        );
     }
-    assert_eq!(app.get(&format!("/api/v1/teams/{}", w.sibling), None).await.json()["member_count"], 1);
-    app.post(&format!("/api/v1/teams/{}/members", w.team), Some(&w.fed), &json!({"volunteer_id": "01a225a7-102d-770c-b6f7-27c61c178f29"}))
-        .await
-        .field_error("volunteer_id", "not_found");
+    assert_eq!(
+        app.get(&format!("/api/v1/teams/{}", w.sibling), None)
+            .await
+            .json()["member_count"],
+        1
+    );
+    app.post(
+        &format!("/api/v1/teams/{}/members", w.team),
+        Some(&w.fed),
+        &json!({"volunteer_id": "01a225a7-102d-770c-b6f7-27c61c178f29"}),
+    )
+    .await
+    .field_error("volunteer_id", "not_found");
 }
 
 #[actix_web::test]
 async fn concurrent_decisions_on_one_membership_apply_once() {
     let app = TestApp::new().await;
     let w = app.world(4).await;
-    let path = format!("/api/v1/teams/{}/members/{}", w.team, w.applicant.volunteer_id);
+    let path = format!(
+        "/api/v1/teams/{}/members/{}",
+        w.team, w.applicant.volunteer_id
+    );
     let tokens = [&w.team_admin.token, &w.parent_admin.token, &w.fed];
     let responses = futures::future::join_all((0..8).map(|i| {
         let (app, path, token) = (&app, path.clone(), tokens[i % 3].clone());
-        async move { app.patch(&path, Some(&token), &json!({"status": "approved"})).await }
+        async move {
+            app.patch(&path, Some(&token), &json!({"status": "approved"}))
+                .await
+        }
     }))
     .await;
     assert_eq!(responses.iter().filter(|r| r.status == 200).count(), 1);
     for r in responses.iter().filter(|r| r.status != 200) {
         r.problem(409, "invalid_transition");
     }
-    assert_eq!(app.get(&format!("/api/v1/teams/{}", w.team), None).await.json()["member_count"], 2);
+    assert_eq!(
+        app.get(&format!("/api/v1/teams/{}", w.team), None)
+            .await
+            .json()["member_count"],
+        2
+    );
 }
 
 #[actix_web::test]
@@ -282,34 +459,73 @@ async fn a_revoked_admin_loses_rights_at_once() {
     let app = TestApp::new().await;
     let w = app.world(5).await;
     let members = format!("/api/v1/teams/{}/members", w.team);
-    assert_eq!(app.get(&members, Some(&w.team_admin.token)).await.status, 200);
+    assert_eq!(
+        app.get(&members, Some(&w.team_admin.token)).await.status,
+        200
+    );
 
-    app.post(&format!("/api/v1/teams/{}/admins", w.team), Some(&w.fed), &json!({"account_id": w.team_admin.account_id}))
-        .await
-        .problem(409, "already_admin");
-    app.post(&format!("/api/v1/teams/{}/admins", w.team), Some(&w.fed), &json!({"account_id": "01a225a7-102d-770c-b6f7-27c61c178f29"}))
-        .await
-        .field_error("account_id", "not_found");
+    app.post(
+        &format!("/api/v1/teams/{}/admins", w.team),
+        Some(&w.fed),
+        &json!({"account_id": w.team_admin.account_id}),
+    )
+    .await
+    .problem(409, "already_admin");
+    app.post(
+        &format!("/api/v1/teams/{}/admins", w.team),
+        Some(&w.fed),
+        &json!({"account_id": "01a225a7-102d-770c-b6f7-27c61c178f29"}),
+    )
+    .await
+    .field_error("account_id", "not_found");
 
-    let admins = app.get(&format!("/api/v1/teams/{}/admins", w.team), Some(&w.fed)).await.json();
+    let admins = app
+        .get(&format!("/api/v1/teams/{}/admins", w.team), Some(&w.fed))
+        .await
+        .json();
     assert_eq!(admins.as_array().unwrap().len(), 1);
     let res = app
-        .delete(&format!("/api/v1/teams/{}/admins/{}", w.team, w.team_admin.account_id), Some(&w.parent_admin.token))
+        .delete(
+            &format!(
+                "/api/v1/teams/{}/admins/{}",
+                w.team, w.team_admin.account_id
+            ),
+            Some(&w.parent_admin.token),
+        )
         .await;
     assert_eq!(res.status, 204);
     // The same, still unexpired access token no longer carries the right.
-    app.get(&members, Some(&w.team_admin.token)).await.problem(403, "forbidden");
-    app.delete(&format!("/api/v1/teams/{}/admins/{}", w.team, w.team_admin.account_id), Some(&w.fed))
+    app.get(&members, Some(&w.team_admin.token))
         .await
-        .problem(404, "not_found");
+        .problem(403, "forbidden");
+    app.delete(
+        &format!(
+            "/api/v1/teams/{}/admins/{}",
+            w.team, w.team_admin.account_id
+        ),
+        Some(&w.fed),
+    )
+    .await
+    .problem(404, "not_found");
 
     // Grant and revoke are in the audit log.
     let log = app
-        .get(&format!("/api/v1/audit-events?target_id={}", w.team_admin.account_id), Some(&w.fed))
+        .get(
+            &format!("/api/v1/audit-events?target_id={}", w.team_admin.account_id),
+            Some(&w.fed),
+        )
         .await
         .json();
-    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["team_admin.revoked", "team_admin.granted"]);
-    assert_eq!(log["items"][0]["actor_id"], w.parent_admin.account_id.as_str());
+    assert_eq!(
+        log["items"][0]["actor_id"],
+        w.parent_admin.account_id.as_str()
+    );
     assert_eq!(log["items"][0]["details"]["team_id"], w.team.as_str());
 }

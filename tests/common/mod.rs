@@ -395,35 +395,67 @@ impl TestApp {
             body["parent_id"] = json!(parent);
         }
         let res = self.post("/api/v1/teams", Some(token), &body).await;
-        assert_eq!(res.status, 201, "create team: {}", String::from_utf8_lossy(&res.body));
+        assert_eq!(
+            res.status,
+            201,
+            "create team: {}",
+            String::from_utf8_lossy(&res.body)
+        );
         res.json()["id"].as_str().unwrap().to_owned()
     }
 
     pub async fn grant_admin(&self, token: &str, team: &str, account_id: &str) {
         let res = self
-            .post(&format!("/api/v1/teams/{team}/admins"), Some(token), &json!({"account_id": account_id}))
+            .post(
+                &format!("/api/v1/teams/{team}/admins"),
+                Some(token),
+                &json!({"account_id": account_id}),
+            )
             .await;
-        assert_eq!(res.status, 201, "grant: {}", String::from_utf8_lossy(&res.body));
+        assert_eq!(
+            res.status,
+            201,
+            "grant: {}",
+            String::from_utf8_lossy(&res.body)
+        );
     }
 
     /// Builds a [`World`]; `seed` keeps its people distinct from other worlds in the same app.
     pub async fn world(&self, seed: u32) -> World {
         let fed = self.admin_token().await;
         let base = 1000 + seed * 10;
-        let town = self.team(&fed, &format!("大江镇 {seed}"), "town", None).await;
-        let team = self.team(&fed, &format!("志愿服务队 {seed}"), "service_team", Some(&town)).await;
-        let sibling = self.team(&fed, &format!("兄弟队 {seed}"), "service_team", Some(&town)).await;
+        let town = self
+            .team(&fed, &format!("大江镇 {seed}"), "town", None)
+            .await;
+        let team = self
+            .team(
+                &fed,
+                &format!("志愿服务队 {seed}"),
+                "service_team",
+                Some(&town),
+            )
+            .await;
+        let sibling = self
+            .team(&fed, &format!("兄弟队 {seed}"), "service_team", Some(&town))
+            .await;
         let parent_admin = self.person(base).await;
         let team_admin = self.person(base + 1).await;
         let sibling_admin = self.person(base + 2).await;
         let member = self.person(base + 3).await;
         let applicant = self.person(base + 4).await;
         let outsider = self.person(base + 5).await;
-        self.grant_admin(&fed, &town, &parent_admin.account_id).await;
+        self.grant_admin(&fed, &town, &parent_admin.account_id)
+            .await;
         self.grant_admin(&fed, &team, &team_admin.account_id).await;
-        self.grant_admin(&fed, &sibling, &sibling_admin.account_id).await;
+        self.grant_admin(&fed, &sibling, &sibling_admin.account_id)
+            .await;
         let members = format!("/api/v1/teams/{team}/members");
-        assert_eq!(self.post(&members, Some(&member.token), &json!({})).await.status, 201);
+        assert_eq!(
+            self.post(&members, Some(&member.token), &json!({}))
+                .await
+                .status,
+            201
+        );
         let res = self
             .patch(
                 &format!("{members}/{}", member.volunteer_id),
@@ -431,8 +463,18 @@ impl TestApp {
                 &json!({"status": "approved"}),
             )
             .await;
-        assert_eq!(res.status, 200, "approve: {}", String::from_utf8_lossy(&res.body));
-        assert_eq!(self.post(&members, Some(&applicant.token), &json!({})).await.status, 201);
+        assert_eq!(
+            res.status,
+            200,
+            "approve: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        assert_eq!(
+            self.post(&members, Some(&applicant.token), &json!({}))
+                .await
+                .status,
+            201
+        );
         World {
             fed,
             town,
