@@ -5,7 +5,7 @@ use super::service;
 use crate::auth::AuthUser;
 use crate::auth::policy::{self, Action};
 use crate::error::{ApiResult, ProblemBody};
-use crate::http::pagination::PageQuery;
+use crate::http::pagination::page_request;
 use crate::http::{ApiQuery, Page};
 use crate::state::AppState;
 
@@ -28,11 +28,7 @@ pub async fn list_audit_events(
     query: ApiQuery<AuditQuery>,
 ) -> ApiResult<web::Json<Page<AuditEventResponse>>> {
     let query = query.0;
-    let page = PageQuery {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .validate()?;
+    let page = page_request(query.page, query.per_page)?;
     state
         .db_as(user, move |conn, _, actor| {
             policy::authorize(conn, actor, Action::ReadAuditLog)?;

@@ -19,6 +19,12 @@ pub struct PageQuery {
     pub per_page: Option<i64>,
 }
 
+/// Checks the page fields of a list's query (lists with filters carry them inline, because
+/// `serde(flatten)` does not mix with numbers in query strings).
+pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequest, ApiError> {
+    PageQuery { page, per_page }.validate()
+}
+
 /// A checked page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {

@@ -10,13 +10,14 @@ use super::dto::{
     AddMemberRequest, DecideMembershipRequest, MemberQuery, MemberSummary, MembershipResponse,
 };
 use super::model::Membership;
-use super::service::{find as find_team, page_of};
+use super::service::find as find_team;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
+use crate::http::pagination::page_request;
 use crate::meta::enums::MembershipStatus as Status;
 use crate::schema::{accounts, membership_events, memberships, teams, volunteers};
 use crate::volunteers::id_number::mask_mobile;
@@ -316,7 +317,7 @@ pub fn list(
     team_id: &str,
     query: MemberQuery,
 ) -> ApiResult<Page<MembershipResponse>> {
-    let page = page_of(query.page, query.per_page)?;
+    let page = page_request(query.page, query.per_page)?;
     find_team(conn, team_id)?;
     policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
     let filtered = || {

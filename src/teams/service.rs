@@ -17,7 +17,7 @@ use crate::db::{DbConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
-use crate::http::pagination::{PageQuery, PageRequest};
+use crate::http::pagination::page_request;
 use crate::meta::enums::{Role, TeamKind};
 use crate::schema::{accounts, role_grants, team_closure, teams};
 use crate::validation::{
@@ -136,7 +136,7 @@ pub fn create(
 }
 
 pub fn list(conn: &mut DbConn, query: TeamQuery) -> ApiResult<Page<TeamResponse>> {
-    let page = page_of(query.page, query.per_page)?;
+    let page = page_request(query.page, query.per_page)?;
     let mut errors = FieldErrors::default();
     let town = optional_town(&mut errors, "town", query.town.clone());
     let sort = query.sort.as_deref().unwrap_or("name");
@@ -465,9 +465,4 @@ pub fn revoke_admin(
             },
         )
     })
-}
-
-/// For list filters: a page request from the query's page fields.
-pub fn page_of(page: Option<i64>, per_page: Option<i64>) -> ApiResult<PageRequest> {
-    PageQuery { page, per_page }.validate()
 }

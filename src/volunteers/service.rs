@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::conditional::{check_version, precondition_failed};
 use crate::http::ids::check_id;
-use crate::http::pagination::PageQuery;
+use crate::http::pagination::page_request;
 use crate::meta::enums::IdType;
 use crate::schema::{accounts, counters, memberships, team_closure, volunteers};
 use crate::time::local_today;
@@ -182,11 +182,7 @@ pub fn list(
     query: VolunteerQuery,
 ) -> ApiResult<Page<VolunteerResponse>> {
     policy::authorize(conn, actor, Action::ListVolunteers)?;
-    let page = PageQuery {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .validate()?;
+    let page = page_request(query.page, query.per_page)?;
     let mut errors = FieldErrors::default();
     let town = optional_town(&mut errors, "town", query.town.clone());
     if query.star_level.is_some_and(|l| !(0..=5).contains(&l)) {
