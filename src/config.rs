@@ -47,6 +47,10 @@ pub struct Config {
     pub login_limit_per_address: u32,
     pub login_window_secs: i64,
     pub workers: Option<usize>,
+    /// Hours for star levels 1–5 (Guangdong: 100/300/600/1000/1500).
+    pub star_thresholds_hours: [u32; 5],
+    /// How a check-in window becomes minutes; stored on every record.
+    pub rounding_policy: crate::hours::rounding::RoundingPolicy,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -126,8 +130,43 @@ impl Config {
                         .map_err(|_| ConfigError("ZHIYUAN_WORKERS must be a number".to_owned()))
                 })
                 .transpose()?,
+            star_thresholds_hours: star_thresholds(
+                get("ZHIYUAN_STAR_THRESHOLDS_HOURS").as_deref(),
+            )?,
+            rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
+                None => crate::hours::rounding::RoundingPolicy::default(),
+                Some(v) => {
+                    crate::hours::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {
+                        ConfigError(format!(
+                            "ZHIYUAN_ROUNDING_POLICY must be floor_minute, not {v:?}"
+                        ))
+                    })?
+                }
+            },
         })
     }
+}
+
+/// Five strictly increasing positive numbers of hours.
+fn star_thresholds(value: Option<&str>) -> Result<[u32; 5], ConfigError> {
+    let Some(value) = value else {
+        return Ok([100, 300, 600, 1000, 1500]);
+    };
+    let error = || {
+        ConfigError(format!(
+            "ZHIYUAN_STAR_THRESHOLDS_HOURS must be five increasing numbers of hours, e.g. 100,300,600,1000,1500, not {value:?}"
+        ))
+    };
+    let numbers: Vec<u32> = value
+        .split(',')
+        .map(|n| n.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| error())?;
+    let thresholds: [u32; 5] = numbers.try_into().map_err(|_| error())?;
+    if thresholds[0] == 0 || thresholds.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(error());
+    }
+    Ok(thresholds)
 }
 
 fn parse_addr(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {

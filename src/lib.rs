@@ -9,6 +9,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod hours;
 pub mod http;
 pub mod meta;
 pub mod openapi;
@@ -50,6 +51,7 @@ where
                 .configure(auth::routes::configure)
                 .configure(teams::routes::configure)
                 .configure(volunteers::routes::configure)
+                .configure(hours::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

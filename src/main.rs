@@ -33,6 +33,12 @@ enum Command {
     },
     /// Print the OpenAPI document.
     ExportOpenapi,
+    /// Recompute every total from the ledger and report differences (exit status 1 if any).
+    VerifyTotals {
+        /// Repair the stored totals to match the ledger.
+        #[arg(long)]
+        fix: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -90,6 +96,28 @@ fn run(command: Command) -> Result<(), StartError> {
                 ))
             })?;
             println!("created federation admin {login} ({id})");
+            Ok(())
+        }
+        Command::VerifyTotals { fix } => {
+            let state = server::prepare_without_bootstrap(config)?;
+            let mut conn = state
+                .pool
+                .get()
+                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let differences = zhiyuan::hours::totals::verify(&mut conn, fix)
+                .map_err(|e| StartError(format!("verify-totals failed: {}", e.detail.en)))?;
+            for d in &differences {
+                println!("{d}");
+            }
+            match (differences.len(), fix) {
+                (0, _) => println!("all totals agree with the ledger"),
+                (n, true) => println!("repaired {n} totals"),
+                (n, false) => {
+                    return Err(StartError(format!(
+                        "{n} totals differ from the ledger; run verify-totals --fix to repair them"
+                    )));
+                }
+            }
             Ok(())
         }
         Command::ExportOpenapi => unreachable!("handled before configuration is read"),

@@ -17,6 +17,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "auth", description = "Registration, login, sessions"),
         (name = "teams", description = "Organisations, members, admins"),
         (name = "volunteers", description = "Volunteer profiles"),
+        (name = "hours", description = "Service records, corrections, hours and star levels"),
         (name = "audit", description = "The audit log"),
         (name = "meta", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),

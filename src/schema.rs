@@ -68,6 +68,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        total_minutes -> BigInt,
+        star_certified_by -> Nullable<Text>,
+        star_certified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -147,6 +150,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    service_records (id) {
+        id -> Text,
+        volunteer_id -> Text,
+        team_id -> Text,
+        activity_id -> Nullable<Text>,
+        service_date -> Date,
+        minutes -> Integer,
+        content -> Text,
+        place -> Nullable<Text>,
+        source -> Text,
+        status -> Text,
+        corrects_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        rounding_policy -> Text,
+        created_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    correction_requests (id) {
+        id -> Text,
+        record_id -> Text,
+        volunteer_id -> Text,
+        team_id -> Text,
+        reason -> Text,
+        minutes -> Nullable<Integer>,
+        status -> Text,
+        correction_id -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    volunteer_year_hours (volunteer_id, year) {
+        volunteer_id -> Text,
+        year -> Integer,
+        minutes -> BigInt,
+    }
+}
+
+diesel::table! {
+    team_year_hours (team_id, year) {
+        team_id -> Text,
+        year -> Integer,
+        minutes -> BigInt,
+    }
+}
+
+diesel::joinable!(service_records -> volunteers (volunteer_id));
+diesel::joinable!(service_records -> teams (team_id));
 diesel::joinable!(memberships -> teams (team_id));
 diesel::joinable!(memberships -> volunteers (volunteer_id));
 diesel::joinable!(membership_events -> memberships (membership_id));
@@ -162,4 +224,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     membership_events,
     audit_events,
+    service_records,
+    correction_requests,
+    volunteer_year_hours,
+    team_year_hours,
 );

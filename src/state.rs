@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::crypto::PersonalDataCipher;
 use crate::db::{DbConn, Pool};
 use crate::error::{ApiError, ApiResult};
+use crate::hours::stars::StarLevels;
 use crate::ops::metrics::Metrics;
 use crate::secrets::Secrets;
 
@@ -26,6 +27,7 @@ pub struct AppState {
     pub pii: Arc<PersonalDataCipher>,
     pub login_limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
+    pub stars: StarLevels,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
                 config.login_window_secs,
             )),
             metrics: Arc::new(Metrics::default()),
+            stars: StarLevels::from_hours(config.star_thresholds_hours),
             config: Arc::new(config),
             pool,
         }

@@ -36,3 +36,8 @@ mod tests {
         assert_eq!(age_on(d(2008, 11, 29), d(2026, 11, 29)), 18);
     }
 }
+
+/// The local day of a stored UTC timestamp.
+pub fn local_date(stored: NaiveDateTime) -> NaiveDate {
+    stored.and_utc().with_timezone(&local_offset()).date_naive()
+}

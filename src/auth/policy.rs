@@ -104,6 +104,30 @@ pub enum Action<'a> {
         volunteer_id: &'a str,
     },
     ReadAuditLog,
+    /// Record service hours for an organisation's members.
+    RecordHours {
+        team_id: &'a str,
+    },
+    /// Search the ledger (scoped to the caller's subtrees by the service).
+    ListServiceRecords,
+    /// Read one service record (or a correction request about one).
+    ReadServiceRecord {
+        team_id: &'a str,
+        volunteer_id: &'a str,
+    },
+    /// Approve, reject or correct a record; resolve a correction request.
+    DecideServiceRecord {
+        team_id: &'a str,
+        volunteer_id: &'a str,
+    },
+    /// The volunteer asks for a correction of their own record.
+    RequestCorrection {
+        team_id: &'a str,
+        volunteer_id: &'a str,
+    },
+    CertifyStarLevel {
+        volunteer_id: &'a str,
+    },
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -150,7 +174,53 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
             }
         }
         Action::ReadAuditLog => allowed(actor.federation_admin),
+        Action::RecordHours { team_id } => allowed(administers(conn, actor, team_id)?),
+        Action::ListServiceRecords => allowed(actor.is_admin()),
+        Action::ReadServiceRecord {
+            team_id,
+            volunteer_id,
+        } => {
+            if is_volunteer(actor, volunteer_id) || administers(conn, actor, team_id)? {
+                Ok(())
+            } else {
+                Err(ApiError::not_found())
+            }
+        }
+        Action::DecideServiceRecord {
+            team_id,
+            volunteer_id,
+        } => {
+            if administers(conn, actor, team_id)? {
+                Ok(())
+            } else if is_volunteer(actor, volunteer_id) {
+                Err(ApiError::forbidden())
+            } else {
+                Err(ApiError::not_found())
+            }
+        }
+        Action::RequestCorrection {
+            team_id,
+            volunteer_id,
+        } => {
+            if is_volunteer(actor, volunteer_id) {
+                Ok(())
+            } else if administers(conn, actor, team_id)? {
+                Err(ApiError::forbidden())
+            } else {
+                Err(ApiError::not_found())
+            }
+        }
+        Action::CertifyStarLevel { volunteer_id } => {
+            match volunteer_access(conn, actor, volunteer_id)? {
+                VolunteerAccess::None => Err(ApiError::not_found()),
+                _ => allowed(actor.federation_admin),
+            }
+        }
     }
+}
+
+fn is_volunteer(actor: &Actor, volunteer_id: &str) -> bool {
+    actor.volunteer_id.as_deref() == Some(volunteer_id)
 }
 
 /// Whether the caller administers `team_id` (federation admins administer everything).

@@ -97,7 +97,13 @@ pub fn register(
     })?;
     let id_number = reg.id_number;
     Ok((
-        VolunteerResponse::from_row(volunteer, Some(mobile), Viewer::Owner, Some(id_number)),
+        VolunteerResponse::from_row(
+            volunteer,
+            Some(mobile),
+            Viewer::Owner,
+            Some(id_number),
+            &state.stars,
+        ),
         tokens,
     ))
 }
@@ -399,7 +405,13 @@ pub fn me(conn: &mut DbConn, state: &AppState, user: &AuthUser) -> ApiResult<MeR
     let roles = active_roles(conn, &account.id)?;
     let volunteer = volunteers::find_by_account(conn, &account.id)?.map(|v| {
         let id_number = state.pii.decrypt(&v.id_number_cipher);
-        VolunteerResponse::from_row(v, account.mobile.clone(), Viewer::Owner, id_number)
+        VolunteerResponse::from_row(
+            v,
+            account.mobile.clone(),
+            Viewer::Owner,
+            id_number,
+            &state.stars,
+        )
     });
     Ok(MeResponse {
         account: AccountResponse {

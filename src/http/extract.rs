@@ -29,34 +29,63 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<actix_web::web::Data<AppState>>()
-            .map(|s| s.config.max_body_bytes)
-            .unwrap_or(1024 * 1024);
-        let content_type_ok = is_json_content_type(req);
-        let declared_len = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let body = read_json_body::<T>(req, payload, false);
         Box::pin(async move {
-            if !content_type_ok {
-                return Err(ApiError::unsupported_media_type());
-            }
-            if declared_len.is_some_and(|n| n > limit) {
+            body.await
+                .map(|v| ApiJson(v.expect("a required body is present")))
+        })
+    }
+}
+
+/// A JSON body that may be left out entirely (no bytes at all); a body that is sent must be
+/// valid, exactly as for [`ApiJson`].
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json_body::<T>(req, payload, true);
+        Box::pin(async move { body.await.map(OptionalJson) })
+    }
+}
+
+fn read_json_body<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    optional: bool,
+) -> impl Future<Output = Result<Option<T>, ApiError>> + 'static {
+    let limit = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|s| s.config.max_body_bytes)
+        .unwrap_or(1024 * 1024);
+    let content_type_ok = is_json_content_type(req);
+    let declared_len = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    async move {
+        if declared_len.is_some_and(|n| n > limit) {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| malformed_body())?;
+            if body.len() + chunk.len() > limit {
                 return Err(ApiError::payload_too_large(limit));
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| malformed_body())?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::payload_too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse_json(&body.freeze()).map(ApiJson)
-        })
+            body.extend_from_slice(&chunk);
+        }
+        if optional && body.is_empty() {
+            return Ok(None);
+        }
+        if !content_type_ok {
+            return Err(ApiError::unsupported_media_type());
+        }
+        parse_json(&body.freeze()).map(Some)
     }
 }
 

@@ -11,5 +11,5 @@ pub mod middleware;
 pub mod pagination;
 pub mod patch;
 
-pub use extract::{ApiJson, ApiQuery};
+pub use extract::{ApiJson, ApiQuery, OptionalJson};
 pub use pagination::{Page, PageQuery};

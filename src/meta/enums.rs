@@ -142,6 +142,33 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 服务记录状态
+    RecordStatus, "service_record_status" {
+        Pending = "pending", "待审核", "Pending";
+        Approved = "approved", "已通过", "Approved";
+        Rejected = "rejected", "已驳回", "Rejected";
+    }
+);
+
+labelled_enum!(
+    /// 服务记录来源
+    RecordSource, "service_record_source" {
+        Checkin = "checkin", "签到签退", "Check-in and check-out";
+        Manual = "manual", "手工登记", "Recorded by an admin";
+        Import = "import", "批量导入", "Imported";
+    }
+);
+
+labelled_enum!(
+    /// 更正申请状态
+    CorrectionStatus, "correction_request_status" {
+        Pending = "pending", "待处理", "Pending";
+        Accepted = "accepted", "已更正", "Accepted";
+        Rejected = "rejected", "已驳回", "Rejected";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -167,5 +194,8 @@ pub fn all() -> Vec<EnumDescription> {
         Role::describe(),
         TeamKind::describe(),
         MembershipStatus::describe(),
+        RecordStatus::describe(),
+        RecordSource::describe(),
+        CorrectionStatus::describe(),
     ]
 }

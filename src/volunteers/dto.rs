@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::id_number::mask_mobile;
 use super::model::Volunteer;
+use crate::hours::stars::{StarLevels, hours_of};
 use crate::meta::enums::{Education, Gender, IdType, PoliticalStatus, Skill};
 use crate::time::to_utc;
 
@@ -103,6 +104,7 @@ impl VolunteerResponse {
         mobile: Option<String>,
         viewer: Viewer,
         id_number: Option<String>,
+        stars: &StarLevels,
     ) -> Self {
         let mobile = match viewer {
             Viewer::Owner => mobile,
@@ -133,10 +135,8 @@ impl VolunteerResponse {
             guardian_name: v.guardian_name,
             guardian_mobile: v.guardian_mobile,
             star_level: v.star_level,
-            // No service record exists before the hours ledger does; it fills these from its
-            // totals table.
-            eligible_star_level: 0,
-            total_hours: 0.0,
+            eligible_star_level: stars.eligible(v.total_minutes),
+            total_hours: hours_of(v.total_minutes),
             privacy_notice_version: v.privacy_notice_version,
             privacy_consent_at: to_utc(v.privacy_consent_at),
             created_at: to_utc(v.created_at),

@@ -32,6 +32,10 @@ pub struct Volunteer {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// Approved, not superseded service minutes (kept by the hours ledger).
+    pub total_minutes: i64,
+    pub star_certified_by: Option<String>,
+    pub star_certified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

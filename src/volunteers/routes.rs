@@ -35,8 +35,8 @@ pub async fn list_volunteers(
 ) -> ApiResult<web::Json<Page<VolunteerResponse>>> {
     let query = query.0;
     state
-        .db_as(user, move |conn, _, actor| {
-            service::list(conn, actor, query)
+        .db_as(user, move |conn, state, actor| {
+            service::list(conn, state, actor, query)
         })
         .await
         .map(web::Json)
@@ -62,7 +62,9 @@ pub async fn get_volunteer(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let v = state
-        .db_as(user, move |conn, _, actor| service::read(conn, actor, &id))
+        .db_as(user, move |conn, state, actor| {
+            service::read(conn, state, actor, &id)
+        })
         .await?;
     Ok(with_etag(StatusCode::OK, v.version, &v))
 }
@@ -96,7 +98,7 @@ pub async fn update_volunteer(
     let (id, changes) = (id.into_inner(), body.into_inner());
     let v = state
         .db_as(user, move |conn, state, actor| {
-            service::update(conn, &state.pii, actor, &origin, &id, expected, changes)
+            service::update(conn, state, actor, &origin, &id, expected, changes)
         })
         .await?;
     Ok(with_etag(StatusCode::OK, v.version, &v))
@@ -119,7 +121,7 @@ pub async fn get_own_volunteer(
 ) -> ApiResult<HttpResponse> {
     let v = state
         .db_as(user, move |conn, state, actor| {
-            service::read_own(conn, &state.pii, actor)
+            service::read_own(conn, state, actor)
         })
         .await?;
     Ok(with_etag(StatusCode::OK, v.version, &v))
@@ -150,7 +152,7 @@ pub async fn reveal_id_number(
     let (id, reason) = (id.into_inner(), body.into_inner().reason);
     state
         .db_as(user, move |conn, state, actor| {
-            service::reveal_id(conn, &state.pii, actor, &origin, &id, &reason)
+            service::reveal_id(conn, state, actor, &origin, &id, &reason)
         })
         .await
         .map(web::Json)

@@ -22,6 +22,7 @@ use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::IdType;
 use crate::schema::{accounts, counters, memberships, team_closure, volunteers};
+use crate::state::AppState;
 use crate::time::local_today;
 use crate::validation::{
     contains_pattern, optional_phone, optional_text, optional_town, required_text,
@@ -141,12 +142,23 @@ fn load(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<(Volunteer, Option<S
 }
 
 /// A profile as the caller may see it (ID number always masked here).
-pub fn read(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<VolunteerResponse> {
+pub fn read(
+    conn: &mut DbConn,
+    state: &AppState,
+    actor: &Actor,
+    volunteer_id: &str,
+) -> ApiResult<VolunteerResponse> {
     check_id("id", volunteer_id)?;
     policy::authorize(conn, actor, Action::ReadVolunteer { volunteer_id })?;
     let viewer = viewer_of(conn, actor, volunteer_id)?;
     let (v, mobile) = load(conn, volunteer_id)?;
-    Ok(VolunteerResponse::from_row(v, mobile, viewer, None))
+    Ok(VolunteerResponse::from_row(
+        v,
+        mobile,
+        viewer,
+        None,
+        &state.stars,
+    ))
 }
 
 fn viewer_of(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<Viewer> {
@@ -159,7 +171,7 @@ fn viewer_of(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<
 /// The caller's own profile, ID number decrypted.
 pub fn read_own(
     conn: &mut DbConn,
-    pii: &PersonalDataCipher,
+    state: &AppState,
     actor: &Actor,
 ) -> ApiResult<VolunteerResponse> {
     let id = actor
@@ -167,17 +179,19 @@ pub fn read_own(
         .as_deref()
         .ok_or_else(ApiError::not_found)?;
     let (v, mobile) = load(conn, id)?;
-    let id_number = pii.decrypt(&v.id_number_cipher);
+    let id_number = state.pii.decrypt(&v.id_number_cipher);
     Ok(VolunteerResponse::from_row(
         v,
         mobile,
         Viewer::Owner,
         id_number,
+        &state.stars,
     ))
 }
 
 pub fn list(
     conn: &mut DbConn,
+    state: &AppState,
     actor: &Actor,
     query: VolunteerQuery,
 ) -> ApiResult<Page<VolunteerResponse>> {
@@ -247,7 +261,9 @@ pub fn list(
         .load(conn)?;
     let items = rows
         .into_iter()
-        .map(|(v, mobile)| VolunteerResponse::from_row(v, mobile, Viewer::Admin, None))
+        .map(|(v, mobile)| {
+            VolunteerResponse::from_row(v, mobile, Viewer::Admin, None, &state.stars)
+        })
         .collect();
     Ok(Page::new(items, page, total))
 }
@@ -273,7 +289,7 @@ struct VolunteerChanges {
 
 pub fn update(
     conn: &mut DbConn,
-    pii: &PersonalDataCipher,
+    state: &AppState,
     actor: &Actor,
     origin: &Origin,
     volunteer_id: &str,
@@ -341,7 +357,7 @@ pub fn update(
                             changes.birth_date = birth;
                             changes.gender = gender.map(|g| g.code().to_owned());
                         }
-                        let index = pii.blind_index(id_type.code(), &number);
+                        let index = state.pii.blind_index(id_type.code(), &number);
                         let taken: bool = diesel::select(exists(
                             volunteers::table
                                 .filter(volunteers::id_number_index.eq(&index))
@@ -352,7 +368,7 @@ pub fn update(
                             return Err(id_number_taken());
                         }
                         changes.id_type = Some(id_type.code().to_owned());
-                        changes.id_number_cipher = Some(pii.encrypt(&number));
+                        changes.id_number_cipher = Some(state.pii.encrypt(&number));
                         changes.id_number_index = Some(index);
                         changes.id_number_masked = Some(mask_id_number(&number));
                     }
@@ -454,7 +470,13 @@ pub fn update(
         }
         let viewer = if owner { Viewer::Owner } else { Viewer::Admin };
         let (v, _) = load(conn, volunteer_id)?;
-        Ok(VolunteerResponse::from_row(v, mobile, viewer, None))
+        Ok(VolunteerResponse::from_row(
+            v,
+            mobile,
+            viewer,
+            None,
+            &state.stars,
+        ))
     })
 }
 
@@ -495,7 +517,7 @@ fn check_document(
 /// The full ID number, for a federation admin with a reason; audited.
 pub fn reveal_id(
     conn: &mut DbConn,
-    pii: &PersonalDataCipher,
+    state: &AppState,
     actor: &Actor,
     origin: &Origin,
     volunteer_id: &str,
@@ -508,7 +530,7 @@ pub fn reveal_id(
         policy::authorize(conn, actor, Action::RevealIdNumber { volunteer_id })?;
         errors.into_result()?;
         let (v, _) = load(conn, volunteer_id)?;
-        let number = pii.decrypt(&v.id_number_cipher).ok_or_else(|| {
+        let number = state.pii.decrypt(&v.id_number_cipher).ok_or_else(|| {
             ApiError::internal("an ID number does not decrypt with the configured data key")
         })?;
         audit::record(
