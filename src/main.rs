@@ -33,6 +33,18 @@ enum Command {
     },
     /// Print the OpenAPI document.
     ExportOpenapi,
+    /// Fill the database with a benchmark city (see bench/README.md).
+    SeedBench {
+        #[arg(long, default_value_t = 100_000)]
+        volunteers: usize,
+        #[arg(long, default_value_t = 500)]
+        teams: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        records: usize,
+        /// Write the volunteer ids here, one per line (for the load generator).
+        #[arg(long)]
+        ids_out: Option<std::path::PathBuf>,
+    },
     /// Recompute every total from the ledger and report differences (exit status 1 if any).
     VerifyTotals {
         /// Repair the stored totals to match the ledger.
@@ -118,6 +130,29 @@ fn run(command: Command) -> Result<(), StartError> {
                     )));
                 }
             }
+            Ok(())
+        }
+        Command::SeedBench { volunteers, teams, records, ids_out } => {
+            let state = server::prepare_without_bootstrap(config)?;
+            let mut conn = state
+                .pool
+                .get()
+                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let started = std::time::Instant::now();
+            let plan = zhiyuan::seed::SeedPlan { volunteers, teams: teams.max(zhiyuan::meta::towns::TOWNS.len() + 1), records };
+            let seeded = zhiyuan::seed::seed(&mut conn, &state.passwords, &state.pii, &plan)
+                .map_err(|e| StartError(format!("seeding failed: {}", e.detail.en)))?;
+            if let Some(path) = ids_out {
+                std::fs::write(&path, seeded.volunteer_ids.join("\n") + "\n")
+                    .map_err(|e| StartError(format!("cannot write {}: {e}", path.display())))?;
+            }
+            println!(
+                "seeded {volunteers} volunteers, {} teams, {records} service records in {:.1}s; admin {} / {}",
+                seeded.team_ids.len(),
+                started.elapsed().as_secs_f64(),
+                zhiyuan::seed::BENCH_ADMIN,
+                zhiyuan::seed::BENCH_PASSWORD
+            );
             Ok(())
         }
         Command::ExportOpenapi => unreachable!("handled before configuration is read"),

@@ -1,0 +1,208 @@
+//! `zhiyuan seed-bench`: fills a database with a realistic city for the load benchmark —
+//! towns and teams, volunteers with members' accounts, and a large service-record ledger —
+//! then brings every total in line with the ledger. Rows go in as multi-row INSERTs of
+//! generated values, thousands at a time; nothing here runs on a serving path.
+
+use std::fmt::Write;
+
+use chrono::{Duration, NaiveDate};
+use diesel::connection::SimpleConnection;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::password::PasswordHashing;
+use crate::crypto::PersonalDataCipher;
+use crate::db::{DbConn, new_id, now, write_tx};
+use crate::error::{ApiError, ApiResult};
+use crate::meta::towns::TOWNS;
+use crate::teams::ROOT_TEAM_ID;
+use crate::volunteers::id_number::{check_char, mask_id_number};
+
+pub struct SeedPlan {
+    pub volunteers: usize,
+    pub teams: usize,
+    pub records: usize,
+}
+
+pub struct Seeded {
+    pub volunteer_ids: Vec<String>,
+    pub team_ids: Vec<String>,
+}
+
+pub const BENCH_ADMIN: &str = "bench-admin";
+pub const BENCH_PASSWORD: &str = "bench-password";
+const BATCH: usize = 1000;
+
+fn exec(conn: &mut DbConn, sql: &str) -> ApiResult<()> {
+    conn.batch_execute(sql).map_err(ApiError::from)
+}
+
+/// Runs `rows` through `row` into multi-row INSERTs of `BATCH` rows each.
+fn insert_rows(
+    conn: &mut DbConn,
+    head: &str,
+    rows: usize,
+    mut row: impl FnMut(usize, &mut String),
+) -> ApiResult<()> {
+    let mut start = 0;
+    while start < rows {
+        let end = (start + BATCH).min(rows);
+        let mut sql = String::with_capacity(256 * (end - start));
+        sql.push_str(head);
+        for i in start..end {
+            if i > start {
+                sql.push(',');
+            }
+            sql.push('(');
+            row(i, &mut sql);
+            sql.push(')');
+        }
+        exec(conn, &sql)?;
+        start = end;
+    }
+    Ok(())
+}
+
+pub fn seed(
+    conn: &mut DbConn,
+    passwords: &PasswordHashing,
+    pii: &PersonalDataCipher,
+    plan: &SeedPlan,
+) -> ApiResult<Seeded> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let at = now().format("%Y-%m-%d %H:%M:%S").to_string();
+    // Teams: the towns under the root, service teams spread under the towns.
+    let towns = TOWNS.len().min(plan.teams);
+    let team_ids: Vec<String> = (0..plan.teams).map(|_| new_id()).collect();
+    let parent_of = |i: usize| if i < towns { 0 } else { i % towns };
+    write_tx(conn, |conn| {
+        insert_rows(
+            conn,
+            "INSERT INTO teams (id, name, kind, parent_id, town, member_count, certified_count, created_at, updated_at, version) VALUES ",
+            plan.teams,
+            |i, sql| {
+                let (kind, parent, town) = if i < towns {
+                    ("town", ROOT_TEAM_ID.to_owned(), TOWNS[i].name)
+                } else {
+                    ("service_team", team_ids[parent_of(i)].clone(), TOWNS[parent_of(i)].name)
+                };
+                let _ = write!(sql, "'{}', '{town}志愿服务队{i}', '{kind}', '{parent}', '{town}', 0, 0, '{at}', '{at}', 1", team_ids[i]);
+            },
+        )?;
+        insert_rows(conn, "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ", plan.teams, |i, sql| {
+            let _ = write!(sql, "'{}', '{}', 0", team_ids[i], team_ids[i]);
+        })?;
+        insert_rows(conn, "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ", plan.teams, |i, sql| {
+            let _ = write!(sql, "'{ROOT_TEAM_ID}', '{}', {}", team_ids[i], if i < towns { 1 } else { 2 });
+        })?;
+        let below_towns = plan.teams - towns;
+        insert_rows(conn, "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ", below_towns, |j, sql| {
+            let i = towns + j;
+            let _ = write!(sql, "'{}', '{}', 1", team_ids[parent_of(i)], team_ids[i]);
+        })
+    })?;
+
+    // Volunteers with their accounts and one approved membership each. One password hash for
+    // all: hashing 100 000 passwords would only measure Argon2.
+    let hash = passwords.hash("volunteer-password");
+    let volunteer_ids: Vec<String> = (0..plan.volunteers).map(|_| new_id()).collect();
+    let account_ids: Vec<String> = (0..plan.volunteers).map(|_| new_id()).collect();
+    let team_of = |i: usize| towns + i % (plan.teams - towns).max(1);
+    let surnames = ["陈", "李", "黄", "伍", "刘", "张", "梅", "邝", "谭", "朱"];
+    write_tx(conn, |conn| {
+        insert_rows(
+            conn,
+            "INSERT INTO accounts (id, username, mobile, password_hash, status, created_at, updated_at, password_changed_at, version) VALUES ",
+            plan.volunteers,
+            |i, sql| {
+                let _ = write!(sql, "'{}', NULL, '139{:08}', '{hash}', 'active', '{at}', '{at}', '{at}', 1", account_ids[i], i);
+            },
+        )?;
+        insert_rows(conn, "INSERT INTO role_grants (id, account_id, role, team_id, created_at) VALUES ", plan.volunteers, |i, sql| {
+            let _ = write!(sql, "'{}', '{}', 'volunteer', NULL, '{at}'", new_id(), account_ids[i]);
+        })?;
+        insert_rows(
+            conn,
+            "INSERT INTO volunteers (id, account_id, volunteer_number, real_name, gender, birth_date, id_type, id_number_cipher, \
+             id_number_index, id_number_masked, political_status, skills, town, privacy_notice_version, privacy_consent_at, \
+             star_level, created_at, updated_at, version, total_minutes) VALUES ",
+            plan.volunteers,
+            |i, sql| {
+                let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + Duration::days((i * 7 % 16000) as i64);
+                let seq = i % 1000;
+                let first17 = format!("440781{}{seq:03}", birth.format("%Y%m%d"));
+                let id = format!("{first17}{}", check_char(first17.as_bytes()) as char);
+                let gender = if seq % 2 == 1 { "male" } else { "female" };
+                let _ = write!(
+                    sql,
+                    "'{}', '{}', 'TSB{i:07}', '{}志愿者{i}', '{gender}', '{birth}', 'resident_id', '{}', '{}', '{}', 'masses', \
+                     '[\"medical\"]', '{}', 'bench', '{at}', 0, '{at}', '{at}', 1, 0",
+                    volunteer_ids[i],
+                    account_ids[i],
+                    surnames[i % surnames.len()],
+                    pii.encrypt(&id),
+                    pii.blind_index("resident_id", &format!("{id}#{i}")),
+                    mask_id_number(&id),
+                    TOWNS[i % TOWNS.len()].name,
+                );
+            },
+        )?;
+        insert_rows(
+            conn,
+            "INSERT INTO memberships (id, team_id, volunteer_id, status, joined_at, created_at, updated_at, version) VALUES ",
+            plan.volunteers,
+            |i, sql| {
+                let _ = write!(sql, "'{}', '{}', '{}', 'approved', '{at}', '{at}', '{at}', 1", new_id(), team_ids[team_of(i)], volunteer_ids[i]);
+            },
+        )?;
+        exec(
+            conn,
+            "UPDATE teams SET member_count = (SELECT COUNT(*) FROM memberships m WHERE m.team_id = teams.id AND m.status = 'approved')",
+        )
+    })?;
+
+    // The ledger: three years of records, nine in ten approved.
+    let admin_id = crate::auth::service::find_by_login(conn, BENCH_ADMIN)?
+        .map(|a| a.id)
+        .map(Ok)
+        .unwrap_or_else(|| crate::auth::service::create_federation_admin(conn, passwords, BENCH_ADMIN, BENCH_PASSWORD))?;
+    let today = crate::time::local_today();
+    let mut done = 0;
+    while done < plan.records {
+        let chunk = (plan.records - done).min(20 * BATCH);
+        write_tx(conn, |conn| {
+            insert_rows(
+                conn,
+                "INSERT INTO service_records (id, volunteer_id, team_id, service_date, minutes, content, place, source, status, \
+                 rounding_policy, created_by, decided_by, decided_at, created_at) VALUES ",
+                chunk,
+                |_, sql| {
+                    let v = rng.random_range(0..plan.volunteers);
+                    let date = today - Duration::days(rng.random_range(0..1095));
+                    let approved = rng.random_range(0..10) != 0;
+                    let (status, decided_by, decided_at) = if approved {
+                        ("approved", format!("'{admin_id}'"), format!("'{at}'"))
+                    } else {
+                        ("pending", "NULL".to_owned(), "NULL".to_owned())
+                    };
+                    let _ = write!(
+                        sql,
+                        "'{}', '{}', '{}', '{date}', {}, '社区服务', '台城街道', 'manual', '{status}', 'floor_minute', '{admin_id}', \
+                         {decided_by}, {decided_at}, '{at}'",
+                        new_id(),
+                        volunteer_ids[v],
+                        team_ids[team_of(v)],
+                        rng.random_range(30..=480),
+                    );
+                },
+            )
+        })?;
+        done += chunk;
+    }
+    crate::hours::totals::verify(conn, true)?;
+    if let DbConn::Pg(_) = conn {
+        exec(conn, "ANALYZE")?;
+    } else {
+        exec(conn, "ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)")?;
+    }
+    Ok(Seeded { volunteer_ids, team_ids })
+}
