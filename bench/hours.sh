@@ -48,12 +48,14 @@ for records in $RECORD_COUNTS; do
     local line
     line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" | grep '^RESULT')
     printf '%-8s %-9s %-34s %s\n' "$BACKEND" "$records" "$name" "${line#RESULT }"
+    # Requests cut off when wrk stops may still hold the database for a while.
+    sleep 5
   }
   # Warm the caches once, then measure.
   wrk -t1 -c8 -d2s -s bench/hours.lua "http://127.0.0.1:$PORT" -- "$token" "$dir/ids.txt" >/dev/null
   run "GET /volunteers/{id}/hours" -s bench/hours.lua "http://127.0.0.1:$PORT" -- "$token" "$dir/ids.txt"
-  run "GET /service-records (all)" -s bench/records.lua "http://127.0.0.1:$PORT" -- "$token" ""
   run "GET /service-records?team_id" -s bench/records.lua "http://127.0.0.1:$PORT" -- "$token" "&team_id=$team"
+  run "GET /service-records (all)" -s bench/records.lua "http://127.0.0.1:$PORT" -- "$token" ""
   printf '%-8s %-9s %-34s %s\n' "$BACKEND" "$records" "server peak memory" "$(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MiB"}')"
   kill $pid; wait $pid 2>/dev/null || true
   trap - EXIT

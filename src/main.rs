@@ -132,14 +132,23 @@ fn run(command: Command) -> Result<(), StartError> {
             }
             Ok(())
         }
-        Command::SeedBench { volunteers, teams, records, ids_out } => {
+        Command::SeedBench {
+            volunteers,
+            teams,
+            records,
+            ids_out,
+        } => {
             let state = server::prepare_without_bootstrap(config)?;
             let mut conn = state
                 .pool
                 .get()
                 .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
             let started = std::time::Instant::now();
-            let plan = zhiyuan::seed::SeedPlan { volunteers, teams: teams.max(zhiyuan::meta::towns::TOWNS.len() + 1), records };
+            let plan = zhiyuan::seed::SeedPlan {
+                volunteers,
+                teams: teams.max(zhiyuan::meta::towns::TOWNS.len() + 1),
+                records,
+            };
             let seeded = zhiyuan::seed::seed(&mut conn, &state.passwords, &state.pii, &plan)
                 .map_err(|e| StartError(format!("seeding failed: {}", e.detail.en)))?;
             if let Some(path) = ids_out {

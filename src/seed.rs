@@ -83,22 +83,50 @@ pub fn seed(
                 let (kind, parent, town) = if i < towns {
                     ("town", ROOT_TEAM_ID.to_owned(), TOWNS[i].name)
                 } else {
-                    ("service_team", team_ids[parent_of(i)].clone(), TOWNS[parent_of(i)].name)
+                    (
+                        "service_team",
+                        team_ids[parent_of(i)].clone(),
+                        TOWNS[parent_of(i)].name,
+                    )
                 };
-                let _ = write!(sql, "'{}', '{town}志愿服务队{i}', '{kind}', '{parent}', '{town}', 0, 0, '{at}', '{at}', 1", team_ids[i]);
+                let _ = write!(
+                    sql,
+                    "'{}', '{town}志愿服务队{i}', '{kind}', '{parent}', '{town}', 0, 0, '{at}', '{at}', 1",
+                    team_ids[i]
+                );
             },
         )?;
-        insert_rows(conn, "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ", plan.teams, |i, sql| {
-            let _ = write!(sql, "'{}', '{}', 0", team_ids[i], team_ids[i]);
-        })?;
-        insert_rows(conn, "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ", plan.teams, |i, sql| {
-            let _ = write!(sql, "'{ROOT_TEAM_ID}', '{}', {}", team_ids[i], if i < towns { 1 } else { 2 });
-        })?;
+        insert_rows(
+            conn,
+            "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ",
+            plan.teams,
+            |i, sql| {
+                let _ = write!(sql, "'{}', '{}', 0", team_ids[i], team_ids[i]);
+            },
+        )?;
+        insert_rows(
+            conn,
+            "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ",
+            plan.teams,
+            |i, sql| {
+                let _ = write!(
+                    sql,
+                    "'{ROOT_TEAM_ID}', '{}', {}",
+                    team_ids[i],
+                    if i < towns { 1 } else { 2 }
+                );
+            },
+        )?;
         let below_towns = plan.teams - towns;
-        insert_rows(conn, "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ", below_towns, |j, sql| {
-            let i = towns + j;
-            let _ = write!(sql, "'{}', '{}', 1", team_ids[parent_of(i)], team_ids[i]);
-        })
+        insert_rows(
+            conn,
+            "INSERT INTO team_closure (ancestor_id, descendant_id, depth) VALUES ",
+            below_towns,
+            |j, sql| {
+                let i = towns + j;
+                let _ = write!(sql, "'{}', '{}', 1", team_ids[parent_of(i)], team_ids[i]);
+            },
+        )
     })?;
 
     // Volunteers with their accounts and one approved membership each. One password hash for
@@ -114,12 +142,26 @@ pub fn seed(
             "INSERT INTO accounts (id, username, mobile, password_hash, status, created_at, updated_at, password_changed_at, version) VALUES ",
             plan.volunteers,
             |i, sql| {
-                let _ = write!(sql, "'{}', NULL, '139{:08}', '{hash}', 'active', '{at}', '{at}', '{at}', 1", account_ids[i], i);
+                let _ = write!(
+                    sql,
+                    "'{}', NULL, '139{:08}', '{hash}', 'active', '{at}', '{at}', '{at}', 1",
+                    account_ids[i], i
+                );
             },
         )?;
-        insert_rows(conn, "INSERT INTO role_grants (id, account_id, role, team_id, created_at) VALUES ", plan.volunteers, |i, sql| {
-            let _ = write!(sql, "'{}', '{}', 'volunteer', NULL, '{at}'", new_id(), account_ids[i]);
-        })?;
+        insert_rows(
+            conn,
+            "INSERT INTO role_grants (id, account_id, role, team_id, created_at) VALUES ",
+            plan.volunteers,
+            |i, sql| {
+                let _ = write!(
+                    sql,
+                    "'{}', '{}', 'volunteer', NULL, '{at}'",
+                    new_id(),
+                    account_ids[i]
+                );
+            },
+        )?;
         insert_rows(
             conn,
             "INSERT INTO volunteers (id, account_id, volunteer_number, real_name, gender, birth_date, id_type, id_number_cipher, \
@@ -127,7 +169,8 @@ pub fn seed(
              star_level, created_at, updated_at, version, total_minutes) VALUES ",
             plan.volunteers,
             |i, sql| {
-                let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + Duration::days((i * 7 % 16000) as i64);
+                let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap()
+                    + Duration::days((i * 7 % 16000) as i64);
                 let seq = i % 1000;
                 let first17 = format!("440781{}{seq:03}", birth.format("%Y%m%d"));
                 let id = format!("{first17}{}", check_char(first17.as_bytes()) as char);
@@ -151,7 +194,13 @@ pub fn seed(
             "INSERT INTO memberships (id, team_id, volunteer_id, status, joined_at, created_at, updated_at, version) VALUES ",
             plan.volunteers,
             |i, sql| {
-                let _ = write!(sql, "'{}', '{}', '{}', 'approved', '{at}', '{at}', '{at}', 1", new_id(), team_ids[team_of(i)], volunteer_ids[i]);
+                let _ = write!(
+                    sql,
+                    "'{}', '{}', '{}', 'approved', '{at}', '{at}', '{at}', 1",
+                    new_id(),
+                    team_ids[team_of(i)],
+                    volunteer_ids[i]
+                );
             },
         )?;
         exec(
@@ -164,7 +213,14 @@ pub fn seed(
     let admin_id = crate::auth::service::find_by_login(conn, BENCH_ADMIN)?
         .map(|a| a.id)
         .map(Ok)
-        .unwrap_or_else(|| crate::auth::service::create_federation_admin(conn, passwords, BENCH_ADMIN, BENCH_PASSWORD))?;
+        .unwrap_or_else(|| {
+            crate::auth::service::create_federation_admin(
+                conn,
+                passwords,
+                BENCH_ADMIN,
+                BENCH_PASSWORD,
+            )
+        })?;
     let today = crate::time::local_today();
     let mut done = 0;
     while done < plan.records {
@@ -204,5 +260,8 @@ pub fn seed(
     } else {
         exec(conn, "ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)")?;
     }
-    Ok(Seeded { volunteer_ids, team_ids })
+    Ok(Seeded {
+        volunteer_ids,
+        team_ids,
+    })
 }

@@ -27,9 +27,11 @@ CREATE TABLE service_records (
     CHECK ((corrects_id IS NULL AND minutes BETWEEN 1 AND 1440)
         OR (corrects_id IS NOT NULL AND minutes BETWEEN 0 AND 1440 AND reason IS NOT NULL))
 );
-CREATE INDEX service_records_volunteer ON service_records (volunteer_id, service_date);
-CREATE INDEX service_records_team ON service_records (team_id, service_date);
+-- Listings are newest first; these serve their ORDER BY without sorting the ledger.
+CREATE INDEX service_records_volunteer ON service_records (volunteer_id, service_date, created_at, id);
+CREATE INDEX service_records_team ON service_records (team_id, service_date, created_at, id);
 CREATE INDEX service_records_status ON service_records (status, service_date);
+CREATE INDEX service_records_recent ON service_records (service_date, created_at, id);
 CREATE INDEX service_records_activity ON service_records (activity_id);
 CREATE INDEX service_records_corrects ON service_records (corrects_id);
 

@@ -523,7 +523,9 @@ pub fn list(
         q
     };
     let total: i64 = filtered().count().get_result(conn)?;
-    let rows: Vec<ServiceRecord> = filtered()
+    // The page's ids first, from the (covering) indexes alone; then only those rows. Sorting
+    // whole rows would read every matching record of a large ledger.
+    let ids: Vec<String> = filtered()
         .order((
             service_records::service_date.desc(),
             service_records::created_at.desc(),
@@ -531,8 +533,13 @@ pub fn list(
         ))
         .limit(page.per_page)
         .offset(page.offset())
+        .select(service_records::id)
+        .load(conn)?;
+    let mut rows: Vec<ServiceRecord> = service_records::table
+        .filter(service_records::id.eq_any(&ids))
         .select(ServiceRecord::as_select())
         .load(conn)?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     Ok(Page::new(
         rows.into_iter().map(ServiceRecordResponse::from).collect(),
         page,
