@@ -25,6 +25,11 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     years
 }
 
+/// The local day of a stored UTC timestamp.
+pub fn local_date(stored: NaiveDateTime) -> NaiveDate {
+    stored.and_utc().with_timezone(&local_offset()).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,9 +40,4 @@ mod tests {
         assert_eq!(age_on(d(2008, 11, 30), d(2026, 11, 29)), 17);
         assert_eq!(age_on(d(2008, 11, 29), d(2026, 11, 29)), 18);
     }
-}
-
-/// The local day of a stored UTC timestamp.
-pub fn local_date(stored: NaiveDateTime) -> NaiveDate {
-    stored.and_utc().with_timezone(&local_offset()).date_naive()
 }

@@ -192,7 +192,7 @@ pub fn read(conn: &mut DbConn, actor: &Actor, id: &str) -> ApiResult<ServiceReco
 
 /// What a decision did to one record.
 pub enum Outcome {
-    Decided(ServiceRecord),
+    Decided(Box<ServiceRecord>),
     AlreadyDecided,
     /// The record a correction corrects was corrected by another approval meanwhile.
     Conflict,
@@ -273,7 +273,7 @@ pub fn decide(
         Ok(Some(get(conn, &record.id)?))
     });
     match result {
-        Ok(Some(r)) => Ok(Outcome::Decided(r)),
+        Ok(Some(r)) => Ok(Outcome::Decided(Box::new(r))),
         Ok(None) => Ok(Outcome::AlreadyDecided),
         Err(e) if e.code == "correction_conflict" => Ok(Outcome::Conflict),
         Err(e) => Err(e),
@@ -308,7 +308,7 @@ pub fn decide_by_id(
             },
         )?;
         match decide(conn, actor, origin, &record, approve, comment.as_deref())? {
-            Outcome::Decided(r) => Ok(r),
+            Outcome::Decided(r) => Ok(*r),
             Outcome::AlreadyDecided => Err(already_decided()),
             Outcome::Conflict => Err(correction_conflict()),
         }
