@@ -3,8 +3,10 @@
 //! `build_app` is the one place routes and middleware are mounted; the binary serves it, the
 //! tests drive it, and the OpenAPI document is collected from the same route tree.
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -53,6 +55,8 @@ where
                 .configure(teams::routes::configure)
                 .configure(volunteers::routes::configure)
                 .configure(hours::routes::configure)
+                .configure(campaigns::routes::configure)
+                .configure(activities::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

@@ -116,8 +116,13 @@ fn run(command: Command) -> Result<(), StartError> {
                 .pool
                 .get()
                 .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
-            let differences = zhiyuan::hours::totals::verify(&mut conn, fix)
-                .map_err(|e| StartError(format!("verify-totals failed: {}", e.detail.en)))?;
+            let failed = |e: zhiyuan::error::ApiError| {
+                StartError(format!("verify-totals failed: {}", e.detail.en))
+            };
+            let mut differences = zhiyuan::hours::totals::verify(&mut conn, fix).map_err(failed)?;
+            differences.extend(
+                zhiyuan::activities::signups::verify_counts(&mut conn, fix).map_err(failed)?,
+            );
             for d in &differences {
                 println!("{d}");
             }

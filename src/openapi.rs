@@ -18,6 +18,8 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "teams", description = "Organisations, members, admins"),
         (name = "volunteers", description = "Volunteer profiles"),
         (name = "hours", description = "Service records, corrections, hours and star levels"),
+        (name = "campaigns", description = "Campaigns (主题活动)"),
+        (name = "activities", description = "Activities and sign-ups"),
         (name = "audit", description = "The audit log"),
         (name = "meta", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),

@@ -207,6 +207,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        theme -> Text,
+        description -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Date,
+        categories -> Text,
+        report_due -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        team_id -> Text,
+        campaign_id -> Nullable<Text>,
+        title -> Text,
+        summary -> Nullable<Text>,
+        description -> Nullable<Text>,
+        category -> Text,
+        service_targets -> Text,
+        online -> Bool,
+        town -> Nullable<Text>,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        checkin_radius_m -> Nullable<Integer>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        signup_deadline -> Timestamp,
+        capacity -> Integer,
+        min_age -> Nullable<Integer>,
+        required_skills -> Text,
+        requires_approval -> Bool,
+        risky -> Bool,
+        insurance_policy -> Nullable<Text>,
+        safety_measures -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        status -> Text,
+        confirmed_count -> Integer,
+        waitlist_count -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    signups (id) {
+        id -> Text,
+        activity_id -> Text,
+        volunteer_id -> Text,
+        status -> Text,
+        position -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_out_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(signups -> activities (activity_id));
+diesel::joinable!(activities -> teams (team_id));
 diesel::joinable!(service_records -> volunteers (volunteer_id));
 diesel::joinable!(service_records -> teams (team_id));
 diesel::joinable!(memberships -> teams (team_id));
@@ -228,4 +297,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     correction_requests,
     volunteer_year_hours,
     team_year_hours,
+    campaigns,
+    activities,
+    signups,
 );

@@ -82,6 +82,19 @@ impl AppState {
         .await
     }
 
+    /// Like [`AppState::db_as`] for endpoints anonymous callers may use too.
+    pub async fn db_maybe_as<T, F>(&self, user: Option<AuthUser>, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &AppState, Option<&Actor>) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn, state| {
+            let actor = user.map(|u| Actor::load(conn, &u)).transpose()?;
+            f(conn, state, actor.as_ref())
+        })
+        .await
+    }
+
     /// Whether a connection can be had and answers, within `timeout`.
     pub async fn database_ready(&self, timeout: Duration) -> bool {
         let pool = self.pool.clone();

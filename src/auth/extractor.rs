@@ -58,3 +58,19 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         roles: claims.roles,
     })
 }
+
+/// The caller if a bearer token was sent (a bad one is still a 401), else anonymous.
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl FromRequest for MaybeAuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<MaybeAuthUser, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(if req.headers().contains_key(header::AUTHORIZATION) {
+            authenticate(req).map(|u| MaybeAuthUser(Some(u)))
+        } else {
+            Ok(MaybeAuthUser(None))
+        })
+    }
+}

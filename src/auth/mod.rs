@@ -11,4 +11,4 @@ pub mod routes;
 pub mod service;
 pub mod tokens;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, MaybeAuthUser};

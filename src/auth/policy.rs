@@ -128,6 +128,14 @@ pub enum Action<'a> {
     CertifyStarLevel {
         volunteer_id: &'a str,
     },
+    /// Create or edit campaigns.
+    ManageCampaigns,
+    /// Create, edit, publish, cancel, complete activities; manage their sign-ups.
+    ManageActivity {
+        team_id: &'a str,
+    },
+    /// Sign up for activities (the caller must be a volunteer).
+    SignUp,
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -216,6 +224,29 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
                 _ => allowed(actor.federation_admin),
             }
         }
+        Action::ManageCampaigns => allowed(actor.federation_admin),
+        Action::ManageActivity { team_id } => allowed(administers(conn, actor, team_id)?),
+        Action::SignUp => allowed(actor.volunteer_id.is_some()),
+    }
+}
+
+/// Drafts are seen only by admins of their organisation; anything else is public. Anonymous
+/// callers pass `None`.
+pub fn may_see_activity(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    team_id: &str,
+    is_draft: bool,
+) -> ApiResult<()> {
+    let visible = !is_draft
+        || match actor {
+            Some(actor) => administers(conn, actor, team_id)?,
+            None => false,
+        };
+    if visible {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
     }
 }
 

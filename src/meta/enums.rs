@@ -169,6 +169,56 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 活动类别（见通知）
+    ActivityCategory, "activity_category" {
+        MedicalSupport = "medical_support", "关爱医护", "Support for medical staff";
+        OnlineCivility = "online_civility", "网络文明创作", "Online civility";
+        ResumptionSupport = "resumption_support", "复工复产复学", "Return to work and school";
+        CommunityService = "community_service", "文明城市与社区防控", "Community service and prevention";
+        PovertyRelief = "poverty_relief", "扶贫帮困", "Poverty relief";
+        Publicity = "publicity", "防疫宣传", "Public health publicity";
+        Training = "training", "培训", "Training";
+        Other = "other", "其他", "Other";
+    }
+);
+
+labelled_enum!(
+    /// 服务对象
+    ServiceTarget, "service_target" {
+        MedicalStaff = "medical_staff", "医护人员", "Medical staff";
+        ElderlyAlone = "elderly_alone", "独居老人", "Elderly living alone";
+        Disabled = "disabled", "残障人士", "People with disabilities";
+        LeftBehindChildren = "left_behind_children", "留守儿童", "Left-behind children";
+        LowIncomeFamilies = "low_income_families", "困难家庭", "Low-income families";
+        QuarantinedResidents = "quarantined_residents", "隔离居民", "Quarantined residents";
+        Enterprises = "enterprises", "企业", "Enterprises";
+        Schools = "schools", "学校", "Schools";
+        GeneralPublic = "general_public", "社会公众", "General public";
+    }
+);
+
+labelled_enum!(
+    /// 活动状态
+    ActivityStatus, "activity_status" {
+        Draft = "draft", "草稿", "Draft";
+        Published = "published", "已发布", "Published";
+        Completed = "completed", "已结束", "Completed";
+        Cancelled = "cancelled", "已取消", "Cancelled";
+    }
+);
+
+labelled_enum!(
+    /// 报名状态
+    SignupStatus, "signup_status" {
+        Pending = "pending", "待审核", "Pending";
+        Confirmed = "confirmed", "已确认", "Confirmed";
+        Waitlisted = "waitlisted", "候补", "Waitlisted";
+        Cancelled = "cancelled", "已取消", "Cancelled";
+        Rejected = "rejected", "未通过", "Rejected";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -197,5 +247,9 @@ pub fn all() -> Vec<EnumDescription> {
         RecordStatus::describe(),
         RecordSource::describe(),
         CorrectionStatus::describe(),
+        ActivityCategory::describe(),
+        ServiceTarget::describe(),
+        ActivityStatus::describe(),
+        SignupStatus::describe(),
     ]
 }

@@ -1,0 +1,3 @@
+DROP TABLE signups;
+DROP TABLE activities;
+DROP TABLE campaigns;

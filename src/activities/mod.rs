@@ -1,0 +1,8 @@
+//! Activities: publishing with a lifecycle, race-free sign-ups with an ordered waitlist.
+
+pub mod dto;
+pub mod model;
+pub mod routes;
+pub mod rules;
+pub mod service;
+pub mod signups;

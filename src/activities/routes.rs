@@ -1,0 +1,410 @@
+//! Thin handlers for activities and sign-ups.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+
+use super::dto::{
+    ActivityQuery, ActivityResponse, CreateActivityRequest, DecideSignupRequest, SignupQuery,
+    SignupResponse, UpdateActivityRequest,
+};
+use super::{service, signups};
+use crate::audit::Origin;
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::error::{ApiResult, ProblemBody};
+use crate::http::conditional::{expected_version, with_etag};
+use crate::http::{ApiJson, ApiQuery, Page};
+use crate::meta::enums::ActivityStatus;
+use crate::state::AppState;
+
+/// Activities by start time: published ones for anyone, plus drafts for their admins.
+#[utoipa::path(
+    tag = "activities",
+    params(ActivityQuery),
+    responses(
+        (status = 200, body = Page<ActivityResponse>),
+        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "An invalid access token was sent", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities")]
+pub async fn list_activities(
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<ActivityQuery>,
+) -> ApiResult<web::Json<Page<ActivityResponse>>> {
+    let query = query.0;
+    state
+        .db_maybe_as(user.0, move |conn, _, actor| {
+            service::list(conn, actor, query)
+        })
+        .await
+        .map(web::Json)
+}
+
+/// Create a draft (admins of the organisation's subtree).
+#[utoipa::path(
+    tag = "activities",
+    request_body = CreateActivityRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ActivityResponse, headers(("ETag" = String))),
+        (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities")]
+pub async fn create_activity(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    body: ApiJson<CreateActivityRequest>,
+) -> ApiResult<HttpResponse> {
+    let req = body.into_inner();
+    let a = state
+        .db_as(user, move |conn, _, actor| {
+            service::create(conn, actor, &origin, req)
+        })
+        .await?;
+    Ok(with_etag(
+        StatusCode::CREATED,
+        a.version,
+        &ActivityResponse::from(a),
+    ))
+}
+
+/// One activity with `confirmed_count`, `waitlist_count` and `seats_left` (drafts: admins only).
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = ActivityResponse, headers(("ETag" = String))),
+        (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "An invalid access token was sent", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities/{id}")]
+pub async fn get_activity(
+    user: MaybeAuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let a = state
+        .db_maybe_as(user.0, move |conn, _, actor| {
+            service::read(conn, actor, &id)
+        })
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        a.version,
+        &ActivityResponse::from(a),
+    ))
+}
+
+/// Edit an activity (its admins; If-Match).
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag from a read")),
+    request_body = UpdateActivityRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ActivityResponse, headers(("ETag" = String))),
+        (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`capacity_below_confirmed`, `activity_closed`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/activities/{id}")]
+pub async fn update_activity(
+    req: HttpRequest,
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: ApiJson<UpdateActivityRequest>,
+) -> ApiResult<HttpResponse> {
+    let expected = expected_version(&req)?;
+    let (id, changes) = (id.into_inner(), body.into_inner());
+    let a = state
+        .db_as(user, move |conn, _, actor| {
+            service::update(conn, actor, &origin, &id, expected, changes)
+        })
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        a.version,
+        &ActivityResponse::from(a),
+    ))
+}
+
+async fn transition(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: String,
+    to: ActivityStatus,
+) -> ApiResult<HttpResponse> {
+    let a = state
+        .db_as(user, move |conn, _, actor| {
+            service::transition(conn, actor, &origin, &id, to)
+        })
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        a.version,
+        &ActivityResponse::from(a),
+    ))
+}
+
+/// draft → published (a risky activity needs its insurance recorded: 409 `insurance_required`).
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ActivityResponse),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`, `insurance_required`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{id}/publish")]
+pub async fn publish_activity(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(
+        user,
+        origin,
+        state,
+        id.into_inner(),
+        ActivityStatus::Published,
+    )
+    .await
+}
+
+/// draft | published → cancelled; every sign-up is cancelled with it.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ActivityResponse),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{id}/cancel")]
+pub async fn cancel_activity(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(
+        user,
+        origin,
+        state,
+        id.into_inner(),
+        ActivityStatus::Cancelled,
+    )
+    .await
+}
+
+/// published → completed.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ActivityResponse),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{id}/complete")]
+pub async fn complete_activity(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(
+        user,
+        origin,
+        state,
+        id.into_inner(),
+        ActivityStatus::Completed,
+    )
+    .await
+}
+
+/// Sign up: `confirmed` while seats remain, else `waitlisted` with a position; `pending` where
+/// the activity requires approval.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = SignupResponse),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`already_signed_up`, `signup_closed`, `schedule_conflict`, `below_min_age`, `missing_skills`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{id}/signups")]
+pub async fn sign_up(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let s = state
+        .db_as(user, move |conn, _, actor| {
+            signups::sign_up(conn, actor, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(SignupResponse::new(s, None)))
+}
+
+/// Cancel the caller's sign-up; a freed seat goes to the first waitlisted.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No current sign-up", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/activities/{id}/signups/me")]
+pub async fn cancel_signup(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    state
+        .db_as(user, move |conn, _, actor| {
+            signups::cancel_own(conn, actor, &id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sign-ups of an activity (its admins), waitlist in order; filter `status`.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path), SignupQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<SignupResponse>),
+        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities/{id}/signups")]
+pub async fn list_signups(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: ApiQuery<SignupQuery>,
+) -> ApiResult<web::Json<Page<SignupResponse>>> {
+    let (id, query) = (id.into_inner(), query.0);
+    state
+        .db_as(user, move |conn, _, actor| {
+            signups::list(conn, actor, &id, query)
+        })
+        .await
+        .map(web::Json)
+}
+
+/// Confirm a pending sign-up (within capacity: 409 `activity_full`) or reject one.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path), ("signup_id" = String, Path)),
+    request_body = DecideSignupRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = SignupResponse),
+        (status = 400, description = "Invalid body or id", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`activity_full`, `invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/activities/{id}/signups/{signup_id}")]
+pub async fn decide_signup(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: ApiJson<DecideSignupRequest>,
+) -> ApiResult<web::Json<SignupResponse>> {
+    let ((id, signup_id), status) = (path.into_inner(), body.into_inner().status);
+    state
+        .db_as(user, move |conn, _, actor| {
+            signups::decide(conn, actor, &origin, &id, &signup_id, status)
+        })
+        .await
+        .map(|s| web::Json(SignupResponse::new(s, None)))
+}
+
+/// The caller's sign-ups with a summary of each activity.
+#[utoipa::path(
+    tag = "activities",
+    params(SignupQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<SignupResponse>),
+        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "The caller is not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/signups")]
+pub async fn list_own_signups(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    query: ApiQuery<SignupQuery>,
+) -> ApiResult<web::Json<Page<SignupResponse>>> {
+    let query = query.0;
+    state
+        .db_as(user, move |conn, _, actor| {
+            signups::list_own(conn, actor, query)
+        })
+        .await
+        .map(web::Json)
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_activities)
+        .service(create_activity)
+        .service(get_activity)
+        .service(update_activity)
+        .service(publish_activity)
+        .service(cancel_activity)
+        .service(complete_activity)
+        .service(sign_up)
+        .service(cancel_signup)
+        .service(list_signups)
+        .service(decide_signup)
+        .service(list_own_signups);
+}

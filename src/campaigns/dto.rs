@@ -1,0 +1,79 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Campaign;
+use crate::meta::enums::ActivityCategory;
+use crate::time::to_utc;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaignRequest {
+    #[schema(example = "践行雷锋精神 全民志愿战疫")]
+    pub theme: String,
+    pub description: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[serde(default)]
+    pub categories: Vec<ActivityCategory>,
+    /// When organisations' summary reports are due.
+    pub report_due: Option<NaiveDate>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCampaignRequest {
+    pub theme: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub categories: Option<Vec<ActivityCategory>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub report_due: Option<Option<NaiveDate>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignQuery {
+    /// Campaigns running on this day.
+    pub active_on: Option<NaiveDate>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignResponse {
+    pub id: String,
+    pub theme: String,
+    pub description: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub categories: Vec<ActivityCategory>,
+    pub report_due: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<Campaign> for CampaignResponse {
+    fn from(c: Campaign) -> Self {
+        CampaignResponse {
+            categories: crate::activities::rules::codes_from_json(
+                &c.categories,
+                ActivityCategory::from_code,
+            ),
+            id: c.id,
+            theme: c.theme,
+            description: c.description,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+            report_due: c.report_due,
+            created_at: to_utc(c.created_at),
+            updated_at: to_utc(c.updated_at),
+            version: c.version,
+        }
+    }
+}
