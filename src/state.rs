@@ -28,6 +28,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
     pub stars: StarLevels,
+    /// Keys the rotating check-in codes (derived from the JWT secret, domain-separated).
+    pub checkin_key: Arc<[u8; 32]>,
 }
 
 impl AppState {
@@ -49,6 +51,13 @@ impl AppState {
             )),
             metrics: Arc::new(Metrics::default()),
             stars: StarLevels::from_hours(config.star_thresholds_hours),
+            checkin_key: Arc::new({
+                use sha2::Digest;
+                let mut h = sha2::Sha256::new();
+                h.update(b"zhiyuan check-in codes\x1f");
+                h.update(&secrets.jwt_secret);
+                h.finalize().into()
+            }),
             config: Arc::new(config),
             pool,
         }

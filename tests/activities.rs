@@ -653,3 +653,210 @@ async fn listing_filters_and_sorts() {
     assert_eq!(res.json()["report_due"], Value::Null);
     assert_eq!(res.json()["version"], 2);
 }
+
+/// An activity under way (started an hour ago, ends in an hour) that walk-ins may still join.
+async fn under_way(app: &TestApp, w: &World) -> String {
+    let mut body = activity_body(w, 10);
+    body["starts_at"] = json!(at(-1));
+    let end = at(1);
+    body["ends_at"] = json!(end);
+    body["signup_deadline"] = json!(end);
+    let id = create_activity(app, &w.team_admin.token, &body).await;
+    assert_eq!(publish(app, &w.team_admin.token, &id).await, 200);
+    id
+}
+
+#[actix_web::test]
+async fn check_in_refusals_each_have_their_code() {
+    let app = TestApp::new().await;
+    let w = app.world(10).await;
+    let id = under_way(&app, &w).await;
+    let code = app
+        .get(
+            &format!("/api/v1/activities/{id}/checkin-code"),
+            Some(&w.team_admin.token),
+        )
+        .await;
+    assert_eq!(code.status, 200);
+    let code = code.json();
+    let digits = code["code"].as_str().unwrap().to_owned();
+    assert_eq!(digits.len(), 6);
+    assert!(code["qr_payload"].as_str().unwrap().contains(&digits));
+    app.get(
+        &format!("/api/v1/activities/{id}/checkin-code"),
+        Some(&w.member.token),
+    )
+    .await
+    .problem(403, "forbidden");
+
+    let checkin = |token: String, body: Value| {
+        let (app, path) = (&app, format!("/api/v1/activities/{id}/checkin"));
+        async move { app.post(&path, Some(&token), &body).await }
+    };
+    let here = json!({"code": digits, "latitude": 22.2501, "longitude": 112.7901});
+    // No sign-up yet.
+    checkin(w.member.token.clone(), here.clone())
+        .await
+        .problem(409, "not_confirmed");
+    assert_eq!(
+        sign_up(&app, &w.member.token, &id).await.json()["status"],
+        "confirmed"
+    );
+    let wrong = if digits == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    checkin(
+        w.member.token.clone(),
+        json!({"code": wrong, "latitude": 22.25, "longitude": 112.79}),
+    )
+    .await
+    .problem(400, "invalid_code");
+    checkin(w.member.token.clone(), json!({"code": digits}))
+        .await
+        .field_error("latitude", "required");
+    checkin(
+        w.member.token.clone(),
+        json!({"code": digits, "latitude": 22.30, "longitude": 112.79}),
+    )
+    .await
+    .problem(409, "outside_geofence");
+    let res = checkin(w.member.token.clone(), here.clone()).await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert!(res.json()["checked_in_at"].is_string());
+    checkin(w.member.token.clone(), here.clone())
+        .await
+        .problem(409, "already_checked_in");
+
+    // Checking out before checking in.
+    sign_up(&app, &w.outsider.token, &id).await;
+    app.post(
+        &format!("/api/v1/activities/{id}/checkout"),
+        Some(&w.outsider.token),
+        &here,
+    )
+    .await
+    .problem(409, "not_checked_in");
+
+    // Not open yet: an activity two days away.
+    let later = published(&app, &w, 3).await;
+    sign_up(&app, &w.applicant.token, &later).await;
+    app.post(
+        &format!("/api/v1/activities/{later}/checkin"),
+        Some(&w.applicant.token),
+        &json!({"code": digits}),
+    )
+    .await
+    .problem(409, "checkin_not_open");
+}
+
+#[actix_web::test]
+async fn check_out_writes_a_pending_record_for_the_overlap() {
+    let app = TestApp::new().await;
+    let w = app.world(11).await;
+    let id = under_way(&app, &w).await;
+    sign_up(&app, &w.member.token, &id).await;
+    sign_up(&app, &w.outsider.token, &id).await;
+    // The admin checks both in by hand (audited).
+    for p in [&w.member, &w.outsider] {
+        let res = app
+            .post(
+                &format!("/api/v1/activities/{id}/checkin"),
+                Some(&w.team_admin.token),
+                &json!({"volunteer_id": p.volunteer_id}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    }
+    let log = app
+        .get(
+            "/api/v1/audit-events?action=attendance.checked_in_by_admin",
+            Some(&w.fed),
+        )
+        .await
+        .json();
+    assert_eq!(log["total"], 2);
+
+    // Pretend the member arrived 45 minutes ago (times are the server's).
+    {
+        use diesel::prelude::*;
+        use zhiyuan::schema::signups;
+        let mut conn = app.conn();
+        let earlier = (Utc::now() - Duration::minutes(45)).naive_utc();
+        diesel::update(signups::table.filter(signups::volunteer_id.eq(&w.member.volunteer_id)))
+            .set(signups::checked_in_at.eq(earlier))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let code = app
+        .get(
+            &format!("/api/v1/activities/{id}/checkin-code"),
+            Some(&w.team_admin.token),
+        )
+        .await
+        .json()["code"]
+        .clone();
+    let res = app
+        .post(
+            &format!("/api/v1/activities/{id}/checkout"),
+            Some(&w.member.token),
+            &json!({"code": code, "latitude": 22.25, "longitude": 112.79}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let out = res.json();
+    let minutes = out["minutes"].as_i64().unwrap();
+    assert!((44..=45).contains(&minutes), "{minutes}");
+    let record_id = out["service_record_id"].as_str().unwrap().to_owned();
+    let record = app
+        .get(
+            &format!("/api/v1/service-records/{record_id}"),
+            Some(&w.team_admin.token),
+        )
+        .await
+        .json();
+    assert_eq!(record["status"], "pending");
+    assert_eq!(record["source"], "checkin");
+    assert_eq!(record["activity_id"], id.as_str());
+    assert_eq!(record["minutes"], minutes);
+    assert_eq!(record["rounding_policy"], "floor_minute");
+    app.post(
+        &format!("/api/v1/activities/{id}/checkout"),
+        Some(&w.member.token),
+        &json!({"code": code, "latitude": 22.25, "longitude": 112.79}),
+    )
+    .await
+    .problem(409, "already_checked_out");
+    // Approved like any record.
+    let approved = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/service-records/{record_id}/approve"),
+            Some(&w.team_admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(approved.status, 200);
+    let hours = app
+        .get(
+            &format!("/api/v1/volunteers/{}/hours", w.member.volunteer_id),
+            Some(&w.member.token),
+        )
+        .await
+        .json();
+    assert_eq!(hours["total_minutes"], minutes);
+
+    // Checked in and out within the same minute: no record, and the response says so.
+    let res = app
+        .post(
+            &format!("/api/v1/activities/{id}/checkout"),
+            Some(&w.team_admin.token),
+            &json!({"volunteer_id": w.outsider.volunteer_id}),
+        )
+        .await
+        .json();
+    assert_eq!(res["minutes"], 0);
+    assert_eq!(res["service_record_id"], Value::Null);
+    assert!(res["note"].is_string());
+}

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
+use super::checkin::{self, AttendanceRequest, AttendanceResponse, CheckinCodeResponse};
 use super::dto::{
     ActivityQuery, ActivityResponse, CreateActivityRequest, DecideSignupRequest, SignupQuery,
     SignupResponse, UpdateActivityRequest,
@@ -394,6 +395,100 @@ pub async fn list_own_signups(
         .map(web::Json)
 }
 
+/// The rotating check-in code and its QR payload (the activity's admins).
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CheckinCodeResponse),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities/{id}/checkin-code")]
+pub async fn get_checkin_code(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<CheckinCodeResponse>> {
+    let id = id.into_inner();
+    state
+        .db_as(user, move |conn, state, actor| {
+            checkin::current_code(state, conn, actor, &id)
+        })
+        .await
+        .map(web::Json)
+}
+
+/// Check in: a volunteer with a confirmed sign-up sends the code (and their position where the
+/// activity has coordinates); an admin sends `volunteer_id` (audited). Opens 30 minutes before
+/// the start.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    request_body = AttendanceRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AttendanceResponse),
+        (status = 400, description = "`invalid_code`; `code` or position missing", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a volunteer nor the activity's admin", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`checkin_not_open`, `not_confirmed`, `outside_geofence`, `already_checked_in`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{id}/checkin")]
+pub async fn check_in(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: ApiJson<AttendanceRequest>,
+) -> ApiResult<web::Json<AttendanceResponse>> {
+    let (id, req) = (id.into_inner(), body.into_inner());
+    state
+        .db_as(user, move |conn, state, actor| {
+            checkin::check_in(state, conn, actor, &origin, &id, req)
+        })
+        .await
+        .map(web::Json)
+}
+
+/// Check out: writes a pending service record (source `checkin`) for the minutes the attended
+/// window overlapped the activity; under a minute writes none, and the response says so.
+#[utoipa::path(
+    tag = "activities",
+    params(("id" = String, Path)),
+    request_body = AttendanceRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AttendanceResponse),
+        (status = 400, description = "`invalid_code`; `code` or position missing", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a volunteer nor the activity's admin", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`not_confirmed`, `not_checked_in`, `already_checked_out`, `outside_geofence`", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{id}/checkout")]
+pub async fn check_out(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: ApiJson<AttendanceRequest>,
+) -> ApiResult<web::Json<AttendanceResponse>> {
+    let (id, req) = (id.into_inner(), body.into_inner());
+    state
+        .db_as(user, move |conn, state, actor| {
+            checkin::check_out(state, conn, actor, &origin, &id, req)
+        })
+        .await
+        .map(web::Json)
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_activities)
         .service(create_activity)
@@ -406,5 +501,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(cancel_signup)
         .service(list_signups)
         .service(decide_signup)
-        .service(list_own_signups);
+        .service(list_own_signups)
+        .service(get_checkin_code)
+        .service(check_in)
+        .service(check_out);
 }

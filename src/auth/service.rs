@@ -539,3 +539,11 @@ pub fn ensure_bootstrap_admin(
         }
     }
 }
+
+/// The account behind a volunteer profile.
+pub fn account_of_volunteer(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<String> {
+    Ok(crate::schema::volunteers::table
+        .find(volunteer_id)
+        .select(crate::schema::volunteers::account_id)
+        .first(conn)?)
+}
