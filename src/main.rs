@@ -41,6 +41,16 @@ enum Command {
         teams: usize,
         #[arg(long, default_value_t = 1_000_000)]
         records: usize,
+        #[arg(long, default_value_t = 0)]
+        activities: usize,
+        /// Write the ids of published activities open for sign-up here.
+        #[arg(long)]
+        activity_ids_out: Option<std::path::PathBuf>,
+        /// Write access tokens of the first N volunteers here (see --tokens).
+        #[arg(long)]
+        tokens_out: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 0)]
+        tokens: usize,
         /// Write the volunteer ids here, one per line (for the load generator).
         #[arg(long)]
         ids_out: Option<std::path::PathBuf>,
@@ -142,6 +152,10 @@ fn run(command: Command) -> Result<(), StartError> {
             teams,
             records,
             ids_out,
+            activities,
+            activity_ids_out,
+            tokens_out,
+            tokens,
         } => {
             let state = server::prepare_without_bootstrap(config)?;
             let mut conn = state
@@ -153,9 +167,30 @@ fn run(command: Command) -> Result<(), StartError> {
                 volunteers,
                 teams: teams.max(zhiyuan::meta::towns::TOWNS.len() + 1),
                 records,
+                activities,
             };
             let seeded = zhiyuan::seed::seed(&mut conn, &state.passwords, &state.pii, &plan)
                 .map_err(|e| StartError(format!("seeding failed: {}", e.detail.en)))?;
+            let write = |path: &std::path::Path, lines: &[String]| {
+                std::fs::write(path, lines.join("\n") + "\n")
+                    .map_err(|e| StartError(format!("cannot write {}: {e}", path.display())))
+            };
+            if let Some(path) = &activity_ids_out {
+                write(path, &seeded.open_activity_ids)?;
+            }
+            if let Some(path) = &tokens_out {
+                let roles = vec![zhiyuan::auth::tokens::RoleClaim {
+                    role: zhiyuan::meta::enums::Role::Volunteer,
+                    team_id: None,
+                }];
+                let minted: Vec<String> = seeded
+                    .account_ids
+                    .iter()
+                    .take(tokens)
+                    .map(|a| state.jwt.issue(a, roles.clone()))
+                    .collect();
+                write(path, &minted)?;
+            }
             if let Some(path) = ids_out {
                 std::fs::write(&path, seeded.volunteer_ids.join("\n") + "\n")
                     .map_err(|e| StartError(format!("cannot write {}: {e}", path.display())))?;

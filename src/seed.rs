@@ -21,11 +21,15 @@ pub struct SeedPlan {
     pub volunteers: usize,
     pub teams: usize,
     pub records: usize,
+    pub activities: usize,
 }
 
 pub struct Seeded {
     pub volunteer_ids: Vec<String>,
+    pub account_ids: Vec<String>,
     pub team_ids: Vec<String>,
+    /// Published activities still open for sign-up.
+    pub open_activity_ids: Vec<String>,
 }
 
 pub const BENCH_ADMIN: &str = "bench-admin";
@@ -254,6 +258,8 @@ pub fn seed(
         })?;
         done += chunk;
     }
+    let open_activity_ids =
+        seed_activities(conn, &mut rng, &team_ids, towns, plan.activities, &at)?;
     crate::hours::totals::verify(conn, true)?;
     if let DbConn::Pg(_) = conn {
         // After a bulk load the visibility map is empty until autovacuum comes by; without it
@@ -264,6 +270,77 @@ pub fn seed(
     }
     Ok(Seeded {
         volunteer_ids,
+        account_ids,
         team_ids,
+        open_activity_ids,
     })
+}
+
+/// Activities over the past month and the next two, across towns and categories; nine in ten
+/// published (the past ones completed), the rest drafts.
+fn seed_activities(
+    conn: &mut DbConn,
+    rng: &mut rand::rngs::StdRng,
+    team_ids: &[String],
+    towns: usize,
+    count: usize,
+    at: &str,
+) -> ApiResult<Vec<String>> {
+    use crate::meta::enums::ActivityCategory;
+    let now = chrono::Utc::now().naive_utc();
+    let mut open = Vec::new();
+    let mut rows = Vec::with_capacity(count);
+    for _ in 0..count {
+        let id = new_id();
+        let t = towns + rng.random_range(0..(team_ids.len() - towns).max(1));
+        let team = team_ids.get(t).unwrap_or(&team_ids[0]).clone();
+        let town = TOWNS[t % towns.max(1)].name;
+        let category =
+            ActivityCategory::ALL[rng.random_range(0..ActivityCategory::ALL.len())].code();
+        let starts = now + Duration::hours(rng.random_range(-30 * 24..60 * 24));
+        let ends = starts + Duration::hours(rng.random_range(2..5));
+        let status = if rng.random_range(0..10) == 0 {
+            "draft"
+        } else if ends < now {
+            "completed"
+        } else {
+            "published"
+        };
+        if status == "published" && starts > now {
+            open.push(id.clone());
+        }
+        rows.push((
+            id,
+            team,
+            town,
+            category,
+            starts,
+            ends,
+            status,
+            rng.random_range(10..60),
+        ));
+    }
+    write_tx(conn, |conn| {
+        insert_rows(
+            conn,
+            "INSERT INTO activities (id, team_id, title, summary, category, service_targets, online, town, address, latitude, \
+             longitude, checkin_radius_m, starts_at, ends_at, signup_deadline, capacity, required_skills, requires_approval, \
+             risky, status, confirmed_count, waitlist_count, created_at, updated_at, version) VALUES ",
+            rows.len(),
+            |i, sql| {
+                let (id, team, town, category, starts, ends, status, capacity) = &rows[i];
+                let fmt = |t: &chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+                let _ = write!(
+                    sql,
+                    "'{id}', '{team}', '{town}志愿服务活动{i}', '社区志愿服务', '{category}', '[\"general_public\"]', FALSE, \
+                     '{town}', '{town}文化广场', 22.25, 112.79, 200, '{}', '{}', '{}', {capacity}, '[]', FALSE, FALSE, \
+                     '{status}', 0, 0, '{at}', '{at}', 1",
+                    fmt(starts),
+                    fmt(ends),
+                    fmt(starts),
+                );
+            },
+        )
+    })?;
+    Ok(open)
 }
