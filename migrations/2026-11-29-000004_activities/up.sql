@@ -56,6 +56,9 @@ CREATE TABLE activities (
     CHECK (confirmed_count <= capacity)
 );
 CREATE INDEX activities_public ON activities (status, starts_at, id);
+-- The public list (every status but draft, soonest first) walks this index in order and
+-- stops after the page; it also covers the list's count.
+CREATE INDEX activities_starts ON activities (starts_at, id, status);
 CREATE INDEX activities_team ON activities (team_id, starts_at);
 CREATE INDEX activities_campaign ON activities (campaign_id, starts_at);
 CREATE INDEX activities_town ON activities (town, starts_at);
