@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
-use crate::meta::enums::{CorrectionStatus, RecordStatus};
+use crate::meta::enums::CorrectionStatus;
 use crate::schema::{correction_requests, team_closure};
 use crate::validation::required_text;
 
@@ -54,15 +54,7 @@ pub fn create(
                 volunteer_id: &record.volunteer_id,
             },
         )?;
-        if record.status != RecordStatus::Approved.code() || record.superseded_by.is_some() {
-            return Err(ApiError::conflict(
-                "not_correctable",
-                Msg::new(
-                    "只能对已通过且未被更正的记录申请更正",
-                    "Only an approved record that has not been corrected yet can be corrected",
-                ),
-            ));
-        }
+        service::ensure_correctable(&record)?;
         let pending: bool = diesel::select(exists(
             correction_requests::table
                 .filter(correction_requests::record_id.eq(record_id))

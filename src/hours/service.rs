@@ -382,6 +382,21 @@ pub fn batch_approve(
     })
 }
 
+/// Only an approved record that no approved correction has replaced yet (the head of its
+/// chain) can be corrected, by an admin or on a volunteer's request.
+pub fn ensure_correctable(record: &ServiceRecord) -> ApiResult<()> {
+    if record.status == RecordStatus::Approved.code() && record.superseded_by.is_none() {
+        return Ok(());
+    }
+    Err(ApiError::conflict(
+        "not_correctable",
+        Msg::new(
+            "只能更正已通过且未被更正的记录",
+            "Only an approved record that has not been corrected yet can be corrected",
+        ),
+    ))
+}
+
 /// A new pending record that corrects `record_id`: only an approved record that no approved
 /// correction has replaced yet, and one pending correction at a time.
 pub fn create_correction(
@@ -405,15 +420,7 @@ pub fn create_correction(
             volunteer_id: &record.volunteer_id,
         },
     )?;
-    if record.status != RecordStatus::Approved.code() || record.superseded_by.is_some() {
-        return Err(ApiError::conflict(
-            "not_correctable",
-            Msg::new(
-                "只能更正已通过且未被更正的记录",
-                "Only an approved record that has not been corrected yet can be corrected",
-            ),
-        ));
-    }
+    ensure_correctable(&record)?;
     let pending: bool = diesel::select(exists(
         service_records::table
             .filter(service_records::corrects_id.eq(record_id))
