@@ -440,3 +440,34 @@ impl From<diesel::r2d2::PoolError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The 401 every bearer-protected operation documents, declared once.
+#[derive(utoipa::IntoResponses)]
+pub enum Unauthenticated {
+    /// No or invalid access token
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(ProblemBody<'static>),
+}
+
+/// The 404 of operations on a resource by id.
+#[derive(utoipa::IntoResponses)]
+pub enum NotFound {
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(ProblemBody<'static>),
+}
+
+/// The 400 of list operations.
+#[derive(utoipa::IntoResponses)]
+pub enum BadListQuery {
+    /// Bad filter or page
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadListQuery(ProblemBody<'static>),
+}
+
+/// The 412 of edits with `If-Match`.
+#[derive(utoipa::IntoResponses)]
+pub enum StaleIfMatch {
+    /// Stale If-Match
+    #[response(status = 412, content_type = "application/problem+json")]
+    StaleIfMatch(ProblemBody<'static>),
+}

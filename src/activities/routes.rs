@@ -11,7 +11,7 @@ use super::dto::{
 use super::{service, signups};
 use crate::audit::Origin;
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::error::{ApiResult, ProblemBody};
+use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, StaleIfMatch, Unauthenticated};
 use crate::http::conditional::{expected_version, with_etag};
 use crate::http::{ApiJson, ApiQuery, Page};
 use crate::meta::enums::ActivityStatus;
@@ -23,7 +23,7 @@ use crate::state::AppState;
     params(ActivityQuery),
     responses(
         (status = 200, body = Page<ActivityResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
         (status = 401, description = "An invalid access token was sent", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -50,7 +50,7 @@ pub async fn list_activities(
     responses(
         (status = 201, body = ActivityResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -82,7 +82,7 @@ pub async fn create_activity(
         (status = 200, body = ActivityResponse, headers(("ETag" = String))),
         (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "An invalid access token was sent", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/activities/{id}")]
@@ -113,11 +113,11 @@ pub async fn get_activity(
     responses(
         (status = 200, body = ActivityResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`capacity_below_confirmed`, `activity_closed`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = ProblemBody, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[patch("/activities/{id}")]
@@ -169,9 +169,9 @@ async fn transition(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ActivityResponse),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`invalid_transition`, `insurance_required`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -199,9 +199,9 @@ pub async fn publish_activity(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ActivityResponse),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -229,9 +229,9 @@ pub async fn cancel_activity(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ActivityResponse),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -260,9 +260,9 @@ pub async fn complete_activity(
     security(("bearer" = [])),
     responses(
         (status = 201, body = SignupResponse),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_signed_up`, `signup_closed`, `schedule_conflict`, `below_min_age`, `missing_skills`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -288,7 +288,7 @@ pub async fn sign_up(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Cancelled"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "No current sign-up", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -314,10 +314,10 @@ pub async fn cancel_signup(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<SignupResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/activities/{id}/signups")]
@@ -345,9 +345,9 @@ pub async fn list_signups(
     responses(
         (status = 200, body = SignupResponse),
         (status = 400, description = "Invalid body or id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`activity_full`, `invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -375,8 +375,8 @@ pub async fn decide_signup(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<SignupResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 404, description = "The caller is not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -402,9 +402,9 @@ pub async fn list_own_signups(
     security(("bearer" = [])),
     responses(
         (status = 200, body = CheckinCodeResponse),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/activities/{id}/checkin-code")]
@@ -433,9 +433,9 @@ pub async fn get_checkin_code(
     responses(
         (status = 200, body = AttendanceResponse),
         (status = 400, description = "`invalid_code`; `code` or position missing", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Neither a volunteer nor the activity's admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`checkin_not_open`, `not_confirmed`, `outside_geofence`, `already_checked_in`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -466,9 +466,9 @@ pub async fn check_in(
     responses(
         (status = 200, body = AttendanceResponse),
         (status = 400, description = "`invalid_code`; `code` or position missing", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Neither a volunteer nor the activity's admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`not_confirmed`, `not_checked_in`, `already_checked_out`, `outside_geofence`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

@@ -4,7 +4,7 @@ use super::dto::{AuditEventResponse, AuditQuery};
 use super::service;
 use crate::auth::AuthUser;
 use crate::auth::policy::{self, Action};
-use crate::error::{ApiResult, ProblemBody};
+use crate::error::{ApiResult, BadListQuery, ProblemBody, Unauthenticated};
 use crate::http::pagination::page_request;
 use crate::http::{ApiQuery, Page};
 use crate::state::AppState;
@@ -16,8 +16,8 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<AuditEventResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 403, description = "Not a federation admin", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

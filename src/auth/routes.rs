@@ -8,7 +8,7 @@ use super::dto::{
     RegisterResponse, TokensResponse,
 };
 use super::service;
-use crate::error::{ApiError, ApiResult, FieldErrors, Msg, ProblemBody};
+use crate::error::{ApiError, ApiResult, FieldErrors, Msg, ProblemBody, Unauthenticated};
 use crate::http::ApiJson;
 use crate::state::AppState;
 use crate::volunteers::dto::RegisterRequest;
@@ -118,7 +118,7 @@ pub async fn refresh(
     responses(
         (status = 204, description = "Logged out"),
         (status = 400, description = "Invalid body", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "The token belongs to another account", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -141,7 +141,7 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = MeResponse),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
     )
 )]
 #[get("/me")]
@@ -160,7 +160,7 @@ pub async fn me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<web::Js
     responses(
         (status = 204, description = "Changed"),
         (status = 400, description = "`validation_failed` (`current_password`: `incorrect`; `new_password`: `length`)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
     )
 )]
 #[put("/me/password")]

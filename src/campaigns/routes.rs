@@ -7,7 +7,7 @@ use super::dto::{CampaignQuery, CampaignResponse, CreateCampaignRequest, UpdateC
 use super::service;
 use crate::audit::Origin;
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, ProblemBody};
+use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, StaleIfMatch, Unauthenticated};
 use crate::http::conditional::{expected_version, with_etag};
 use crate::http::{ApiJson, ApiQuery, Page};
 use crate::state::AppState;
@@ -18,7 +18,7 @@ use crate::state::AppState;
     params(CampaignQuery),
     responses(
         (status = 200, body = Page<CampaignResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
     )
 )]
 #[get("/campaigns")]
@@ -41,7 +41,7 @@ pub async fn list_campaigns(
     responses(
         (status = 201, body = CampaignResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not a federation admin", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -72,7 +72,7 @@ pub async fn create_campaign(
     responses(
         (status = 200, body = CampaignResponse, headers(("ETag" = String))),
         (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/campaigns/{id}")]
@@ -98,10 +98,10 @@ pub async fn get_campaign(
     responses(
         (status = 200, body = CampaignResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not a federation admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
+        StaleIfMatch,
     )
 )]
 #[patch("/campaigns/{id}")]

@@ -12,7 +12,7 @@ use super::{requests, service};
 use crate::audit::Origin;
 use crate::auth::AuthUser;
 use crate::db::write_tx;
-use crate::error::{ApiResult, ProblemBody};
+use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, Unauthenticated};
 use crate::http::{ApiJson, ApiQuery, OptionalJson, Page};
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ use crate::state::AppState;
     responses(
         (status = 201, body = ServiceRecordResponse),
         (status = 400, description = "Invalid field(s): `minutes` 1–1440, `service_date` not in the future", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`not_a_member`", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -52,8 +52,8 @@ pub async fn create_service_record(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<ServiceRecordResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 403, description = "Not an admin (or `team_id` outside the caller's organisations)", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -79,8 +79,8 @@ pub async fn list_service_records(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<ServiceRecordResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 404, description = "The caller is not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -107,8 +107,8 @@ pub async fn list_own_service_records(
     responses(
         (status = 200, body = ServiceRecordResponse),
         (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
+        NotFound,
     )
 )]
 #[get("/service-records/{id}")]
@@ -151,9 +151,9 @@ async fn decide(
     responses(
         (status = 200, body = ServiceRecordResponse),
         (status = 400, description = "Invalid body or id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "The record's volunteer", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_decided`, `correction_conflict`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -177,9 +177,9 @@ pub async fn approve_service_record(
     responses(
         (status = 200, body = ServiceRecordResponse),
         (status = 400, description = "Invalid body or id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "The record's volunteer", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_decided`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -202,7 +202,7 @@ pub async fn reject_service_record(
     responses(
         (status = 200, body = BatchApproveResponse),
         (status = 400, description = "No ids, or more than 500", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
     )
 )]
 #[post("/service-records/batch-approve")]
@@ -231,9 +231,9 @@ pub async fn batch_approve_service_records(
     responses(
         (status = 201, body = ServiceRecordResponse),
         (status = 400, description = "Invalid field(s): `minutes` 0–1440, `reason` required", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "The record's volunteer", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`not_correctable`, `correction_pending`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -265,9 +265,9 @@ pub async fn correct_service_record(
     responses(
         (status = 201, body = CorrectionRequestResponse),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "An admin, not the record's volunteer", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`not_correctable`, `request_pending`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -294,8 +294,8 @@ pub async fn request_correction(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<CorrectionRequestResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 403, description = "Not an admin", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -323,9 +323,9 @@ pub async fn list_correction_requests(
     responses(
         (status = 200, body = CorrectionRequestResponse),
         (status = 400, description = "Invalid field(s); `minutes` required to accept a request without them", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "The requesting volunteer", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_decided`, `not_correctable`, `correction_pending`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -354,8 +354,8 @@ pub async fn resolve_correction_request(
     responses(
         (status = 200, body = HoursSummary),
         (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
+        NotFound,
     )
 )]
 #[get("/volunteers/{id}/hours")]
@@ -382,9 +382,9 @@ pub async fn get_volunteer_hours(
     responses(
         (status = 200, body = HoursSummary),
         (status = 400, description = "`level` outside 0–5", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not a federation admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`above_eligible`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

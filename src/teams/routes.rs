@@ -11,7 +11,7 @@ use super::dto::{
 use super::{members, service};
 use crate::audit::Origin;
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, ProblemBody};
+use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, StaleIfMatch, Unauthenticated};
 use crate::http::conditional::{expected_version, with_etag};
 use crate::http::ids::check_id;
 use crate::http::{ApiJson, ApiQuery, Page};
@@ -23,7 +23,7 @@ use crate::state::AppState;
     params(TeamQuery),
     responses(
         (status = 200, body = Page<TeamResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
     )
 )]
 #[get("/teams")]
@@ -46,7 +46,7 @@ pub async fn list_teams(
     responses(
         (status = 201, body = TeamResponse, headers(("ETag" = String), ("Location" = String))),
         (status = 400, description = "Invalid field(s); `parent_id`: `not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "The caller does not administer the parent", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -78,7 +78,7 @@ pub async fn create_team(
     responses(
         (status = 200, body = TeamResponse, headers(("ETag" = String))),
         (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/teams/{id}")]
@@ -105,11 +105,11 @@ pub async fn get_team(
     responses(
         (status = 200, body = TeamResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of this organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`cycle`, `root_immutable`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = ProblemBody, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[patch("/teams/{id}")]
@@ -142,10 +142,10 @@ pub async fn update_team(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<MembershipResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 403, description = "Not an admin of this organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/teams/{id}/members")]
@@ -173,9 +173,9 @@ pub async fn list_members(
     responses(
         (status = 201, body = MembershipResponse),
         (status = 400, description = "Invalid body; `volunteer_id`: `not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not a volunteer, or adding others without being an admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_member`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -205,9 +205,9 @@ pub async fn add_member(
     responses(
         (status = 200, body = MembershipResponse),
         (status = 400, description = "Invalid body or id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of this organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -235,7 +235,7 @@ pub async fn decide_membership(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Left"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "No current membership", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -259,9 +259,9 @@ pub async fn leave_team(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<TeamAdminResponse>),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of this organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/teams/{id}/admins")]
@@ -288,9 +288,9 @@ pub async fn list_team_admins(
     responses(
         (status = 201, body = TeamAdminResponse),
         (status = 400, description = "Invalid body; `account_id`: `not_found`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of this organisation", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_admin`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -319,7 +319,7 @@ pub async fn grant_team_admin(
     responses(
         (status = 204, description = "Revoked"),
         (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not an admin of this organisation", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation or grant", body = ProblemBody, content_type = "application/problem+json"),
     )

@@ -9,7 +9,7 @@ use super::dto::{
 use super::service;
 use crate::audit::Origin;
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, ProblemBody};
+use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, StaleIfMatch, Unauthenticated};
 use crate::http::conditional::{expected_version, with_etag};
 use crate::http::{ApiJson, ApiQuery, Page};
 use crate::state::AppState;
@@ -22,8 +22,8 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, body = Page<VolunteerResponse>),
-        (status = 400, description = "Bad filter or page", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        BadListQuery,
+        Unauthenticated,
         (status = 403, description = "Not an admin (or `team_id` outside the caller's organisations)", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -50,7 +50,7 @@ pub async fn list_volunteers(
     responses(
         (status = 200, body = VolunteerResponse, headers(("ETag" = String))),
         (status = 400, description = "Malformed id", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "Unknown, or not the caller's to see", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -79,10 +79,10 @@ pub async fn get_volunteer(
     responses(
         (status = 200, body = VolunteerResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s); `not_allowed` for fields the caller may not set", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "Unknown, or not the caller's to see", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "`id_number_taken`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = ProblemBody, content_type = "application/problem+json"),
+        StaleIfMatch,
     )
 )]
 #[patch("/volunteers/{id}")]
@@ -110,7 +110,7 @@ pub async fn update_volunteer(
     security(("bearer" = [])),
     responses(
         (status = 200, body = VolunteerResponse, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "The caller is not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -136,9 +136,9 @@ pub async fn get_own_volunteer(
     responses(
         (status = 200, body = RevealIdResponse),
         (status = 400, description = "Missing reason", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid access token", body = ProblemBody, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "Not a federation admin", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[post("/volunteers/{id}/reveal-id")]
