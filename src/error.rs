@@ -439,6 +439,14 @@ impl From<diesel::r2d2::PoolError> for ApiError {
     }
 }
 
+/// A per-thread read connection that could not be opened (see `db::readers`).
+impl From<diesel::r2d2::Error> for ApiError {
+    fn from(e: diesel::r2d2::Error) -> ApiError {
+        tracing::warn!(error = %e, "cannot open a database connection");
+        ApiError::unavailable()
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The 401 every bearer-protected operation documents, declared once.

@@ -81,6 +81,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    list_generations (name) {
+        name -> Text,
+        generation -> BigInt,
+    }
+}
+
 diesel::joinable!(role_grants -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(volunteers -> accounts (account_id));

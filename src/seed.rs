@@ -340,7 +340,9 @@ fn seed_activities(
                     fmt(starts),
                 );
             },
-        )
+        )?;
+        crate::db::list_totals::bump(conn, crate::db::list_totals::Listed::Activities)?;
+        Ok::<_, ApiError>(())
     })?;
     Ok(open)
 }

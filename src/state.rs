@@ -12,7 +12,8 @@ use crate::auth::policy::Actor;
 use crate::auth::tokens::JwtKeys;
 use crate::config::Config;
 use crate::crypto::PersonalDataCipher;
-use crate::db::{DbConn, Pool};
+use crate::db::list_totals::ListTotals;
+use crate::db::{DbConn, Pool, ThreadReaders};
 use crate::error::{ApiError, ApiResult};
 use crate::hours::stars::StarLevels;
 use crate::ops::metrics::Metrics;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub stars: StarLevels,
     /// Keys the rotating check-in codes (derived from the JWT secret, domain-separated).
     pub checkin_key: Arc<[u8; 32]>,
+    /// Remembered list totals, checked against the lists' generations.
+    pub list_totals: Arc<ListTotals>,
+    /// Per-thread read-only connections for short reads (SQLite only).
+    readers: Option<Arc<ThreadReaders>>,
 }
 
 impl AppState {
@@ -58,6 +63,9 @@ impl AppState {
                 h.update(&secrets.jwt_secret);
                 h.finalize().into()
             }),
+            list_totals: Arc::default(),
+            readers: ThreadReaders::for_backend(&config.backend, &config.database_url)
+                .map(Arc::new),
             config: Arc::new(config),
             pool,
         }
@@ -84,11 +92,7 @@ impl AppState {
         F: FnOnce(&mut DbConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(move |conn, state| {
-            let actor = Actor::load(conn, &user)?;
-            f(conn, state, &actor)
-        })
-        .await
+        self.db(as_actor(user, f)).await
     }
 
     /// Like [`AppState::db_as`] for endpoints anonymous callers may use too.
@@ -97,11 +101,39 @@ impl AppState {
         F: FnOnce(&mut DbConn, &AppState, Option<&Actor>) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(move |conn, state| {
-            let actor = user.map(|u| Actor::load(conn, &u)).transpose()?;
-            f(conn, state, actor.as_ref())
-        })
-        .await
+        self.db(as_maybe_actor(user, f)).await
+    }
+
+    /// A short read-only query, bounded by index look-ups (nothing that scans): on SQLite it
+    /// runs right here on this thread's own read-only connection (see `db::readers`), on
+    /// PostgreSQL like [`AppState::db`].
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &AppState) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.readers {
+            Some(readers) => readers.with(|conn| f(conn, self)),
+            None => self.db(f).await,
+        }
+    }
+
+    /// [`AppState::read`] with the caller's current grants.
+    pub async fn read_as<T, F>(&self, user: AuthUser, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(as_actor(user, f)).await
+    }
+
+    /// [`AppState::read`] for endpoints anonymous callers may use too.
+    pub async fn read_maybe_as<T, F>(&self, user: Option<AuthUser>, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &AppState, Option<&Actor>) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(as_maybe_actor(user, f)).await
     }
 
     /// Whether a connection can be had and answers, within `timeout`.
@@ -115,5 +147,27 @@ impl AppState {
         .ok()
         .flatten()
         .is_some()
+    }
+}
+
+/// `f` with the caller's current grants, loaded on the same connection first.
+fn as_actor<T>(
+    user: AuthUser,
+    f: impl FnOnce(&mut DbConn, &AppState, &Actor) -> ApiResult<T>,
+) -> impl FnOnce(&mut DbConn, &AppState) -> ApiResult<T> {
+    move |conn, state| {
+        let actor = Actor::load(conn, &user)?;
+        f(conn, state, &actor)
+    }
+}
+
+/// `f` with the caller's grants when there is a caller.
+fn as_maybe_actor<T>(
+    user: Option<AuthUser>,
+    f: impl FnOnce(&mut DbConn, &AppState, Option<&Actor>) -> ApiResult<T>,
+) -> impl FnOnce(&mut DbConn, &AppState) -> ApiResult<T> {
+    move |conn, state| {
+        let actor = user.map(|u| Actor::load(conn, &u)).transpose()?;
+        f(conn, state, actor.as_ref())
     }
 }

@@ -523,6 +523,77 @@ async fn approval_required_signups_start_pending() {
     verify(&app);
 }
 
+async fn total(app: &TestApp, query: &str) -> i64 {
+    let res = app.get(&format!("/api/v1/activities{query}"), None).await;
+    assert_eq!(res.status, 200);
+    res.json()["total"].as_i64().unwrap()
+}
+
+/// The list's `total` is remembered per filter (db::list_totals); it must still follow every
+/// change, made by this server or by another one on the same database.
+#[actix_web::test]
+async fn list_totals_follow_every_change_on_any_instance() {
+    let app = TestApp::new().await;
+    let other = app.another_instance().await;
+    let w = app.world(12).await;
+    let first = published(&app, &w, 3).await;
+    for server in [&app, &other] {
+        assert_eq!(total(server, "").await, 1);
+        assert_eq!(total(server, "?q=%E9%80%81%E9%A4%90").await, 0);
+        assert_eq!(total(server, "?category=publicity").await, 1);
+    }
+
+    // Published on the other server: both count it.
+    let second = create_activity(&other, &w.team_admin.token, &activity_body(&w, 3)).await;
+    assert_eq!(total(&app, "").await, 1, "drafts are not public");
+    assert_eq!(publish(&other, &w.team_admin.token, &second).await, 200);
+    assert_eq!(total(&app, "").await, 2);
+    assert_eq!(total(&other, "").await, 2);
+
+    // An edit moves it between filters.
+    let etag = app
+        .get(&format!("/api/v1/activities/{second}"), None)
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let res = other
+        .send(
+            actix_web::test::TestRequest::patch()
+                .uri(&format!("/api/v1/activities/{second}"))
+                .insert_header(("authorization", format!("Bearer {}", w.team_admin.token)))
+                .insert_header(("if-match", etag))
+                .set_json(json!({"title": "关爱医护送餐", "category": "medical_support"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(total(&app, "?q=%E9%80%81%E9%A4%90").await, 1);
+    assert_eq!(total(&app, "?category=publicity").await, 1);
+
+    // Cancelled and completed activities stay listed under their status.
+    let cancel = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/activities/{first}/cancel"),
+            Some(&w.team_admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, 200);
+    assert_eq!(total(&other, "?status=published").await, 1);
+    assert_eq!(total(&other, "?status=cancelled").await, 1);
+    assert_eq!(total(&other, "").await, 2);
+
+    // Seats change with every sign-up: has_seats is always counted afresh.
+    assert_eq!(total(&other, "?has_seats=false").await, 0);
+    for n in 0..3 {
+        let p = app.person(900 + n).await;
+        assert_eq!(sign_up(&app, &p.token, &second).await.status, 201);
+    }
+    assert_eq!(total(&other, "?has_seats=false").await, 1);
+    assert_eq!(total(&app, "?has_seats=true&status=published").await, 0);
+}
+
 #[actix_web::test]
 async fn listing_filters_and_sorts() {
     let app = TestApp::new().await;

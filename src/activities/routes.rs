@@ -35,8 +35,8 @@ pub async fn list_activities(
 ) -> ApiResult<web::Json<Page<ActivityResponse>>> {
     let query = query.0;
     state
-        .db_maybe_as(user.0, move |conn, _, actor| {
-            service::list(conn, actor, query)
+        .db_maybe_as(user.0, move |conn, state, actor| {
+            service::list(conn, actor, &state.list_totals, query)
         })
         .await
         .map(web::Json)
@@ -93,7 +93,7 @@ pub async fn get_activity(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let a = state
-        .db_maybe_as(user.0, move |conn, _, actor| {
+        .read_maybe_as(user.0, move |conn, _, actor| {
             service::read(conn, actor, &id)
         })
         .await?;

@@ -9,6 +9,7 @@ use super::model::Activity;
 use super::{rules, signups};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
+use crate::db::list_totals::{self, ListTotals, Listed};
 use crate::db::{DbConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
@@ -73,6 +74,7 @@ pub fn create(
         diesel::insert_into(activities::table)
             .values(&activity)
             .execute(conn)?;
+        list_totals::bump(conn, Listed::Activities)?;
         audit::record(
             conn,
             origin,
@@ -160,6 +162,7 @@ pub fn update(
         if updated != 1 {
             return Err(precondition_failed());
         }
+        list_totals::bump(conn, Listed::Activities)?;
         if next.capacity > current.capacity {
             signups::promote(conn, id, next.capacity - current.confirmed_count)?;
         }
@@ -229,6 +232,7 @@ pub fn transition(
         if changed != 1 {
             return Err(precondition_failed());
         }
+        list_totals::bump(conn, Listed::Activities)?;
         if to == Status::Cancelled {
             signups::cancel_all(conn, id)?;
         }
@@ -254,6 +258,7 @@ pub fn transition(
 pub fn list(
     conn: &mut DbConn,
     actor: Option<&Actor>,
+    totals: &ListTotals,
     query: ActivityQuery,
 ) -> ApiResult<Page<ActivityResponse>> {
     let page = page_request(query.page, query.per_page)?;
@@ -343,7 +348,28 @@ pub fn list(
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
+    let count = |conn: &mut DbConn| filtered().count().get_result(conn);
+    // Remembered totals may depend only on the activities' own rows (see `list_totals`): not
+    // on seats, which every sign-up changes, nor on the organisation tree.
+    let depends_on_rows_only = query.team_id.is_none()
+        && query.has_seats.is_none()
+        && draft_teams.as_ref().is_none_or(Vec::is_empty);
+    let total: i64 = if depends_on_rows_only {
+        let filters = format!(
+            "drafts={} campaign={:?} category={:?} town={:?} status={:?} from={:?} to={:?} q={:?}",
+            draft_teams.is_none(),
+            query.campaign_id,
+            query.category.map(|c| c.code()),
+            town,
+            query.status.map(|s| s.code()),
+            query.from.map(|t| t.naive_utc()),
+            query.to.map(|t| t.naive_utc()),
+            query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+        );
+        totals.total(conn, Listed::Activities, filters, count)?
+    } else {
+        count(conn)?
+    };
     let ordered = if descending {
         filtered().order((activities::starts_at.desc(), activities::id.desc()))
     } else {

@@ -13,6 +13,10 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::ConfigError;
 
+pub mod list_totals;
+mod readers;
+pub use readers::ThreadReaders;
+
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// A connection to whichever backend the URL names. Services take `&mut DbConn` and stay
@@ -70,7 +74,7 @@ impl Backend {
 
 /// r2d2 manager that establishes exactly the configured backend and applies the SQLite
 /// settings to every new connection.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DbManager {
     backend: Backend,
     url: String,

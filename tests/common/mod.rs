@@ -162,7 +162,7 @@ impl TestResponse {
 pub struct TestApp {
     service: RcService<Request, ServiceResponse<BoxBody>, Error>,
     pub state: AppState,
-    pub db: TestDb,
+    pub db: std::rc::Rc<TestDb>,
 }
 
 /// Settings every test shares; `overrides` win.
@@ -204,6 +204,19 @@ impl TestApp {
     /// The app on a given test database (e.g. reached through a proxy via `DATABASE_URL`).
     pub async fn with_db(
         db: TestDb,
+        overrides: &[(&str, &str)],
+        extra: fn(&mut web::ServiceConfig),
+    ) -> TestApp {
+        TestApp::on(std::rc::Rc::new(db), overrides, extra).await
+    }
+
+    /// A second server on this one's database, as when several instances run side by side.
+    pub async fn another_instance(&self) -> TestApp {
+        TestApp::on(self.db.clone(), &[], |_| {}).await
+    }
+
+    async fn on(
+        db: std::rc::Rc<TestDb>,
         overrides: &[(&str, &str)],
         extra: fn(&mut web::ServiceConfig),
     ) -> TestApp {
