@@ -22,12 +22,15 @@ use crate::validation::{contains_pattern, optional_town};
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Activity> {
     check_id("id", id)?;
-    activities::table
-        .find(id)
-        .select(Activity::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(ApiError::not_found)
+    // The public detail's one statement: see `on_backend!`.
+    crate::on_backend!(conn, |c| {
+        activities::table
+            .find(id)
+            .select(Activity::as_select())
+            .first(c)
+            .optional()
+    })?
+    .ok_or_else(ApiError::not_found)
 }
 
 fn not_found_field(field: &'static str) -> ApiError {

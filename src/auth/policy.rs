@@ -29,16 +29,21 @@ pub struct Actor {
 
 impl Actor {
     pub fn load(conn: &mut DbConn, user: &AuthUser) -> ApiResult<Actor> {
-        let grants: Vec<(String, Option<String>)> = role_grants::table
-            .filter(role_grants::account_id.eq(&user.account_id))
-            .filter(role_grants::revoked_at.is_null())
-            .select((role_grants::role, role_grants::team_id))
-            .load(conn)?;
-        let volunteer_id = volunteers::table
-            .filter(volunteers::account_id.eq(&user.account_id))
-            .select(volunteers::id)
-            .first(conn)
-            .optional()?;
+        // Every authenticated request runs these two: see `on_backend!`.
+        let grants: Vec<(String, Option<String>)> = crate::on_backend!(conn, |c| {
+            role_grants::table
+                .filter(role_grants::account_id.eq(&user.account_id))
+                .filter(role_grants::revoked_at.is_null())
+                .select((role_grants::role, role_grants::team_id))
+                .load(c)
+        })?;
+        let volunteer_id: Option<String> = crate::on_backend!(conn, |c| {
+            volunteers::table
+                .filter(volunteers::account_id.eq(&user.account_id))
+                .select(volunteers::id)
+                .first(c)
+                .optional()
+        })?;
         Ok(Actor {
             account_id: user.account_id.clone(),
             volunteer_id,

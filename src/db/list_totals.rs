@@ -61,10 +61,12 @@ impl ListTotals {
     ) -> QueryResult<i64> {
         // Read before counting: a change committed in between leaves a newer total under the
         // older generation, which the next reader (seeing the newer generation) does not use.
-        let generation: i64 = list_generations::table
-            .find(list.name())
-            .select(list_generations::generation)
-            .first(conn)?;
+        let generation: i64 = crate::on_backend!(conn, |c| {
+            list_generations::table
+                .find(list.name())
+                .select(list_generations::generation)
+                .first(c)
+        })?;
         let key = (list.name(), filters);
         if let Some(&(at, total)) = self.lock().get(&key)
             && at == generation

@@ -27,6 +27,22 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Runs `$body` with `$c` bound to the concrete connection inside a [`DbConn`].
+///
+/// `MultiConnection` renders a statement's SQL anew every time it runs (once to ask whether it
+/// may be cached, once more to collect its binds), which on a one-row look-up costs more than
+/// the look-up. On the concrete connection a statement without dynamic parts is found in the
+/// statement cache by its type alone. Worth it on the hottest statements only.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
 pub type Pool = r2d2::Pool<DbManager>;
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
 
