@@ -31,6 +31,8 @@ pub struct AppState {
     pub stars: StarLevels,
     /// Keys the rotating check-in codes (derived from the JWT secret, domain-separated).
     pub checkin_key: Arc<[u8; 32]>,
+    /// Activities as last read, by version.
+    pub activity_cache: Arc<crate::activities::cache::ActivityCache>,
     /// Remembered list totals, checked against the lists' generations.
     pub list_totals: Arc<ListTotals>,
     /// Per-thread read-only connections for short reads (SQLite only).
@@ -64,6 +66,7 @@ impl AppState {
                 h.finalize().into()
             }),
             list_totals: Arc::default(),
+            activity_cache: Arc::default(),
             readers: ThreadReaders::for_backend(&config.backend, &config.database_url)
                 .map(Arc::new),
             config: Arc::new(config),

@@ -523,6 +523,83 @@ async fn approval_required_signups_start_pending() {
     verify(&app);
 }
 
+/// Public reads take an activity's fields from memory while its version is current
+/// (activities::cache): edits on any instance and every sign-up must still show at once.
+#[actix_web::test]
+async fn public_reads_show_every_change_on_any_instance() {
+    let app = TestApp::new().await;
+    let other = app.another_instance().await;
+    let w = app.world(13).await;
+    let id = published(&app, &w, 1).await;
+    let title_in_list = |body: Value| body["items"][0]["title"].as_str().unwrap().to_owned();
+    for server in [&app, &other] {
+        assert_eq!(detail(server, &id).await["title"], "社区防疫宣传");
+        let list = server.get("/api/v1/activities", None).await.json();
+        assert_eq!(title_in_list(list), "社区防疫宣传");
+    }
+
+    let etag = app
+        .get(&format!("/api/v1/activities/{id}"), None)
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let res = other
+        .send(
+            actix_web::test::TestRequest::patch()
+                .uri(&format!("/api/v1/activities/{id}"))
+                .insert_header(("authorization", format!("Bearer {}", w.team_admin.token)))
+                .insert_header(("if-match", etag))
+                .set_json(json!({"title": "关爱医护送餐", "capacity": 2})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    for server in [&app, &other] {
+        let a = detail(server, &id).await;
+        assert_eq!(
+            (a["title"].as_str(), a["capacity"].as_i64()),
+            (Some("关爱医护送餐"), Some(2))
+        );
+        let list = server.get("/api/v1/activities", None).await.json();
+        assert_eq!(title_in_list(list), "关爱医护送餐");
+    }
+
+    // Counts change without a new version: they are always read afresh.
+    for n in 0..3 {
+        let p = app.person(910 + n).await;
+        assert_eq!(sign_up(&other, &p.token, &id).await.status, 201);
+    }
+    for server in [&app, &other] {
+        let a = detail(server, &id).await;
+        assert_eq!(
+            (
+                &a["confirmed_count"],
+                &a["waitlist_count"],
+                &a["seats_left"]
+            ),
+            (&json!(2), &json!(1), &json!(0))
+        );
+        let list = server.get("/api/v1/activities", None).await.json();
+        assert_eq!(list["items"][0]["waitlist_count"], 1);
+    }
+
+    // Cancelled elsewhere: the public detail says so.
+    let res = other
+        .call(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/cancel"),
+            Some(&w.team_admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let a = detail(&app, &id).await;
+    assert_eq!(
+        (&a["status"], &a["confirmed_count"]),
+        (&json!("cancelled"), &json!(0))
+    );
+}
+
 async fn total(app: &TestApp, query: &str) -> i64 {
     let res = app.get(&format!("/api/v1/activities{query}"), None).await;
     assert_eq!(res.status, 200);

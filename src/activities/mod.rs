@@ -1,5 +1,6 @@
 //! Activities: publishing with a lifecycle, race-free sign-ups with an ordered waitlist.
 
+pub mod cache;
 pub mod checkin;
 pub mod dto;
 pub mod model;

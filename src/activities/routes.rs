@@ -36,7 +36,13 @@ pub async fn list_activities(
     let query = query.0;
     state
         .db_maybe_as(user.0, move |conn, state, actor| {
-            service::list(conn, actor, &state.list_totals, query)
+            service::list(
+                conn,
+                actor,
+                &state.list_totals,
+                &state.activity_cache,
+                query,
+            )
         })
         .await
         .map(web::Json)
@@ -93,8 +99,8 @@ pub async fn get_activity(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let a = state
-        .read_maybe_as(user.0, move |conn, _, actor| {
-            service::read(conn, actor, &id)
+        .read_maybe_as(user.0, move |conn, state, actor| {
+            service::read_current(conn, &state.activity_cache, actor, &id)
         })
         .await?;
     Ok(with_etag(

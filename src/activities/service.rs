@@ -4,6 +4,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::cache::{ActivityCache, Current};
 use super::dto::{ActivityQuery, ActivityResponse, CreateActivityRequest, UpdateActivityRequest};
 use super::model::Activity;
 use super::{rules, signups};
@@ -95,6 +96,31 @@ pub fn create(
 
 pub fn read(conn: &mut DbConn, actor: Option<&Actor>, id: &str) -> ApiResult<Activity> {
     let a = find(conn, id)?;
+    policy::may_see_activity(conn, actor, &a.team_id, a.status == Status::Draft.code())?;
+    Ok(a)
+}
+
+/// [`read`] for public reads, outside any transaction: the activity comes from `cache` when
+/// its version is current.
+pub fn read_current(
+    conn: &mut DbConn,
+    cache: &ActivityCache,
+    actor: Option<&Actor>,
+    id: &str,
+) -> ApiResult<Activity> {
+    check_id("id", id)?;
+    let current = crate::on_backend!(conn, |c| {
+        activities::table
+            .find(id)
+            .select(Current::as_select())
+            .first(c)
+            .optional()
+    })?
+    .ok_or_else(ApiError::not_found)?;
+    let a = cache
+        .resolve(conn, vec![current])?
+        .pop()
+        .ok_or_else(ApiError::not_found)?;
     policy::may_see_activity(conn, actor, &a.team_id, a.status == Status::Draft.code())?;
     Ok(a)
 }
@@ -262,6 +288,7 @@ pub fn list(
     conn: &mut DbConn,
     actor: Option<&Actor>,
     totals: &ListTotals,
+    cache: &ActivityCache,
     query: ActivityQuery,
 ) -> ApiResult<Page<ActivityResponse>> {
     let page = page_request(query.page, query.per_page)?;
@@ -378,13 +405,14 @@ pub fn list(
     } else {
         filtered().order((activities::starts_at.asc(), activities::id.asc()))
     };
-    // Walking `activities_starts` in order finds the page directly; unlike the ledger, a
-    // second query for the rows costs more here than it saves.
-    let rows: Vec<Activity> = ordered
+    // Walking `activities_starts` in order finds the page directly; the rest of each row
+    // comes from the cache.
+    let current: Vec<Current> = ordered
         .limit(page.per_page)
         .offset(page.offset())
-        .select(Activity::as_select())
+        .select(Current::as_select())
         .load(conn)?;
+    let rows = cache.resolve(conn, current)?;
     Ok(Page::new(
         rows.into_iter().map(Into::into).collect(),
         page,
