@@ -407,11 +407,23 @@ pub fn list(
     };
     // Walking `activities_starts` in order finds the page directly; the rest of each row
     // comes from the cache.
-    let current: Vec<Current> = ordered
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(Current::as_select())
-        .load(conn)?;
+    let paged = ordered.limit(page.per_page).offset(page.offset());
+    let current: Vec<Current> = if let DbConn::Pg(_) = conn {
+        // PostgreSQL reads the table row of every activity the OFFSET skips unless the scan
+        // is index-only: the ids first, then those rows.
+        let ids: Vec<String> = paged.select(activities::id).load(conn)?;
+        let mut current: Vec<Current> = crate::on_backend!(conn, |c| {
+            activities::table
+                .filter(activities::id.eq_any(&ids))
+                .select(Current::as_select())
+                .load(c)
+        })?;
+        current.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
+        current
+    } else {
+        // SQLite defers each row's read until a column outside the index is needed.
+        paged.select(Current::as_select()).load(conn)?
+    };
     let rows = cache.resolve(conn, current)?;
     Ok(Page::new(
         rows.into_iter().map(Into::into).collect(),
