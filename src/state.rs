@@ -107,9 +107,11 @@ impl AppState {
         self.db(as_maybe_actor(user, f)).await
     }
 
-    /// A short read-only query, bounded by index look-ups (nothing that scans): on SQLite it
-    /// runs right here on this thread's own read-only connection (see `db::readers`), on
-    /// PostgreSQL like [`AppState::db`].
+    /// A short read-only query: on SQLite it runs right here on this thread's own read-only
+    /// connection (see `db::readers`), on PostgreSQL like [`AppState::db`]. Only for reads
+    /// whose worst case is a few milliseconds (look-ups by key, the activity list: bounded by
+    /// a city's activities); anything that may scan the ledger goes through `db`, where it
+    /// cannot hold up the other requests of this worker thread.
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn, &AppState) -> ApiResult<T> + Send + 'static,

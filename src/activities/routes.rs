@@ -35,7 +35,7 @@ pub async fn list_activities(
 ) -> ApiResult<web::Json<Page<ActivityResponse>>> {
     let query = query.0;
     state
-        .db_maybe_as(user.0, move |conn, state, actor| {
+        .read_maybe_as(user.0, move |conn, state, actor| {
             service::list(
                 conn,
                 actor,
