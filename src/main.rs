@@ -6,11 +6,6 @@ use clap::{Parser, Subcommand};
 use zhiyuan::config::Config;
 use zhiyuan::server::{self, StartError};
 
-/// glibc's allocator showed up at a tenth of a list request's CPU (arena locks, consolidation
-/// across the worker and blocking threads); mimalloc's thread-local heaps avoid both.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "zhiyuan",

@@ -135,7 +135,15 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let data = web::Data::new(state);
 
     let app_data = data.clone();
+    // Blocking work is database work, and each task holds a pooled connection: threads beyond
+    // the pool would only wait for one, each with a stack and an allocator heap of its own
+    // (actix's default allows 512 per server, and 97 threads were seen under load).
+    let worker_count = workers
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1);
+    let blocking_threads = (data.config.db_pool_size as usize).div_ceil(worker_count) + 1;
     let mut server = HttpServer::new(move || crate::build_app(app_data.clone()))
+        .worker_max_blocking_threads(blocking_threads)
         .bind(bind)
         .map_err(|e| StartError(format!("cannot listen on {bind}: {e}; set ZHIYUAN_BIND")))?;
     if let Some(n) = workers {
