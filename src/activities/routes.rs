@@ -394,7 +394,7 @@ pub async fn list_own_signups(
 ) -> ApiResult<web::Json<Page<SignupResponse>>> {
     let query = query.0;
     state
-        .db_as(user, move |conn, _, actor| {
+        .read_as(user, move |conn, _, actor| {
             signups::list_own(conn, actor, query)
         })
         .await
@@ -421,7 +421,7 @@ pub async fn get_checkin_code(
 ) -> ApiResult<web::Json<CheckinCodeResponse>> {
     let id = id.into_inner();
     state
-        .db_as(user, move |conn, state, actor| {
+        .read_as(user, move |conn, state, actor| {
             checkin::current_code(state, conn, actor, &id)
         })
         .await

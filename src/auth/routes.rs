@@ -147,7 +147,7 @@ pub async fn logout(
 #[get("/me")]
 pub async fn me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<web::Json<MeResponse>> {
     state
-        .db(move |conn, state| service::me(conn, state, &user))
+        .read(move |conn, state| service::me(conn, state, &user))
         .await
         .map(web::Json)
 }

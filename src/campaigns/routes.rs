@@ -81,7 +81,7 @@ pub async fn get_campaign(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let c = state.db(move |conn, _| service::find(conn, &id)).await?;
+    let c = state.read(move |conn, _| service::find(conn, &id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         c.version,

@@ -119,7 +119,7 @@ pub async fn get_service_record(
 ) -> ApiResult<web::Json<ServiceRecordResponse>> {
     let id = id.into_inner();
     state
-        .db_as(user, move |conn, _, actor| service::read(conn, actor, &id))
+        .read_as(user, move |conn, _, actor| service::read(conn, actor, &id))
         .await
         .map(|r| web::Json(r.into()))
 }
@@ -366,7 +366,7 @@ pub async fn get_volunteer_hours(
 ) -> ApiResult<web::Json<HoursSummary>> {
     let id = id.into_inner();
     state
-        .db_as(user, move |conn, state, actor| {
+        .read_as(user, move |conn, state, actor| {
             service::summary(conn, state, actor, &id)
         })
         .await

@@ -87,7 +87,7 @@ pub async fn get_team(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let team = state.db(move |conn, _| service::find(conn, &id)).await?;
+    let team = state.read(move |conn, _| service::find(conn, &id)).await?;
     Ok(with_etag(
         StatusCode::OK,
         team.version,

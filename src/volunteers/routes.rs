@@ -62,7 +62,7 @@ pub async fn get_volunteer(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let v = state
-        .db_as(user, move |conn, state, actor| {
+        .read_as(user, move |conn, state, actor| {
             service::read(conn, state, actor, &id)
         })
         .await?;
@@ -120,7 +120,7 @@ pub async fn get_own_volunteer(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let v = state
-        .db_as(user, move |conn, state, actor| {
+        .read_as(user, move |conn, state, actor| {
             service::read_own(conn, state, actor)
         })
         .await?;
