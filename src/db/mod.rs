@@ -228,6 +228,15 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The queue of this process's SQLite writers. SQLite admits one writer at a time, and a writer
+/// that finds the lock taken waits in SQLite's busy handler, which sleeps between tries: in a
+/// burst of sign-ups some waited 0.7 s while the lock sat free. Queued on a mutex, the next
+/// writer starts the moment the last one commits. Writers in other processes are still kept
+/// out by SQLite's own lock. One queue for every SQLite file: a server opens one; the tests,
+/// which open many, only serialize short writes. (`write_tx` does not nest: SQLite refuses a
+/// second BEGIN, so the lock is never taken twice by one thread.)
+static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so two writers queue on
 /// the write lock (busy_timeout) instead of failing when a read lock would have to be upgraded.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
@@ -238,6 +247,7 @@ where
     let DbConn::Sqlite(sqlite) = conn else {
         return conn.transaction(f);
     };
+    let _turn = SQLITE_WRITERS.lock().unwrap_or_else(|e| e.into_inner());
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     let result = f(conn);
     let DbConn::Sqlite(sqlite) = conn else {
