@@ -49,14 +49,16 @@ where
     app.openapi(openapi::ApiDoc::openapi())
         .configure(ops::routes::configure)
         .service(
+            // Activities first: public browsing carries most of the traffic, and the router
+            // tries routes in order.
             scope(API_PREFIX)
+                .configure(activities::routes::configure)
                 .configure(meta::routes::configure)
                 .configure(auth::routes::configure)
                 .configure(teams::routes::configure)
                 .configure(volunteers::routes::configure)
                 .configure(hours::routes::configure)
                 .configure(campaigns::routes::configure)
-                .configure(activities::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::scope;
 
 use super::checkin::{self, AttendanceRequest, AttendanceResponse, CheckinCodeResponse};
 use super::dto::{
@@ -27,7 +28,7 @@ use crate::state::AppState;
         (status = 401, description = "An invalid access token was sent", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[get("/activities")]
+#[get("")]
 pub async fn list_activities(
     user: MaybeAuthUser,
     state: web::Data<AppState>,
@@ -60,7 +61,7 @@ pub async fn list_activities(
         (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[post("/activities")]
+#[post("")]
 pub async fn create_activity(
     user: AuthUser,
     origin: Origin,
@@ -91,7 +92,7 @@ pub async fn create_activity(
         NotFound,
     )
 )]
-#[get("/activities/{id}")]
+#[get("/{id}")]
 pub async fn get_activity(
     user: MaybeAuthUser,
     state: web::Data<AppState>,
@@ -126,7 +127,7 @@ pub async fn get_activity(
         StaleIfMatch,
     )
 )]
-#[patch("/activities/{id}")]
+#[patch("/{id}")]
 pub async fn update_activity(
     req: HttpRequest,
     user: AuthUser,
@@ -181,7 +182,7 @@ async fn transition(
         (status = 409, description = "`invalid_transition`, `insurance_required`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[post("/activities/{id}/publish")]
+#[post("/{id}/publish")]
 pub async fn publish_activity(
     user: AuthUser,
     origin: Origin,
@@ -211,7 +212,7 @@ pub async fn publish_activity(
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[post("/activities/{id}/cancel")]
+#[post("/{id}/cancel")]
 pub async fn cancel_activity(
     user: AuthUser,
     origin: Origin,
@@ -241,7 +242,7 @@ pub async fn cancel_activity(
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[post("/activities/{id}/complete")]
+#[post("/{id}/complete")]
 pub async fn complete_activity(
     user: AuthUser,
     origin: Origin,
@@ -272,7 +273,7 @@ pub async fn complete_activity(
         (status = 409, description = "`already_signed_up`, `signup_closed`, `schedule_conflict`, `below_min_age`, `missing_skills`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[post("/activities/{id}/signups")]
+#[post("/{id}/signups")]
 pub async fn sign_up(
     user: AuthUser,
     state: web::Data<AppState>,
@@ -298,7 +299,7 @@ pub async fn sign_up(
         (status = 404, description = "No current sign-up", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[delete("/activities/{id}/signups/me")]
+#[delete("/{id}/signups/me")]
 pub async fn cancel_signup(
     user: AuthUser,
     state: web::Data<AppState>,
@@ -326,7 +327,7 @@ pub async fn cancel_signup(
         NotFound,
     )
 )]
-#[get("/activities/{id}/signups")]
+#[get("/{id}/signups")]
 pub async fn list_signups(
     user: AuthUser,
     state: web::Data<AppState>,
@@ -357,7 +358,7 @@ pub async fn list_signups(
         (status = 409, description = "`activity_full`, `invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[patch("/activities/{id}/signups/{signup_id}")]
+#[patch("/{id}/signups/{signup_id}")]
 pub async fn decide_signup(
     user: AuthUser,
     origin: Origin,
@@ -413,7 +414,7 @@ pub async fn list_own_signups(
         NotFound,
     )
 )]
-#[get("/activities/{id}/checkin-code")]
+#[get("/{id}/checkin-code")]
 pub async fn get_checkin_code(
     user: AuthUser,
     state: web::Data<AppState>,
@@ -445,7 +446,7 @@ pub async fn get_checkin_code(
         (status = 409, description = "`checkin_not_open`, `not_confirmed`, `outside_geofence`, `already_checked_in`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[post("/activities/{id}/checkin")]
+#[post("/{id}/checkin")]
 pub async fn check_in(
     user: AuthUser,
     origin: Origin,
@@ -478,7 +479,7 @@ pub async fn check_in(
         (status = 409, description = "`not_confirmed`, `not_checked_in`, `already_checked_out`, `outside_geofence`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[post("/activities/{id}/checkout")]
+#[post("/{id}/checkout")]
 pub async fn check_out(
     user: AuthUser,
     origin: Origin,
@@ -496,19 +497,24 @@ pub async fn check_out(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_activities)
-        .service(create_activity)
-        .service(get_activity)
-        .service(update_activity)
-        .service(publish_activity)
-        .service(cancel_activity)
-        .service(complete_activity)
-        .service(sign_up)
-        .service(cancel_signup)
-        .service(list_signups)
-        .service(decide_signup)
-        .service(list_own_signups)
-        .service(get_checkin_code)
-        .service(check_in)
-        .service(check_out);
+    // One scope: the router compares its static prefix once, instead of trying each of these
+    // patterns (a regular expression apiece) on every other request, and vice versa.
+    cfg.service(
+        scope("/activities")
+            .service(list_activities)
+            .service(create_activity)
+            .service(get_activity)
+            .service(update_activity)
+            .service(publish_activity)
+            .service(cancel_activity)
+            .service(complete_activity)
+            .service(sign_up)
+            .service(cancel_signup)
+            .service(list_signups)
+            .service(decide_signup)
+            .service(get_checkin_code)
+            .service(check_in)
+            .service(check_out),
+    )
+    .service(list_own_signups);
 }
