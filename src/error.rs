@@ -457,6 +457,14 @@ pub enum Unauthenticated {
     Unauthenticated(ProblemBody<'static>),
 }
 
+/// The 403 of operations reserved to an organisation's admins (and those above it).
+#[derive(utoipa::IntoResponses)]
+pub enum NotOrganisationAdmin {
+    /// Not an admin of the organisation
+    #[response(status = 403, content_type = "application/problem+json")]
+    NotOrganisationAdmin(ProblemBody<'static>),
+}
+
 /// The 404 of operations on a resource by id.
 #[derive(utoipa::IntoResponses)]
 pub enum NotFound {

@@ -12,7 +12,10 @@ use super::dto::{
 use super::{service, signups};
 use crate::audit::Origin;
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, StaleIfMatch, Unauthenticated};
+use crate::error::{
+    ApiResult, BadListQuery, NotFound, NotOrganisationAdmin, ProblemBody, StaleIfMatch,
+    Unauthenticated,
+};
 use crate::http::conditional::{expected_version, with_etag};
 use crate::http::{ApiJson, ApiQuery, Page};
 use crate::meta::enums::ActivityStatus;
@@ -58,7 +61,7 @@ pub async fn list_activities(
         (status = 201, body = ActivityResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
     )
 )]
 #[post("")]
@@ -121,7 +124,7 @@ pub async fn get_activity(
         (status = 200, body = ActivityResponse, headers(("ETag" = String))),
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         NotFound,
         (status = 409, description = "`capacity_below_confirmed`, `activity_closed`", body = ProblemBody, content_type = "application/problem+json"),
         StaleIfMatch,
@@ -177,7 +180,7 @@ async fn transition(
     responses(
         (status = 200, body = ActivityResponse),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         NotFound,
         (status = 409, description = "`invalid_transition`, `insurance_required`", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -207,7 +210,7 @@ pub async fn publish_activity(
     responses(
         (status = 200, body = ActivityResponse),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         NotFound,
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -237,7 +240,7 @@ pub async fn cancel_activity(
     responses(
         (status = 200, body = ActivityResponse),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         NotFound,
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -323,7 +326,7 @@ pub async fn cancel_signup(
         (status = 200, body = Page<SignupResponse>),
         BadListQuery,
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         NotFound,
     )
 )]
@@ -353,7 +356,7 @@ pub async fn list_signups(
         (status = 200, body = SignupResponse),
         (status = 400, description = "Invalid body or id", body = ProblemBody, content_type = "application/problem+json"),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         NotFound,
         (status = 409, description = "`activity_full`, `invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
@@ -410,7 +413,7 @@ pub async fn list_own_signups(
     responses(
         (status = 200, body = CheckinCodeResponse),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         NotFound,
     )
 )]

@@ -12,7 +12,9 @@ use super::{requests, service};
 use crate::audit::Origin;
 use crate::auth::AuthUser;
 use crate::db::write_tx;
-use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, Unauthenticated};
+use crate::error::{
+    ApiResult, BadListQuery, NotFound, NotOrganisationAdmin, ProblemBody, Unauthenticated,
+};
 use crate::http::{ApiJson, ApiQuery, OptionalJson, Page};
 use crate::state::AppState;
 
@@ -25,7 +27,7 @@ use crate::state::AppState;
         (status = 201, body = ServiceRecordResponse),
         (status = 400, description = "Invalid field(s): `minutes` 1–1440, `service_date` not in the future", body = ProblemBody, content_type = "application/problem+json"),
         Unauthenticated,
-        (status = 403, description = "Not an admin of the organisation", body = ProblemBody, content_type = "application/problem+json"),
+        NotOrganisationAdmin,
         (status = 409, description = "`not_a_member`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
