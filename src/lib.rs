@@ -66,7 +66,10 @@ where
 /// The OpenAPI document of the API.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     // ApiDoc also lists /metrics, which may be served on its own bind.
-    let (_, doc) = api_routes(App::new().into_utoipa_app()).split_for_parts();
+    let (_, mut doc) = api_routes(App::new().into_utoipa_app()).split_for_parts();
+    // After the routes: the paths exist only now.
+    utoipa::Modify::modify(&openapi::SharedResponses, &mut doc);
+    utoipa::Modify::modify(&openapi::NoNulInRequests, &mut doc);
     doc
 }
 

@@ -25,7 +25,12 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "operations", description = "Health, readiness, metrics"),
     ),
     paths(crate::ops::routes::metrics),
-    components(schemas(crate::error::ProblemBody, crate::error::FieldProblem)),
+    components(schemas(
+        crate::error::ProblemBody,
+        crate::error::FieldProblem,
+        crate::http::ids::Id,
+        crate::meta::towns::TownName
+    )),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -39,6 +44,165 @@ impl Modify for BearerAuth {
         scheme.bearer_format = Some("JWT".to_owned());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
+}
+
+/// What every operation shares, stated once here rather than on each handler: path parameters
+/// are ids; an operation that reads a body answers 413 and 415 and one with parameters or a body
+/// answers 400; an operation that touches the database answers 503 when it cannot be reached;
+/// a secured one answers 401; and every response has a description (OpenAPI requires one).
+pub struct SharedResponses;
+
+impl Modify for SharedResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let uses_database = path.starts_with(crate::API_PREFIX)
+                && !path.starts_with(&format!("{}/meta/", crate::API_PREFIX));
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut has_parameters = false;
+                for param in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(param) = param {
+                        has_parameters = true;
+                        if param.parameter_in == ParameterIn::Path {
+                            param.schema = Some(crate::http::ids::id_schema().into());
+                        } else if param.parameter_in == ParameterIn::Header
+                            && param.name.eq_ignore_ascii_case("If-Match")
+                        {
+                            param.schema = Some(
+                                utoipa::openapi::schema::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::String)
+                                    .pattern(Some(crate::http::conditional::IF_MATCH_PATTERN))
+                                    .into(),
+                            );
+                        } else if let Some(RefOr::T(schema)) = &mut param.schema {
+                            refuse_nul(schema);
+                        }
+                    }
+                }
+                let has_body = op.request_body.is_some();
+                let secured = op.security.iter().flatten().next().is_some();
+                let responses = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem_response(description));
+                };
+                if has_parameters || has_body {
+                    add("400", "The request is malformed (see `errors`)");
+                }
+                if has_body {
+                    add("413", "The body exceeds the configured limit");
+                    add("415", "The body is not `application/json`");
+                }
+                if secured {
+                    add("401", "No or invalid access token");
+                }
+                if uses_database {
+                    add(
+                        "503",
+                        "The database cannot be reached in time (`Retry-After`)",
+                    );
+                }
+                for (status, response) in responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = reason_phrase(status).to_owned();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The server refuses NUL characters in every string it reads (PostgreSQL cannot store them):
+/// every request string without a pattern, format or enum of its own says so.
+pub struct NoNulInRequests;
+
+impl Modify for NoNulInRequests {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (name, schema) in components.schemas.iter_mut() {
+            if let (true, RefOr::T(schema)) = (name.ends_with("Request"), schema) {
+                refuse_nul(schema);
+            }
+        }
+    }
+}
+
+const NO_NUL: &str = "^[^\\u0000]*$";
+
+fn refuse_nul(schema: &mut utoipa::openapi::schema::Schema) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    match schema {
+        Schema::Object(o) => {
+            let is_string = match &o.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(ts) => ts.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string && o.pattern.is_none() && o.format.is_none() && o.enum_values.is_none() {
+                o.pattern = Some(NO_NUL.to_owned());
+            }
+            for property in o.properties.values_mut() {
+                if let RefOr::T(p) = property {
+                    refuse_nul(p);
+                }
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items
+                && let RefOr::T(items) = items.as_mut()
+            {
+                refuse_nul(items);
+            }
+        }
+        Schema::OneOf(one) => {
+            for item in one.items.iter_mut() {
+                if let RefOr::T(item) = item {
+                    refuse_nul(item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+fn reason_phrase(status: &str) -> &'static str {
+    status
+        .parse::<u16>()
+        .ok()
+        .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Response")
 }
 
 /// The document as `export-openapi` prints it and the committed file holds.

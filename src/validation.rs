@@ -45,36 +45,38 @@ fn check_length(errors: &mut FieldErrors, field: &str, value: &str, max: usize) 
     }
 }
 
-/// A landline or mobile number: digits, `+` and `-`, at most 20 characters.
+/// A landline or mobile number: digits, `+` and `-`, at most 20 characters; empty is none.
+/// (No trimming: the document's pattern says exactly what is accepted.)
 pub fn optional_phone(
     errors: &mut FieldErrors,
     field: &str,
     value: Option<String>,
 ) -> Option<String> {
-    let value = optional_text(errors, field, value, 20)?;
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+    let value = value.filter(|v| !v.is_empty())?;
+    if value.chars().count() > 20
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
     {
         errors.add(
             field,
             "format",
             Msg::new(
-                "电话号码只能包含数字、+ 和 -",
-                "A phone number holds only digits, + and -",
+                "电话号码只能包含数字、+ 和 -，最多 20 个字符",
+                "A phone number holds only digits, + and -, at most 20 characters",
             ),
         );
     }
     Some(value)
 }
 
-/// A town from `/api/v1/meta/towns`, or nothing.
+/// A town from `/api/v1/meta/towns`, written exactly as listed, or nothing.
 pub fn optional_town(
     errors: &mut FieldErrors,
     field: &str,
     value: Option<String>,
 ) -> Option<String> {
-    let value = optional_text(errors, field, value, 20)?;
+    let value = value?;
     if !is_town(&value) {
         errors.add(
             field,

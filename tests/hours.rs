@@ -355,7 +355,7 @@ async fn batch_approval_reports_each_id() {
         .post(
             "/api/v1/service-records/batch-approve",
             Some(&w.team_admin.token),
-            &json!({"ids": [p1, p2, done, elsewhere, unknown, "garbage", p1]}),
+            &json!({"ids": [p1, p2, done, elsewhere, unknown, p1]}),
         )
         .await;
     assert_eq!(res.status, 200);
@@ -379,10 +379,22 @@ async fn batch_approval_reports_each_id() {
             (done.clone(), "already_decided".into()),
             (elsewhere.clone(), "not_allowed".into()),
             (unknown.clone(), "not_found".into()),
-            ("garbage".into(), "not_found".into()),
         ]
     );
     assert_eq!(body["approved"], 2);
+    // A malformed id is the request's fault: 400 naming it, and nothing is decided.
+    let before = app.count("service_records WHERE status = 'approved'");
+    app.post(
+        "/api/v1/service-records/batch-approve",
+        Some(&w.team_admin.token),
+        &json!({"ids": [unknown, "garbage"]}),
+    )
+    .await
+    .field_error("ids[1]", "invalid_id");
+    assert_eq!(
+        app.count("service_records WHERE status = 'approved'"),
+        before
+    );
     assert_eq!(
         hours(&app, &w.fed, &w.member.volunteer_id).await["total_minutes"],
         100

@@ -27,7 +27,36 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
         .call(Method::POST, "/api/v1/me", None, Some(&json!({})))
         .await;
     res.problem(405, "method_not_allowed");
-    assert_eq!(res.header("allow"), Some("GET, HEAD"));
+    assert_eq!(res.header("allow"), Some("GET"));
+    // A static path beside a parameter (`/members/me` beside `/members/{volunteer_id}`) is its
+    // own path: its Allow lists its own methods only, and the parameter's methods are 405 there.
+    let team = zhiyuan::db::new_id();
+    for (method, path, allow) in [
+        (
+            Method::OPTIONS,
+            format!("/api/v1/teams/{team}/members/me"),
+            "DELETE",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/teams/{team}/members/me"),
+            "DELETE",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/activities/{team}/signups/me"),
+            "DELETE",
+        ),
+        (
+            Method::GET,
+            "/api/v1/service-records/batch-approve".to_owned(),
+            "POST",
+        ),
+    ] {
+        let res = app.call(method.clone(), &path, None, None).await;
+        res.problem(405, "method_not_allowed");
+        assert_eq!(res.header("allow"), Some(allow), "{method} {path}");
+    }
 }
 
 #[actix_web::test]

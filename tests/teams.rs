@@ -104,7 +104,7 @@ async fn bad_organisations_are_refused_and_nothing_is_stored() {
         (
             json!({"name": "x", "kind": "unit", "parent_id": "not-an-id"}),
             "parent_id",
-            "not_found",
+            "invalid_id",
         ),
         (
             json!({"name": "x", "kind": "unit", "town": "广州"}),
@@ -328,9 +328,13 @@ async fn membership_lifecycle_keeps_counts_and_history() {
     decide(&w.outsider.volunteer_id, "approved")
         .await
         .problem(404, "not_found");
-    decide("not-an-id", "approved")
+    decide("0123-abcd", "approved")
         .await
         .field_error("volunteer_id", "invalid_id");
+    // Not id-like at all: no such path.
+    decide("not-an-id", "approved")
+        .await
+        .problem(404, "not_found");
 
     let res = decide(&w.applicant.volunteer_id, "removed").await;
     assert_eq!(res.json()["status"], "removed");

@@ -44,8 +44,11 @@ pub struct CheckinCodeResponse {
 #[serde(deny_unknown_fields)]
 pub struct AttendanceRequest {
     pub code: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
+    #[schema(value_type = Option<crate::http::ids::Id>)]
     pub volunteer_id: Option<String>,
 }
 

@@ -10,10 +10,19 @@ use crate::time::to_utc;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateActivityRequest {
+    #[schema(value_type = crate::http::ids::Id)]
     pub team_id: String,
+    #[schema(value_type = Option<crate::http::ids::Id>)]
     pub campaign_id: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub title: String,
+    #[schema(max_length = 500)]
     pub summary: Option<String>,
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
     pub category: ActivityCategory,
     #[serde(default)]
@@ -21,12 +30,17 @@ pub struct CreateActivityRequest {
     /// Online activities have no address or coordinates.
     #[serde(default)]
     pub online: bool,
+    #[schema(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,
+    #[schema(max_length = 200)]
     pub address: Option<String>,
     /// WGS 84; give both or neither.
+    #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
     /// Check-in radius around the coordinates, 10–5000 m (default 200).
+    #[schema(minimum = 10, maximum = 5000)]
     pub checkin_radius_m: Option<i32>,
     pub starts_at: DateTime<Utc>,
     /// After `starts_at`.
@@ -34,7 +48,9 @@ pub struct CreateActivityRequest {
     /// Defaults to `starts_at`; may be as late as `ends_at` (walk-ins).
     pub signup_deadline: Option<DateTime<Utc>>,
     /// At least 1.
+    #[schema(minimum = 1, maximum = 100000)]
     pub capacity: i32,
+    #[schema(minimum = 0, maximum = 100)]
     pub min_age: Option<i32>,
     #[serde(default)]
     pub required_skills: Vec<Skill>,
@@ -44,9 +60,13 @@ pub struct CreateActivityRequest {
     /// Risky activities need an accident-insurance policy recorded before publishing.
     #[serde(default)]
     pub risky: bool,
+    #[schema(max_length = 200)]
     pub insurance_policy: Option<String>,
+    #[schema(max_length = 2000)]
     pub safety_measures: Option<String>,
+    #[schema(max_length = 50)]
     pub contact_name: Option<String>,
+    #[schema(max_length = 20)]
     pub contact_phone: Option<String>,
 }
 
@@ -56,54 +76,60 @@ pub struct CreateActivityRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateActivityRequest {
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::http::ids::Id>)]
     pub campaign_id: Option<Option<String>>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub summary: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub description: Option<Option<String>>,
     pub category: Option<ActivityCategory>,
     pub service_targets: Option<Vec<ServiceTarget>>,
     pub online: Option<bool>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = -90, maximum = 90)]
     pub latitude: Option<Option<f64>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = -180, maximum = 180)]
     pub longitude: Option<Option<f64>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 10, maximum = 5000)]
     pub checkin_radius_m: Option<Option<i32>>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub signup_deadline: Option<DateTime<Utc>>,
+    #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i32>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100)]
     pub min_age: Option<Option<i32>>,
     pub required_skills: Option<Vec<Skill>>,
     pub requires_approval: Option<bool>,
     pub risky: Option<bool>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub insurance_policy: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub safety_measures: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50)]
     pub contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20)]
     pub contact_phone: Option<Option<String>>,
 }
 
@@ -111,9 +137,12 @@ pub struct UpdateActivityRequest {
 #[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     /// The organisation or any below it.
+    #[param(value_type = Option<crate::http::ids::Id>)]
     pub team_id: Option<String>,
+    #[param(value_type = Option<crate::http::ids::Id>)]
     pub campaign_id: Option<String>,
     pub category: Option<ActivityCategory>,
+    #[param(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,
     pub status: Option<ActivityStatus>,
     /// Starting at or after this time.
@@ -125,8 +154,13 @@ pub struct ActivityQuery {
     /// Only activities with seats left.
     pub has_seats: Option<bool>,
     /// `starts_at` (default) or `-starts_at`.
+    #[param(pattern = "^-?starts_at$")]
     pub sort: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
@@ -267,13 +301,34 @@ impl SignupResponse {
 #[serde(deny_unknown_fields)]
 pub struct DecideSignupRequest {
     /// `confirmed` (a pending sign-up, within capacity) or `rejected`.
-    pub status: SignupStatus,
+    pub status: SignupDecision,
+}
+
+/// What an admin may decide about a sign-up: the `signup_status` codes it can be set to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupDecision {
+    Confirmed,
+    Rejected,
+}
+
+impl From<SignupDecision> for SignupStatus {
+    fn from(d: SignupDecision) -> SignupStatus {
+        match d {
+            SignupDecision::Confirmed => SignupStatus::Confirmed,
+            SignupDecision::Rejected => SignupStatus::Rejected,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SignupQuery {
     pub status: Option<SignupStatus>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }

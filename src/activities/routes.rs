@@ -361,7 +361,8 @@ pub async fn list_signups(
         (status = 409, description = "`activity_full`, `invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[patch("/{id}/signups/{signup_id}")]
+// Only id-like segments: `/signups/me` is its own path (DELETE), so PATCH there is a 405.
+#[patch("/{id}/signups/{signup_id:[0-9a-fA-F-]+}")]
 pub async fn decide_signup(
     user: AuthUser,
     origin: Origin,
@@ -369,7 +370,7 @@ pub async fn decide_signup(
     path: web::Path<(String, String)>,
     body: ApiJson<DecideSignupRequest>,
 ) -> ApiResult<web::Json<SignupResponse>> {
-    let ((id, signup_id), status) = (path.into_inner(), body.into_inner().status);
+    let ((id, signup_id), status) = (path.into_inner(), body.into_inner().status.into());
     state
         .db_as(user, move |conn, _, actor| {
             signups::decide(conn, actor, &origin, &id, &signup_id, status)

@@ -10,7 +10,9 @@ use crate::volunteers::dto::VolunteerResponse;
 pub struct LoginRequest {
     /// Mobile number or username.
     #[schema(example = "13812345678")]
+    #[schema(min_length = 1, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub login: String,
+    #[schema(min_length = 1)]
     pub password: String,
 }
 
@@ -31,6 +33,7 @@ pub struct LogoutRequest {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

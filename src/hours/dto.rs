@@ -10,9 +10,11 @@ use crate::time::to_utc;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServiceRecordRequest {
+    #[schema(value_type = crate::http::ids::Id)]
     pub volunteer_id: String,
     /// The recording organisation; the volunteer must be (or have been, on that date) an
     /// approved member of it.
+    #[schema(value_type = crate::http::ids::Id)]
     pub team_id: String,
     /// A local day, not in the future.
     pub service_date: NaiveDate,
@@ -20,13 +22,20 @@ pub struct CreateServiceRecordRequest {
     #[schema(minimum = 1, maximum = 1440)]
     pub minutes: i32,
     /// What was done, 1–500 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub content: String,
+    #[schema(max_length = 200)]
     pub place: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -34,7 +43,9 @@ pub struct DecisionRequest {
 #[serde(deny_unknown_fields)]
 pub struct BatchApproveRequest {
     /// Up to 500 record ids.
+    #[schema(value_type = Vec<crate::http::ids::Id>, min_items = 1, max_items = 500)]
     pub ids: Vec<String>,
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -67,14 +78,25 @@ pub struct CreateCorrectionRequest {
     /// The corrected minutes, 0–1440 (0 voids the record).
     #[schema(minimum = 0, maximum = 1440)]
     pub minutes: i32,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestCorrectionRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub reason: String,
     /// What the volunteer believes is right, 0–1440.
+    #[schema(minimum = 0, maximum = 1440)]
     pub minutes: Option<i32>,
 }
 
@@ -90,23 +112,36 @@ pub enum Decision {
 pub struct ResolveCorrectionRequest {
     pub decision: Decision,
     /// The corrected minutes when accepting; defaults to the volunteer's figure.
+    #[schema(minimum = 0, maximum = 1440)]
     pub minutes: Option<i32>,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub comment: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecordQuery {
+    #[param(value_type = Option<crate::http::ids::Id>)]
     pub volunteer_id: Option<String>,
     /// The recording organisation or any below it.
+    #[param(value_type = Option<crate::http::ids::Id>)]
     pub team_id: Option<String>,
+    #[param(value_type = Option<crate::http::ids::Id>)]
     pub activity_id: Option<String>,
     pub status: Option<RecordStatus>,
     /// Service dates from this day on.
     pub from: Option<NaiveDate>,
     /// Service dates up to and including this day.
     pub to: Option<NaiveDate>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
@@ -114,7 +149,11 @@ pub struct RecordQuery {
 #[into_params(parameter_in = Query)]
 pub struct CorrectionRequestQuery {
     pub status: Option<CorrectionStatus>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
@@ -237,6 +276,8 @@ pub struct HoursSummary {
 #[serde(deny_unknown_fields)]
 pub struct CertifyStarLevelRequest {
     /// 0–5, not above the eligible level.
+    #[schema(minimum = 0, maximum = 5)]
     pub level: i32,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }

@@ -113,7 +113,8 @@ pub async fn list_own_service_records(
         NotFound,
     )
 )]
-#[get("/service-records/{id}")]
+// Only id-like segments: `/service-records/batch-approve` is its own path (POST).
+#[get("/service-records/{id:[0-9a-fA-F-]+}")]
 pub async fn get_service_record(
     user: AuthUser,
     state: web::Data<AppState>,

@@ -340,6 +340,15 @@ pub fn batch_approve(
             ),
         );
     }
+    for (i, id) in ids.iter().enumerate() {
+        if !crate::http::ids::is_id(id) {
+            errors.add(
+                format!("ids[{i}]"),
+                "invalid_id",
+                Msg::new("ID 格式不正确", "The id is malformed"),
+            );
+        }
+    }
     let comment = optional_text(&mut errors, "comment", comment, 500);
     errors.into_result()?;
     let mut seen = std::collections::HashSet::new();
@@ -478,6 +487,15 @@ pub fn list(
     own: bool,
 ) -> ApiResult<Page<ServiceRecordResponse>> {
     let page = page_request(query.page, query.per_page)?;
+    for (field, id) in [
+        ("volunteer_id", &query.volunteer_id),
+        ("team_id", &query.team_id),
+        ("activity_id", &query.activity_id),
+    ] {
+        if let Some(id) = id {
+            check_id(field, id)?;
+        }
+    }
     if own {
         if actor.volunteer_id.is_none() {
             return Err(ApiError::not_found());
@@ -485,7 +503,6 @@ pub fn list(
     } else {
         policy::authorize(conn, actor, Action::ListServiceRecords)?;
         if let Some(team_id) = &query.team_id {
-            check_id("team_id", team_id)?;
             policy::authorize(conn, actor, Action::RecordHours { team_id })?;
         }
     }

@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::error::{ApiError, Msg};
 
+/// The forms `If-Match` takes: `*`, or an ETag of ours, strong or weak, quoted or bare.
+pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"[0-9]{1,18}\"|(W/)?[0-9]{1,18})$";
+
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
@@ -29,20 +32,29 @@ pub fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let text = value.to_str().unwrap_or_default().trim();
+    let text = value.to_str().unwrap_or_default();
     if text == "*" {
         return Ok(None);
     }
-    let tag = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    tag.parse::<i64>().map(Some).map_err(|_| {
-        ApiError::bad_request(
-            "invalid_if_match",
-            Msg::new(
-                "If-Match 须为读取时得到的 ETag",
-                "If-Match must be an ETag received from a read",
-            ),
-        )
-    })
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    let tag = tag
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(tag);
+    let digits = !tag.is_empty() && tag.len() <= 18 && tag.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| tag.parse::<i64>().ok())
+        .flatten()
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_if_match",
+                Msg::new(
+                    "If-Match 须为读取时得到的 ETag",
+                    "If-Match must be an ETag received from a read",
+                ),
+            )
+        })
 }
 
 pub fn precondition_failed() -> ApiError {

@@ -79,7 +79,8 @@ fn read_json_body<T: DeserializeOwned + 'static>(
             }
             body.extend_from_slice(&chunk);
         }
-        if optional && body.is_empty() {
+        // An optional body may be left out, or sent as JSON `null` (the document's nullable).
+        if optional && (body.is_empty() || body.trim_ascii() == b"null") {
             return Ok(None);
         }
         if !content_type_ok {
@@ -126,7 +127,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
             Msg::new("缺少请求体", "The request body is missing"),
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| malformed_body())?;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| malformed_body())?;
+    integral_numbers_as_integers(&mut value);
     // Every request body of this API is an object (serde would also read structs from arrays).
     if !value.is_object() {
         return Err(ApiError::field(
@@ -146,6 +149,25 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
         let inner = e.into_inner();
         ApiError::validation(vec![field_error_from_serde(&path, &inner.to_string())])
     })
+}
+
+/// JSON Schema counts `5.0` as an integer, so the document's integer fields accept it; serde
+/// would not read it into an `i32`. Whole numbers written with a fraction become integers.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9_007_199_254_740_992.0
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn nul_error(field: String) -> ApiError {

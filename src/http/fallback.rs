@@ -8,17 +8,18 @@ use actix_web::{HttpRequest, web};
 use crate::error::ApiError;
 
 pub struct RouteTable {
-    routes: Vec<(ResourceDef, Vec<String>)>,
+    /// Each documented path, its count of literal segments, and its methods.
+    routes: Vec<(ResourceDef, usize, Vec<String>)>,
 }
 
 impl RouteTable {
     pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> RouteTable {
-        let mut routes: Vec<(ResourceDef, Vec<String>)> = doc
+        let mut routes: Vec<(ResourceDef, usize, Vec<String>)> = doc
             .paths
             .paths
             .iter()
             .map(|(path, item)| {
-                let mut methods: Vec<String> = [
+                let methods: Vec<String> = [
                     ("GET", item.get.is_some()),
                     ("PUT", item.put.is_some()),
                     ("POST", item.post.is_some()),
@@ -29,32 +30,30 @@ impl RouteTable {
                 .filter(|(_, present)| *present)
                 .map(|(m, _)| m.to_owned())
                 .collect();
-                if methods.iter().any(|m| m == "GET") {
-                    methods.push("HEAD".to_owned());
-                }
-                (ResourceDef::new(path.as_str()), methods)
+                let literal = path
+                    .split('/')
+                    .filter(|s| !s.is_empty() && !s.starts_with('{'))
+                    .count();
+                (ResourceDef::new(path.as_str()), literal, methods)
             })
             .collect();
         routes.push((
             ResourceDef::new("/docs/{tail:.*}"),
-            vec!["GET".to_owned(), "HEAD".to_owned()],
+            1,
+            vec!["GET".to_owned()],
         ));
         RouteTable { routes }
     }
 
-    /// The methods a path answers to, if it is a known path.
+    /// The methods a path answers to, if it is a known path. Where several documented paths
+    /// match (`/teams/{id}/members/me` and `/teams/{id}/members/{volunteer_id}`), the one with
+    /// the most literal segments is the path's own, as it is for the router.
     pub fn allowed(&self, path: &str) -> Option<String> {
-        let methods: Vec<&str> = self
-            .routes
+        self.routes
             .iter()
-            .filter(|(def, _)| def.is_match(path))
-            .flat_map(|(_, m)| m.iter().map(String::as_str))
-            .collect();
-        (!methods.is_empty()).then(|| {
-            let mut methods = methods;
-            methods.dedup();
-            methods.join(", ")
-        })
+            .filter(|(def, _, _)| def.is_match(path))
+            .max_by_key(|(_, literal, _)| *literal)
+            .map(|(_, _, methods)| methods.join(", "))
     }
 }
 

@@ -5,10 +5,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Declares an enum whose serde form is its snake_case code, with labels for the meta endpoint.
+///
+/// Its OpenAPI schema is written here from the same codes (not derived): a derive inside a
+/// macro cannot see the serde renames and would list the Rust variant names instead.
 macro_rules! labelled_enum {
-    ($(#[$meta:meta])* $name:ident, $key:literal { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    ($(#[doc = $doc:literal])* $name:ident, $key:literal { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[doc = $doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $(#[serde(rename = $code)] $variant,)+
         }
@@ -43,7 +46,31 @@ macro_rules! labelled_enum {
                 }
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                code_schema(concat!($($doc),*).trim(), $key, Self::ALL.iter().map(|v| v.code()))
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
+}
+
+/// The schema of a labelled enum: a string that is one of its codes.
+fn code_schema(
+    title: &str,
+    key: &str,
+    codes: impl Iterator<Item = &'static str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(format!(
+            "{title}: one of the codes `/api/v1/meta/enums` lists under `{key}`, with labels."
+        )))
+        .enum_values(Some(codes))
+        .into()
 }
 
 labelled_enum!(
@@ -233,23 +260,33 @@ pub struct EnumDescription {
     pub values: Vec<EnumValue>,
 }
 
+/// Every labelled enum with the name of its schema in the OpenAPI document, in a stable order.
+pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescription)> {
+    macro_rules! each {
+        ($($name:ident),+) => {
+            vec![$((<$name as utoipa::ToSchema>::name(), $name::describe())),+]
+        };
+    }
+    each!(
+        Gender,
+        IdType,
+        PoliticalStatus,
+        Education,
+        Skill,
+        Role,
+        TeamKind,
+        MembershipStatus,
+        RecordStatus,
+        RecordSource,
+        CorrectionStatus,
+        ActivityCategory,
+        ServiceTarget,
+        ActivityStatus,
+        SignupStatus
+    )
+}
+
 /// Every enum, in a stable order.
 pub fn all() -> Vec<EnumDescription> {
-    vec![
-        Gender::describe(),
-        IdType::describe(),
-        PoliticalStatus::describe(),
-        Education::describe(),
-        Skill::describe(),
-        Role::describe(),
-        TeamKind::describe(),
-        MembershipStatus::describe(),
-        RecordStatus::describe(),
-        RecordSource::describe(),
-        CorrectionStatus::describe(),
-        ActivityCategory::describe(),
-        ServiceTarget::describe(),
-        ActivityStatus::describe(),
-        SignupStatus::describe(),
-    ]
+    with_schema_names().into_iter().map(|(_, d)| d).collect()
 }

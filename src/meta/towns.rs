@@ -48,3 +48,21 @@ pub const TOWNS: [Town; 17] = [
 pub fn is_town(name: &str) -> bool {
     TOWNS.iter().any(|t| t.name == name)
 }
+
+/// The schema of a `town` value: one of the names above, exactly.
+pub struct TownName;
+
+impl utoipa::PartialSchema for TownName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A town or subdistrict, written out as `/api/v1/meta/towns` lists it.",
+            ))
+            .enum_values(Some(TOWNS.iter().map(|t| t.name)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TownName {}

@@ -42,7 +42,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 /// Prometheus text format: requests by route and status, latency histogram, pool usage.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus exposition format", body = String, content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus exposition format", body = String, content_type = "text/plain"),
+        (status = 404, description = "Served on its own address (`ZHIYUAN_METRICS_BIND`), not here", body = ProblemBody, content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {

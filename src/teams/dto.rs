@@ -11,15 +11,25 @@ use crate::time::to_utc;
 pub struct CreateTeamRequest {
     /// 1–100 characters.
     #[schema(example = "台城街道志愿服务队")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     /// `town`, `unit` or `service_team` (there is one federation, the root).
     pub kind: TeamKind,
     /// Defaults to the federation root.
+    #[schema(value_type = Option<crate::http::ids::Id>)]
     pub parent_id: Option<String>,
     /// One of `/api/v1/meta/towns`.
+    #[schema(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,
+    #[schema(max_length = 50)]
     pub contact_name: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 20, pattern = r"^[0-9+-]*$")]
     pub contact_phone: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -28,34 +38,66 @@ pub struct CreateTeamRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeamRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     pub kind: Option<TeamKind>,
+    #[schema(value_type = Option<crate::http::ids::Id>)]
     pub parent_id: Option<String>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50)]
     pub contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20, pattern = r"^[0-9+-]*$")]
     pub contact_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
+}
+
+/// What an admin may decide about a membership: the `membership_status` codes it can be set to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipDecision {
+    Approved,
+    Rejected,
+    Removed,
+}
+
+impl From<MembershipDecision> for MembershipStatus {
+    fn from(d: MembershipDecision) -> MembershipStatus {
+        match d {
+            MembershipDecision::Approved => MembershipStatus::Approved,
+            MembershipDecision::Rejected => MembershipStatus::Rejected,
+            MembershipDecision::Removed => MembershipStatus::Removed,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TeamQuery {
     pub kind: Option<TeamKind>,
+    #[param(value_type = Option<crate::http::ids::Id>)]
     pub parent_id: Option<String>,
+    #[param(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,
     /// Part of the name.
     pub q: Option<String>,
     /// `name`, `-name`, `created_at`, `-created_at` (default `name`).
+    #[param(pattern = "^-?(name|created_at)$")]
     pub sort: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
@@ -110,6 +152,7 @@ impl From<Team> for TeamResponse {
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     /// Admins add a volunteer (approved at once); without it the caller applies (pending).
+    #[schema(value_type = Option<crate::http::ids::Id>)]
     pub volunteer_id: Option<String>,
 }
 
@@ -117,7 +160,8 @@ pub struct AddMemberRequest {
 #[serde(deny_unknown_fields)]
 pub struct DecideMembershipRequest {
     /// `approved` or `rejected` (for a pending membership), `removed` (for an approved one).
-    pub status: MembershipStatus,
+    pub status: MembershipDecision,
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -125,7 +169,11 @@ pub struct DecideMembershipRequest {
 #[into_params(parameter_in = Query)]
 pub struct MemberQuery {
     pub status: Option<MembershipStatus>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
@@ -172,6 +220,7 @@ impl MembershipResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantAdminRequest {
+    #[schema(value_type = crate::http::ids::Id)]
     pub account_id: String,
 }
 

@@ -225,17 +225,7 @@ pub fn decide(
     check_id("volunteer_id", volunteer_id)?;
     let comment =
         crate::validation::optional_text(&mut Default::default(), "comment", req.comment, 500);
-    let to = req.status;
-    if !matches!(to, Status::Approved | Status::Rejected | Status::Removed) {
-        return Err(ApiError::field(
-            "status",
-            "invalid_choice",
-            Msg::new(
-                "状态须为 approved、rejected 或 removed",
-                "status must be approved, rejected or removed",
-            ),
-        ));
-    }
+    let to = Status::from(req.status);
     write_tx(conn, |conn| {
         find_team(conn, team_id)?;
         policy::authorize(conn, actor, Action::ManageTeam { team_id })?;

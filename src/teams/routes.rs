@@ -211,7 +211,8 @@ pub async fn add_member(
         (status = 409, description = "`invalid_transition`", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-#[patch("/teams/{id}/members/{volunteer_id}")]
+// Only id-like segments: `/members/me` is its own path (DELETE), so PATCH there is a 405.
+#[patch("/teams/{id}/members/{volunteer_id:[0-9a-fA-F-]+}")]
 pub async fn decide_membership(
     user: AuthUser,
     origin: Origin,

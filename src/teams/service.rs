@@ -60,9 +60,7 @@ fn missing_parent() -> ApiError {
 
 /// Makes `parent_id` known (a bad or unknown id is a field problem, not a 404 of the URL).
 fn existing_parent(conn: &mut DbConn, parent_id: &str) -> ApiResult<()> {
-    if uuid::Uuid::try_parse(parent_id).is_err() {
-        return Err(missing_parent());
-    }
+    check_id("parent_id", parent_id)?;
     let found: bool = diesel::select(exists(teams::table.find(parent_id))).get_result(conn)?;
     if found { Ok(()) } else { Err(missing_parent()) }
 }
@@ -138,6 +136,9 @@ pub fn create(
 pub fn list(conn: &mut DbConn, query: TeamQuery) -> ApiResult<Page<TeamResponse>> {
     let page = page_request(query.page, query.per_page)?;
     let mut errors = FieldErrors::default();
+    if let Some(parent) = &query.parent_id {
+        check_id("parent_id", parent)?;
+    }
     let town = optional_town(&mut errors, "town", query.town.clone());
     let sort = query.sort.as_deref().unwrap_or("name");
     if !["name", "-name", "created_at", "-created_at"].contains(&sort) {

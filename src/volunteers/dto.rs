@@ -16,11 +16,17 @@ use crate::time::to_utc;
 pub struct RegisterRequest {
     /// Mainland mobile number, `1[3-9]` and nine more digits; also the login.
     #[schema(example = "13812345678")]
+    #[schema(pattern = "^1[3-9][0-9]{9}$")]
     pub mobile: String,
     /// 8–128 characters.
     #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[schema(example = "陈小明")]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub real_name: String,
     pub id_type: IdType,
     /// For `resident_id`: 18 characters with a valid GB 11643 check character; birth date and
@@ -30,18 +36,24 @@ pub struct RegisterRequest {
     pub gender: Gender,
     pub birth_date: NaiveDate,
     pub political_status: PoliticalStatus,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     pub education: Option<Education>,
     #[serde(default)]
     pub skills: Vec<Skill>,
     /// One of `/api/v1/meta/towns`.
     #[schema(example = "台城街道")]
+    #[schema(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,
+    #[schema(max_length = 50)]
     pub emergency_contact_name: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 20, pattern = r"^[0-9+-]*$")]
     pub emergency_contact_phone: Option<String>,
     /// Required under 18.
+    #[schema(max_length = 50)]
     pub guardian_name: Option<String>,
     /// Required under 18.
+    #[schema(pattern = "^1[3-9][0-9]{9}$")]
     pub guardian_mobile: Option<String>,
     /// Must be `true` under 18: the guardian consents to the registration.
     pub guardian_consent: Option<bool>,
@@ -153,7 +165,7 @@ impl VolunteerResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateVolunteerRequest {
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<Education>)]
@@ -161,21 +173,31 @@ pub struct UpdateVolunteerRequest {
     pub political_status: Option<PoliticalStatus>,
     pub skills: Option<Vec<Skill>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 50)]
     pub emergency_contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20, pattern = r"^[0-9+-]*$")]
     pub emergency_contact_phone: Option<Option<String>>,
     /// Federation admins only.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub real_name: Option<String>,
     /// Federation admins only.
     pub id_type: Option<IdType>,
     /// Federation admins only; for a resident ID, birth date and gender follow from it.
     pub id_number: Option<String>,
     /// Required with `real_name`, `id_type` or `id_number`: why they change (audited).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub reason: Option<String>,
 }
 
@@ -183,14 +205,21 @@ pub struct UpdateVolunteerRequest {
 #[into_params(parameter_in = Query)]
 pub struct VolunteerQuery {
     /// Members of this organisation or any below it.
+    #[param(value_type = Option<crate::http::ids::Id>)]
     pub team_id: Option<String>,
+    #[param(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,
     pub skill: Option<Skill>,
     pub political_status: Option<PoliticalStatus>,
+    #[param(minimum = 0, maximum = 5)]
     pub star_level: Option<i32>,
     /// Part of the real name or of the mobile number.
     pub q: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
 }
 
@@ -198,6 +227,11 @@ pub struct VolunteerQuery {
 #[serde(deny_unknown_fields)]
 pub struct RevealIdRequest {
     /// Why the full number is needed; kept in the audit log.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub reason: String,
 }
 

@@ -79,12 +79,9 @@ pub fn other_document_is_well_formed(id_type: IdType, id: &str) -> bool {
     match id_type {
         IdType::ResidentId => false,
         // 港澳居民来往内地通行证: H or M and 8 or 10 digits.
-        IdType::HkMacaoPermit => {
-            let rest = &id[1.min(id.len())..];
-            (id.starts_with('H') || id.starts_with('M'))
-                && (rest.len() == 8 || rest.len() == 10)
-                && rest.bytes().all(|b| b.is_ascii_digit())
-        }
+        IdType::HkMacaoPermit => id.strip_prefix(['H', 'M']).is_some_and(|rest| {
+            (rest.len() == 8 || rest.len() == 10) && rest.bytes().all(|b| b.is_ascii_digit())
+        }),
         // 台湾居民来往大陆通行证: 8 digits (older) or 10 characters.
         IdType::TaiwanPermit => (id.len() == 8 || id.len() == 10) && alnum(id),
         IdType::Passport => (5..=20).contains(&id.len()) && alnum(id),
@@ -197,6 +194,19 @@ mod tests {
         ));
         assert!(other_document_is_well_formed(IdType::Passport, "E12345678"));
         assert!(!other_document_is_well_formed(IdType::Passport, "E1"));
+    }
+
+    proptest! {
+        /// Found by the contract fuzzer: a number starting with a multi-byte character made
+        /// the permit check slice inside it and panic.
+        #[test]
+        fn any_text_is_judged_without_panicking(id in "\\PC{0,24}") {
+            for id_type in IdType::ALL {
+                let _ = other_document_is_well_formed(*id_type, &id);
+                let _ = parse_resident_id(&id, NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
+                let _ = mask_id_number(&id);
+            }
+        }
     }
 
     fn date_strategy() -> impl Strategy<Value = NaiveDate> {

@@ -68,7 +68,7 @@ pub fn validate_registration(
     today: NaiveDate,
 ) -> Result<ValidRegistration, crate::error::ApiError> {
     let mut errors = FieldErrors::default();
-    let mobile = req.mobile.trim().to_owned();
+    let mobile = req.mobile.clone();
     check_mobile(&mut errors, "mobile", &mobile);
     check_password(&mut errors, "password", &req.password);
     let real_name = required_text(&mut errors, "real_name", &req.real_name, NAME_MAX);

@@ -3,6 +3,8 @@
 //! app exactly as `build_app` makes it, and request helpers.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use std::collections::HashMap;
 
 use actix_http::Request;
@@ -234,8 +236,11 @@ impl TestApp {
         TestApp { service, state, db }
     }
 
+    /// Sends a request; the response is checked against the OpenAPI document (see `contract`).
     pub async fn send(&self, req: TestRequest) -> TestResponse {
-        let res = match self.service.call(req.to_request()).await {
+        let req = req.to_request();
+        let (method, path) = (req.method().to_string(), req.path().to_owned());
+        let res = match self.service.call(req).await {
             Ok(res) => res,
             // An error that escaped every middleware is rendered the way the server would.
             Err(e) => ServiceResponse::from_err(e, TestRequest::default().to_http_request()),
@@ -245,6 +250,7 @@ impl TestApp {
         let body = actix_web::body::to_bytes(res.into_body())
             .await
             .unwrap_or_else(|_| panic!("read body"));
+        contract::check(&method, &path, status.as_u16(), &headers, &body);
         TestResponse {
             status,
             headers,
