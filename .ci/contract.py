@@ -233,7 +233,7 @@ def main() -> int:
     ap.add_argument("--binary", required=True)
     ap.add_argument("--database-url", required=True)
     ap.add_argument("--st", required=True)
-    ap.add_argument("--max-examples", default="25")
+    ap.add_argument("--max-examples", default="40")
     ap.add_argument("--seed", default="20261129")
     ap.add_argument("--workers", default="2")
     args = ap.parse_args()
