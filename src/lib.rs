@@ -18,7 +18,6 @@ pub mod openapi;
 pub mod ops;
 pub mod schema;
 pub mod secrets;
-pub mod seed;
 pub mod server;
 pub mod state;
 pub mod teams;

@@ -1,5 +1,7 @@
 //! The `zhiyuan` command: serve (default), migrate, create-admin, export-openapi.
 
+mod seed;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -163,13 +165,13 @@ fn run(command: Command) -> Result<(), StartError> {
                 .get()
                 .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
             let started = std::time::Instant::now();
-            let plan = zhiyuan::seed::SeedPlan {
+            let plan = seed::SeedPlan {
                 volunteers,
                 teams: teams.max(zhiyuan::meta::towns::TOWNS.len() + 1),
                 records,
                 activities,
             };
-            let seeded = zhiyuan::seed::seed(&mut conn, &state.passwords, &state.pii, &plan)
+            let seeded = seed::seed(&mut conn, &state.passwords, &state.pii, &plan)
                 .map_err(|e| StartError(format!("seeding failed: {}", e.detail.en)))?;
             let write = |path: &std::path::Path, lines: &[String]| {
                 std::fs::write(path, lines.join("\n") + "\n")
@@ -199,8 +201,8 @@ fn run(command: Command) -> Result<(), StartError> {
                 "seeded {volunteers} volunteers, {} teams, {records} service records in {:.1}s; admin {} / {}",
                 seeded.team_ids.len(),
                 started.elapsed().as_secs_f64(),
-                zhiyuan::seed::BENCH_ADMIN,
-                zhiyuan::seed::BENCH_PASSWORD
+                seed::BENCH_ADMIN,
+                seed::BENCH_PASSWORD
             );
             Ok(())
         }

@@ -1,7 +1,8 @@
 //! `zhiyuan seed-bench`: fills a database with a realistic city for the load benchmark —
 //! towns and teams, volunteers with members' accounts, and a large service-record ledger —
 //! then brings every total in line with the ledger. Rows go in as multi-row INSERTs of
-//! generated values, thousands at a time; nothing here runs on a serving path.
+//! generated values, thousands at a time. It is part of the binary, not of the library that
+//! serves requests: the SQL it builds holds only values it generated itself.
 
 use std::fmt::Write;
 
@@ -9,13 +10,13 @@ use chrono::{Duration, NaiveDate};
 use diesel::connection::SimpleConnection;
 use rand::{Rng, SeedableRng};
 
-use crate::auth::password::PasswordHashing;
-use crate::crypto::PersonalDataCipher;
-use crate::db::{DbConn, new_id, now, write_tx};
-use crate::error::{ApiError, ApiResult};
-use crate::meta::towns::TOWNS;
-use crate::teams::ROOT_TEAM_ID;
-use crate::volunteers::id_number::{check_char, mask_id_number};
+use zhiyuan::auth::password::PasswordHashing;
+use zhiyuan::crypto::PersonalDataCipher;
+use zhiyuan::db::{DbConn, new_id, now, write_tx};
+use zhiyuan::error::{ApiError, ApiResult};
+use zhiyuan::meta::towns::TOWNS;
+use zhiyuan::teams::ROOT_TEAM_ID;
+use zhiyuan::volunteers::id_number::{check_char, mask_id_number};
 
 pub struct SeedPlan {
     pub volunteers: usize,
@@ -214,18 +215,18 @@ pub fn seed(
     })?;
 
     // The ledger: three years of records, nine in ten approved.
-    let admin_id = crate::auth::service::find_by_login(conn, BENCH_ADMIN)?
+    let admin_id = zhiyuan::auth::service::find_by_login(conn, BENCH_ADMIN)?
         .map(|a| a.id)
         .map(Ok)
         .unwrap_or_else(|| {
-            crate::auth::service::create_federation_admin(
+            zhiyuan::auth::service::create_federation_admin(
                 conn,
                 passwords,
                 BENCH_ADMIN,
                 BENCH_PASSWORD,
             )
         })?;
-    let today = crate::time::local_today();
+    let today = zhiyuan::time::local_today();
     let mut done = 0;
     while done < plan.records {
         let chunk = (plan.records - done).min(20 * BATCH);
@@ -260,7 +261,7 @@ pub fn seed(
     }
     let open_activity_ids =
         seed_activities(conn, &mut rng, &team_ids, towns, plan.activities, &at)?;
-    crate::hours::totals::verify(conn, true)?;
+    zhiyuan::hours::totals::verify(conn, true)?;
     if let DbConn::Pg(_) = conn {
         // After a bulk load the visibility map is empty until autovacuum comes by; without it
         // no index-only scan is possible, and the benchmark would measure that instead.
@@ -286,7 +287,7 @@ fn seed_activities(
     count: usize,
     at: &str,
 ) -> ApiResult<Vec<String>> {
-    use crate::meta::enums::ActivityCategory;
+    use zhiyuan::meta::enums::ActivityCategory;
     let now = chrono::Utc::now().naive_utc();
     let mut open = Vec::new();
     let mut rows = Vec::with_capacity(count);
@@ -341,7 +342,7 @@ fn seed_activities(
                 );
             },
         )?;
-        crate::db::list_totals::bump(conn, crate::db::list_totals::Listed::Activities)?;
+        zhiyuan::db::list_totals::bump(conn, zhiyuan::db::list_totals::Listed::Activities)?;
         Ok::<_, ApiError>(())
     })?;
     Ok(open)

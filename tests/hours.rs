@@ -927,3 +927,55 @@ async fn totals_always_agree_with_the_ledger() {
             .is_empty()
     );
 }
+
+/// The comment rule is one rule: a single approval or rejection refuses a comment over 500
+/// characters exactly as batch approval does, and decides nothing.
+#[actix_web::test]
+async fn single_decisions_refuse_an_overlong_comment_like_the_batch() {
+    let app = TestApp::new().await;
+    let w = app.world(9).await;
+    let date = today().to_string();
+    let id = create(&app, &w.team_admin.token, &record_body(&w, 30, &date)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let long = "长".repeat(501);
+    for action in ["approve", "reject"] {
+        app.post(
+            &format!("/api/v1/service-records/{id}/{action}"),
+            Some(&w.team_admin.token),
+            &json!({"comment": long}),
+        )
+        .await
+        .field_error("comment", "too_long");
+    }
+    app.post(
+        "/api/v1/service-records/batch-approve",
+        Some(&w.team_admin.token),
+        &json!({"ids": [id], "comment": long}),
+    )
+    .await
+    .field_error("comment", "too_long");
+    let record = app
+        .get(
+            &format!("/api/v1/service-records/{id}"),
+            Some(&w.team_admin.token),
+        )
+        .await
+        .json();
+    assert_eq!(record["status"], "pending");
+    assert_eq!(
+        hours(&app, &w.fed, &w.member.volunteer_id).await["total_minutes"],
+        0
+    );
+    // 500 characters are fine.
+    let res = app
+        .post(
+            &format!("/api/v1/service-records/{id}/approve"),
+            Some(&w.team_admin.token),
+            &json!({"comment": "长".repeat(500)}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["comment"], "长".repeat(500));
+}

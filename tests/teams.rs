@@ -336,6 +336,16 @@ async fn membership_lifecycle_keeps_counts_and_history() {
         .await
         .problem(404, "not_found");
 
+    // A comment over 500 characters is refused like everywhere else, and nothing changes.
+    app.patch(
+        &format!("{team}/members/{}", w.applicant.volunteer_id),
+        Some(&w.team_admin.token),
+        &json!({"status": "removed", "comment": "审".repeat(501)}),
+    )
+    .await
+    .field_error("comment", "too_long");
+    assert_eq!(member_count().await, 2);
+
     let res = decide(&w.applicant.volunteer_id, "removed").await;
     assert_eq!(res.json()["status"], "removed");
     assert_eq!(member_count().await, 1);

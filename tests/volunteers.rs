@@ -498,3 +498,39 @@ async fn the_audit_log_filters_pages_and_cannot_be_changed() {
     .await
     .problem(405, "method_not_allowed");
 }
+
+/// Enum columns are typed: a stored code the enum does not know (a column without a CHECK,
+/// written by something else) is an error when read, never silently another value.
+#[actix_web::test]
+async fn an_unknown_stored_code_is_an_error_not_a_default() {
+    use diesel::prelude::*;
+    use zhiyuan::meta::enums::Education;
+    use zhiyuan::schema::volunteers;
+    use zhiyuan::volunteers::model::Volunteer;
+    let app = TestApp::new().await;
+    let person = app.person(77).await;
+    let mut conn = app.conn();
+    let read = |conn: &mut zhiyuan::db::DbConn| {
+        volunteers::table
+            .find(&person.volunteer_id)
+            .select(Volunteer::as_select())
+            .first(conn)
+    };
+    diesel::update(volunteers::table.find(&person.volunteer_id))
+        .set(volunteers::education.eq("bachelor"))
+        .execute(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        read(&mut conn).unwrap().education,
+        Some(Education::Bachelor)
+    );
+    diesel::update(volunteers::table.find(&person.volunteer_id))
+        .set(volunteers::education.eq("kindergarten"))
+        .execute(&mut *conn)
+        .unwrap();
+    let err = read(&mut conn).expect_err("an unknown code must not read as some default");
+    assert!(
+        format!("{err:?}").contains("unknown education code \\\"kindergarten\\\""),
+        "{err}"
+    );
+}

@@ -248,7 +248,7 @@ pub fn check_in(
     write_tx(conn, |conn| {
         let a = read_activity(conn, Some(actor), activity_id)?;
         let at = now();
-        if a.status != ActivityStatus::Published.code()
+        if a.status != ActivityStatus::Published
             || at < a.starts_at - Duration::minutes(OPENS_BEFORE_MINUTES)
             || at > a.ends_at
         {
@@ -377,8 +377,8 @@ fn write_record(
             minutes,
             content: &a.title,
             place,
-            source: RecordSource::Checkin.code(),
-            status: RecordStatus::Pending.code(),
+            source: RecordSource::Checkin,
+            status: RecordStatus::Pending,
             corrects_id: None,
             reason: None,
             rounding_policy: policy,

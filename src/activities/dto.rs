@@ -204,10 +204,10 @@ pub struct ActivityResponse {
 impl From<Activity> for ActivityResponse {
     fn from(a: Activity) -> Self {
         ActivityResponse {
-            category: ActivityCategory::from_code(&a.category).unwrap_or(ActivityCategory::Other),
+            category: a.category,
             service_targets: codes_from_json(&a.service_targets, ServiceTarget::from_code),
             required_skills: codes_from_json(&a.required_skills, Skill::from_code),
-            status: ActivityStatus::from_code(&a.status).unwrap_or(ActivityStatus::Draft),
+            status: a.status,
             seats_left: (a.capacity - a.confirmed_count).max(0),
             starts_at: to_utc(a.starts_at),
             ends_at: to_utc(a.ends_at),
@@ -273,7 +273,7 @@ pub struct ActivitySummary {
 impl SignupResponse {
     pub fn new(s: Signup, activity: Option<&Activity>) -> Self {
         SignupResponse {
-            status: SignupStatus::from_code(&s.status).unwrap_or(SignupStatus::Pending),
+            status: s.status,
             id: s.id,
             activity_id: s.activity_id,
             volunteer_id: s.volunteer_id,
@@ -286,7 +286,7 @@ impl SignupResponse {
                 id: a.id.clone(),
                 title: a.title.clone(),
                 team_id: a.team_id.clone(),
-                status: ActivityStatus::from_code(&a.status).unwrap_or(ActivityStatus::Draft),
+                status: a.status,
                 starts_at: to_utc(a.starts_at),
                 ends_at: to_utc(a.ends_at),
                 online: a.online,

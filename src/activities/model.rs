@@ -1,6 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::meta::enums::{ActivityCategory, ActivityStatus, SignupStatus};
+
 use crate::schema::{activities, signups};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -12,7 +14,7 @@ pub struct Activity {
     pub title: String,
     pub summary: Option<String>,
     pub description: Option<String>,
-    pub category: String,
+    pub category: ActivityCategory,
     pub service_targets: String,
     pub online: bool,
     pub town: Option<String>,
@@ -32,7 +34,7 @@ pub struct Activity {
     pub safety_measures: Option<String>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
-    pub status: String,
+    pub status: ActivityStatus,
     pub confirmed_count: i32,
     pub waitlist_count: i32,
     pub created_at: NaiveDateTime,
@@ -46,7 +48,7 @@ pub struct Signup {
     pub id: String,
     pub activity_id: String,
     pub volunteer_id: String,
-    pub status: String,
+    pub status: SignupStatus,
     pub position: Option<i32>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

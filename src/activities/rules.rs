@@ -6,6 +6,7 @@ use chrono::Duration;
 use super::dto::{CreateActivityRequest, UpdateActivityRequest};
 use super::model::Activity;
 use crate::error::{FieldErrors, Msg};
+use crate::meta::enums::ActivityStatus;
 use crate::meta::towns::is_town;
 
 pub const DEFAULT_RADIUS_M: i32 = 200;
@@ -41,7 +42,7 @@ pub fn draft_from(req: CreateActivityRequest, id: String, at: chrono::NaiveDateT
         title: req.title.trim().to_owned(),
         summary: clean(req.summary),
         description: clean(req.description),
-        category: req.category.code().to_owned(),
+        category: req.category,
         service_targets: codes_to_json(req.service_targets.iter().map(|t| t.code())),
         online: req.online,
         town: clean(req.town),
@@ -66,7 +67,7 @@ pub fn draft_from(req: CreateActivityRequest, id: String, at: chrono::NaiveDateT
         safety_measures: clean(req.safety_measures),
         contact_name: clean(req.contact_name),
         contact_phone: clean(req.contact_phone),
-        status: "draft".to_owned(),
+        status: ActivityStatus::Draft,
         confirmed_count: 0,
         waitlist_count: 0,
         created_at: at,
@@ -110,7 +111,7 @@ pub fn edited(mut a: Activity, req: UpdateActivityRequest) -> Activity {
         a.title = t.trim().to_owned();
     }
     if let Some(c) = req.category {
-        a.category = c.code().to_owned();
+        a.category = c;
     }
     if let Some(t) = req.service_targets {
         a.service_targets = codes_to_json(t.iter().map(|t| t.code()));

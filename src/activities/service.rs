@@ -96,7 +96,7 @@ pub fn create(
 
 pub fn read(conn: &mut DbConn, actor: Option<&Actor>, id: &str) -> ApiResult<Activity> {
     let a = find(conn, id)?;
-    policy::may_see_activity(conn, actor, &a.team_id, a.status == Status::Draft.code())?;
+    policy::may_see_activity(conn, actor, &a.team_id, a.status == Status::Draft)?;
     Ok(a)
 }
 
@@ -121,7 +121,7 @@ pub fn read_current(
         .resolve(conn, vec![current])?
         .pop()
         .ok_or_else(ApiError::not_found)?;
-    policy::may_see_activity(conn, actor, &a.team_id, a.status == Status::Draft.code())?;
+    policy::may_see_activity(conn, actor, &a.team_id, a.status == Status::Draft)?;
     Ok(a)
 }
 
@@ -150,7 +150,7 @@ pub fn update(
         let current = managed(conn, actor, id)?;
         check_version(expected_version, current.version)?;
         if matches!(
-            Status::from_code(&current.status),
+            Some(current.status),
             Some(Status::Completed | Status::Cancelled)
         ) {
             return Err(ApiError::conflict(
@@ -221,7 +221,7 @@ pub fn transition(
 ) -> ApiResult<Activity> {
     write_tx(conn, |conn| {
         let a = managed(conn, actor, id)?;
-        let from = Status::from_code(&a.status).unwrap_or(Status::Draft);
+        let from = a.status;
         let legal = matches!(
             (from, to),
             (Status::Draft, Status::Published)

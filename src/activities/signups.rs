@@ -114,7 +114,7 @@ fn vacate(conn: &mut DbConn, signup: &Signup, to: Status) -> ApiResult<()> {
             signups::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    match Status::from_code(&signup.status) {
+    match Some(signup.status) {
         Some(Status::Confirmed) => {
             release_seat(conn, &signup.activity_id)?;
             promote(conn, &signup.activity_id, 1)?;
@@ -159,7 +159,7 @@ fn conflict(code: &'static str, zh: &'static str, en: &'static str) -> ApiError 
 
 /// The rules a volunteer must meet to sign up.
 fn check_eligible(conn: &mut DbConn, a: &Activity, volunteer_id: &str) -> ApiResult<()> {
-    if a.status != ActivityStatus::Published.code() {
+    if a.status != ActivityStatus::Published {
         return Err(conflict(
             "signup_closed",
             "活动未开放报名",
@@ -232,7 +232,7 @@ pub fn sign_up(conn: &mut DbConn, actor: &Actor, activity_id: &str) -> ApiResult
             .first(conn)
             .optional()?;
         if let Some(s) = &existing
-            && s.status != Status::Cancelled.code()
+            && s.status != Status::Cancelled
         {
             return Err(conflict(
                 "already_signed_up",
@@ -336,7 +336,7 @@ pub fn decide(
             .first(conn)
             .optional()?
             .ok_or_else(ApiError::not_found)?;
-        let from = Status::from_code(&signup.status).unwrap_or(Status::Cancelled);
+        let from = signup.status;
         match (from, to) {
             (Status::Pending, Status::Confirmed) => {
                 if !take_seat(conn, activity_id)? {

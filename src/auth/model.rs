@@ -1,6 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::meta::enums::Role;
+
 use crate::schema::{accounts, refresh_tokens, role_grants};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -36,7 +38,7 @@ pub struct NewAccount<'a> {
 pub struct NewRoleGrant<'a> {
     pub id: &'a str,
     pub account_id: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub team_id: Option<&'a str>,
     pub granted_by: Option<&'a str>,
     pub created_at: NaiveDateTime,

@@ -30,7 +30,7 @@ pub struct Actor {
 impl Actor {
     pub fn load(conn: &mut DbConn, user: &AuthUser) -> ApiResult<Actor> {
         // Every authenticated request runs these two: see `on_backend!`.
-        let grants: Vec<(String, Option<String>)> = crate::on_backend!(conn, |c| {
+        let grants: Vec<(Role, Option<String>)> = crate::on_backend!(conn, |c| {
             role_grants::table
                 .filter(role_grants::account_id.eq(&user.account_id))
                 .filter(role_grants::revoked_at.is_null())
@@ -47,12 +47,10 @@ impl Actor {
         Ok(Actor {
             account_id: user.account_id.clone(),
             volunteer_id,
-            federation_admin: grants
-                .iter()
-                .any(|(r, _)| r == Role::FederationAdmin.code()),
+            federation_admin: grants.iter().any(|(r, _)| *r == Role::FederationAdmin),
             admin_team_ids: grants
                 .into_iter()
-                .filter(|(r, _)| r == Role::TeamAdmin.code())
+                .filter(|(r, _)| *r == Role::TeamAdmin)
                 .filter_map(|(_, t)| t)
                 .collect(),
         })

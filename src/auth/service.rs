@@ -119,7 +119,7 @@ pub fn grant_role(
         .values(NewRoleGrant {
             id: &new_id(),
             account_id,
-            role: role.code(),
+            role,
             team_id,
             granted_by,
             created_at: now(),
@@ -129,7 +129,7 @@ pub fn grant_role(
 }
 
 pub fn active_roles(conn: &mut DbConn, account_id: &str) -> ApiResult<Vec<RoleClaim>> {
-    let rows: Vec<(String, Option<String>)> = role_grants::table
+    let rows: Vec<(Role, Option<String>)> = role_grants::table
         .filter(role_grants::account_id.eq(account_id))
         .filter(role_grants::revoked_at.is_null())
         .order(role_grants::created_at.asc())
@@ -137,9 +137,7 @@ pub fn active_roles(conn: &mut DbConn, account_id: &str) -> ApiResult<Vec<RoleCl
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(role, team_id)| {
-            Role::from_code(&role).map(|role| RoleClaim { role, team_id })
-        })
+        .map(|(role, team_id)| RoleClaim { role, team_id })
         .collect())
 }
 

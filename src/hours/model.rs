@@ -1,6 +1,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::meta::enums::{CorrectionStatus, RecordSource, RecordStatus};
+
 use crate::schema::{correction_requests, service_records};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -14,8 +16,8 @@ pub struct ServiceRecord {
     pub minutes: i32,
     pub content: String,
     pub place: Option<String>,
-    pub source: String,
-    pub status: String,
+    pub source: RecordSource,
+    pub status: RecordStatus,
     pub corrects_id: Option<String>,
     pub reason: Option<String>,
     pub superseded_by: Option<String>,
@@ -38,8 +40,8 @@ pub struct NewServiceRecord<'a> {
     pub minutes: i32,
     pub content: &'a str,
     pub place: Option<&'a str>,
-    pub source: &'a str,
-    pub status: &'a str,
+    pub source: RecordSource,
+    pub status: RecordStatus,
     pub corrects_id: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub rounding_policy: &'a str,
@@ -56,7 +58,7 @@ pub struct CorrectionRequest {
     pub team_id: String,
     pub reason: String,
     pub minutes: Option<i32>,
-    pub status: String,
+    pub status: CorrectionStatus,
     pub correction_id: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,

@@ -150,7 +150,7 @@ pub fn resolve(
                 volunteer_id: &request.volunteer_id,
             },
         )?;
-        if request.status != CorrectionStatus::Pending.code() {
+        if request.status != CorrectionStatus::Pending {
             return Err(ApiError::conflict(
                 "already_decided",
                 Msg::new("该申请已处理过", "This request has already been resolved"),

@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
-use crate::meta::enums::{RecordSource, RecordStatus};
+use crate::meta::enums::{MembershipStatus, RecordSource, RecordStatus};
 use crate::schema::{
     memberships, service_records, team_closure, teams, volunteer_year_hours, volunteers,
 };
@@ -48,20 +48,23 @@ fn member_on(
     volunteer_id: &str,
     date: NaiveDate,
 ) -> ApiResult<bool> {
-    let row: Option<(String, Option<chrono::NaiveDateTime>, chrono::NaiveDateTime)> =
-        memberships::table
-            .filter(memberships::team_id.eq(team_id))
-            .filter(memberships::volunteer_id.eq(volunteer_id))
-            .select((
-                memberships::status,
-                memberships::joined_at,
-                memberships::updated_at,
-            ))
-            .first(conn)
-            .optional()?;
+    let row: Option<(
+        MembershipStatus,
+        Option<chrono::NaiveDateTime>,
+        chrono::NaiveDateTime,
+    )> = memberships::table
+        .filter(memberships::team_id.eq(team_id))
+        .filter(memberships::volunteer_id.eq(volunteer_id))
+        .select((
+            memberships::status,
+            memberships::joined_at,
+            memberships::updated_at,
+        ))
+        .first(conn)
+        .optional()?;
     Ok(match row {
-        Some((status, _, _)) if status == "approved" => true,
-        Some((status, Some(joined), ended)) if status == "removed" || status == "left" => {
+        Some((MembershipStatus::Approved, _, _)) => true,
+        Some((MembershipStatus::Removed | MembershipStatus::Left, Some(joined), ended)) => {
             local_date(joined) <= date && date <= local_date(ended)
         }
         _ => false,
@@ -153,8 +156,8 @@ pub fn create(
                 minutes: req.minutes,
                 content: &content,
                 place: place.as_deref(),
-                source: RecordSource::Manual.code(),
-                status: RecordStatus::Pending.code(),
+                source: RecordSource::Manual,
+                status: RecordStatus::Pending,
                 corrects_id: None,
                 reason: None,
                 rounding_policy: state.config.rounding_policy.code(),
@@ -218,7 +221,7 @@ pub fn decide(
     approve: bool,
     comment: Option<&str>,
 ) -> ApiResult<Outcome> {
-    if record.status != RecordStatus::Pending.code() {
+    if record.status != RecordStatus::Pending {
         return Ok(Outcome::AlreadyDecided);
     }
     let result = conn.transaction(|conn| -> ApiResult<Option<ServiceRecord>> {
@@ -296,7 +299,9 @@ pub fn decide_by_id(
     approve: bool,
     comment: Option<String>,
 ) -> ApiResult<ServiceRecord> {
-    let comment = optional_text(&mut FieldErrors::default(), "comment", comment, 500);
+    let mut errors = FieldErrors::default();
+    let comment = optional_text(&mut errors, "comment", comment, 500);
+    errors.into_result()?;
     write_tx(conn, |conn| {
         let record = get(conn, id)?;
         policy::authorize(
@@ -394,7 +399,7 @@ pub fn batch_approve(
 /// Only an approved record that no approved correction has replaced yet (the head of its
 /// chain) can be corrected, by an admin or on a volunteer's request.
 pub fn ensure_correctable(record: &ServiceRecord) -> ApiResult<()> {
-    if record.status == RecordStatus::Approved.code() && record.superseded_by.is_none() {
+    if record.status == RecordStatus::Approved && record.superseded_by.is_none() {
         return Ok(());
     }
     Err(ApiError::conflict(
@@ -456,8 +461,8 @@ pub fn create_correction(
             minutes,
             content: &record.content,
             place: record.place.as_deref(),
-            source: &record.source,
-            status: RecordStatus::Pending.code(),
+            source: record.source,
+            status: RecordStatus::Pending,
             corrects_id: Some(record_id),
             reason: Some(&reason),
             rounding_policy: &record.rounding_policy,

@@ -11,7 +11,11 @@ use utoipa::ToSchema;
 macro_rules! labelled_enum {
     ($(#[doc = $doc:literal])* $name:ident, $key:literal { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[doc = $doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
             $(#[serde(rename = $code)] $variant,)+
         }
@@ -54,6 +58,33 @@ macro_rules! labelled_enum {
         }
 
         impl utoipa::ToSchema for $name {}
+
+        /// Stored as its code (TEXT). A code the enum does not know is an error, never a
+        /// default: the row is wrong, and the request that read it fails loudly.
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let code = String::from_sql(bytes)?;
+                Self::from_code(&code)
+                    .ok_or_else(|| format!("unknown {} code {code:?} in the database", $key).into())
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.code().to_sql(out)
+            }
+        }
     };
 }
 

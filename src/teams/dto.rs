@@ -130,7 +130,7 @@ impl From<Team> for TeamResponse {
             0.0
         };
         TeamResponse {
-            kind: TeamKind::from_code(&t.kind).unwrap_or(TeamKind::ServiceTeam),
+            kind: t.kind,
             id: t.id,
             name: t.name,
             parent_id: t.parent_id,
@@ -204,7 +204,7 @@ pub struct MemberSummary {
 impl MembershipResponse {
     pub fn new(m: Membership, volunteer: Option<MemberSummary>) -> Self {
         MembershipResponse {
-            status: MembershipStatus::from_code(&m.status).unwrap_or(MembershipStatus::Pending),
+            status: m.status,
             id: m.id,
             team_id: m.team_id,
             volunteer_id: m.volunteer_id,

@@ -160,7 +160,7 @@ pub fn join(
         };
         let membership = match find(conn, team_id, &volunteer_id)? {
             Some(m) => {
-                let from = Status::from_code(&m.status).unwrap_or(Status::Pending);
+                let from = m.status;
                 if matches!(from, Status::Pending | Status::Approved) {
                     return Err(already_member());
                 }
@@ -223,14 +223,15 @@ pub fn decide(
     req: DecideMembershipRequest,
 ) -> ApiResult<Membership> {
     check_id("volunteer_id", volunteer_id)?;
-    let comment =
-        crate::validation::optional_text(&mut Default::default(), "comment", req.comment, 500);
+    let mut errors = crate::error::FieldErrors::default();
+    let comment = crate::validation::optional_text(&mut errors, "comment", req.comment, 500);
+    errors.into_result()?;
     let to = Status::from(req.status);
     write_tx(conn, |conn| {
         find_team(conn, team_id)?;
         policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
         let membership = find(conn, team_id, volunteer_id)?.ok_or_else(ApiError::not_found)?;
-        let from = Status::from_code(&membership.status).unwrap_or(Status::Pending);
+        let from = membership.status;
         let legal = matches!(
             (from, to),
             (Status::Pending, Status::Approved)
@@ -284,7 +285,7 @@ pub fn leave(conn: &mut DbConn, actor: &Actor, team_id: &str) -> ApiResult<()> {
         find_team(conn, team_id)?;
         let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::not_found)?;
         let membership = find(conn, team_id, &volunteer_id)?.ok_or_else(ApiError::not_found)?;
-        let from = Status::from_code(&membership.status).unwrap_or(Status::Left);
+        let from = membership.status;
         if !matches!(from, Status::Pending | Status::Approved)
             || !transition(
                 conn,

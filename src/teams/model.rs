@@ -1,6 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::meta::enums::{MembershipStatus, TeamKind};
+
 use crate::schema::{memberships, teams};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -8,7 +10,7 @@ use crate::schema::{memberships, teams};
 pub struct Team {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: TeamKind,
     pub parent_id: Option<String>,
     pub town: Option<String>,
     pub contact_name: Option<String>,
@@ -26,7 +28,7 @@ pub struct Team {
 pub struct NewTeam<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: TeamKind,
     pub parent_id: Option<&'a str>,
     pub town: Option<&'a str>,
     pub contact_name: Option<&'a str>,
@@ -43,7 +45,7 @@ pub struct NewTeam<'a> {
 #[diesel(table_name = teams)]
 pub struct TeamChanges {
     pub name: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<TeamKind>,
     pub parent_id: Option<Option<String>>,
     pub town: Option<Option<String>>,
     pub contact_name: Option<Option<String>>,
@@ -57,7 +59,7 @@ pub struct Membership {
     pub id: String,
     pub team_id: String,
     pub volunteer_id: String,
-    pub status: String,
+    pub status: MembershipStatus,
     pub joined_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

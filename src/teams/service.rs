@@ -96,7 +96,7 @@ pub fn create(
             .values(NewTeam {
                 id: &id,
                 name: &name,
-                kind: req.kind.code(),
+                kind: req.kind,
                 parent_id: Some(&parent_id),
                 town: town.as_deref(),
                 contact_name: contact_name.as_deref(),
@@ -238,7 +238,7 @@ pub fn update(
     }
     let changes = TeamChanges {
         name,
-        kind: req.kind.map(|k| k.code().to_owned()),
+        kind: req.kind,
         parent_id: None,
         town: req.town.map(|t| optional_town(&mut errors, "town", t)),
         contact_name: req

@@ -123,11 +123,10 @@ impl VolunteerResponse {
             Viewer::Admin => mobile.as_deref().map(mask_mobile),
         };
         VolunteerResponse {
-            gender: Gender::from_code(&v.gender).unwrap_or(Gender::Female),
-            id_type: IdType::from_code(&v.id_type).unwrap_or(IdType::ResidentId),
-            political_status: PoliticalStatus::from_code(&v.political_status)
-                .unwrap_or(PoliticalStatus::Other),
-            education: v.education.as_deref().and_then(Education::from_code),
+            gender: v.gender,
+            id_type: v.id_type,
+            political_status: v.political_status,
+            education: v.education,
             skills: serde_json::from_str::<Vec<String>>(&v.skills)
                 .unwrap_or_default()
                 .iter()

@@ -1,6 +1,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::meta::enums::{Education, Gender, IdType, PoliticalStatus};
+
 use crate::schema::volunteers;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -10,15 +12,15 @@ pub struct Volunteer {
     pub account_id: String,
     pub volunteer_number: String,
     pub real_name: String,
-    pub gender: String,
+    pub gender: Gender,
     pub birth_date: NaiveDate,
-    pub id_type: String,
+    pub id_type: IdType,
     pub id_number_cipher: String,
     pub id_number_index: String,
     pub id_number_masked: String,
     pub email: Option<String>,
-    pub political_status: String,
-    pub education: Option<String>,
+    pub political_status: PoliticalStatus,
+    pub education: Option<Education>,
     pub skills: String,
     pub town: Option<String>,
     pub emergency_contact_name: Option<String>,
@@ -45,15 +47,15 @@ pub struct NewVolunteer<'a> {
     pub account_id: &'a str,
     pub volunteer_number: &'a str,
     pub real_name: &'a str,
-    pub gender: &'a str,
+    pub gender: Gender,
     pub birth_date: NaiveDate,
-    pub id_type: &'a str,
+    pub id_type: IdType,
     pub id_number_cipher: &'a str,
     pub id_number_index: &'a str,
     pub id_number_masked: &'a str,
     pub email: Option<&'a str>,
-    pub political_status: &'a str,
-    pub education: Option<&'a str>,
+    pub political_status: PoliticalStatus,
+    pub education: Option<Education>,
     pub skills: &'a str,
     pub town: Option<&'a str>,
     pub emergency_contact_name: Option<&'a str>,

@@ -89,15 +89,15 @@ pub fn create_profile(
         account_id,
         volunteer_number: &number,
         real_name: &reg.real_name,
-        gender: reg.gender.code(),
+        gender: reg.gender,
         birth_date: reg.birth_date,
-        id_type: reg.id_type.code(),
+        id_type: reg.id_type,
         id_number_cipher: &cipher,
         id_number_index: &index,
         id_number_masked: &masked,
         email: reg.email.as_deref(),
-        political_status: reg.political_status.code(),
-        education: reg.education.map(|e| e.code()),
+        political_status: reg.political_status,
+        education: reg.education,
         skills: &skills,
         town: reg.town.as_deref(),
         emergency_contact_name: reg.emergency_contact_name.as_deref(),
@@ -338,9 +338,7 @@ pub fn update(
                 .as_deref()
                 .map(|n| required_text(&mut errors, "real_name", n, NAME_MAX));
             if req.id_type.is_some() || req.id_number.is_some() {
-                let id_type = req.id_type.unwrap_or_else(|| {
-                    IdType::from_code(&current.id_type).unwrap_or(IdType::Passport)
-                });
+                let id_type = req.id_type.unwrap_or(current.id_type);
                 match req.id_number.as_deref() {
                     None => errors.add(
                         "id_number",
@@ -546,7 +544,7 @@ pub fn reveal_id(
         )?;
         Ok(RevealIdResponse {
             volunteer_id: v.id,
-            id_type: IdType::from_code(&v.id_type).unwrap_or(IdType::ResidentId),
+            id_type: v.id_type,
             id_number: number,
         })
     })
