@@ -237,6 +237,9 @@ def main() -> int:
     ap.add_argument("--seed", default="20261129")
     ap.add_argument("--workers", default="2")
     args = ap.parse_args()
+    # The runs happen in a scratch directory: paths given relative to here must still work.
+    args.binary = os.path.abspath(args.binary)
+    args.st = os.path.abspath(args.st)
 
     workdir = tempfile.mkdtemp(prefix="zhiyuan-contract-")
     port = free_port()
