@@ -299,16 +299,37 @@ async fn search_is_scoped_and_filtered() {
         }
     };
 
-    // A team admin sees the approved members of their subtree only (not the applicant).
+    // A team admin reaches the approved members and the pending applicants of their subtree
+    // (the one rule of `teams::scope`, the same that lets them open those profiles), and no
+    // one else.
     let mine = search(w.team_admin.token.clone(), String::new())
         .await
         .json();
-    assert_eq!(ids(mine.clone()), vec![w.member.volunteer_id.clone()]);
-    assert_eq!(mine["total"], 1);
+    let mut reached = ids(mine.clone());
+    reached.sort();
+    let mut expected = vec![
+        w.member.volunteer_id.clone(),
+        w.applicant.volunteer_id.clone(),
+    ];
+    expected.sort();
+    assert_eq!(reached, expected);
+    assert_eq!(mine["total"], 2);
+    for v in &reached {
+        let res = app
+            .get(
+                &format!("/api/v1/volunteers/{v}"),
+                Some(&w.team_admin.token),
+            )
+            .await;
+        assert_eq!(res.status, 200, "what the list shows, the profile opens");
+    }
     let town = search(w.parent_admin.token.clone(), String::new())
         .await
         .json();
-    assert_eq!(town["total"], 2, "member of T and outsider in S");
+    assert_eq!(
+        town["total"], 3,
+        "member of and applicant to T, outsider in S"
+    );
     // Filters.
     let q = |s: &str| s.to_owned();
     assert_eq!(
@@ -321,7 +342,7 @@ async fn search_is_scoped_and_filtered() {
         search(w.fed.clone(), format!("?team_id={}", w.town))
             .await
             .json()["total"],
-        2,
+        3,
         "team_id covers the subtree"
     );
     assert_eq!(

@@ -18,7 +18,8 @@ use crate::http::conditional::{check_version, precondition_failed};
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::ActivityStatus as Status;
-use crate::schema::{activities, campaigns, team_closure, teams};
+use crate::schema::{activities, campaigns, teams};
+use crate::teams::scope::teams_under;
 use crate::validation::{contains_pattern, optional_town};
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Activity> {
@@ -334,21 +335,11 @@ pub fn list(
             Some(ancestors) => q.filter(
                 activities::status
                     .ne(Status::Draft.code())
-                    .or(activities::team_id.eq_any(
-                        team_closure::table
-                            .filter(team_closure::ancestor_id.eq_any(ancestors.clone()))
-                            .select(team_closure::descendant_id),
-                    )),
+                    .or(activities::team_id.eq_any(teams_under(ancestors.clone()))),
             ),
         };
         if let Some(team) = &query.team_id {
-            q = q.filter(
-                activities::team_id.eq_any(
-                    team_closure::table
-                        .filter(team_closure::ancestor_id.eq(team.clone()))
-                        .select(team_closure::descendant_id),
-                ),
-            );
+            q = q.filter(activities::team_id.eq_any(teams_under(vec![team.clone()])));
         }
         if let Some(c) = &query.campaign_id {
             q = q.filter(activities::campaign_id.eq(c.clone()));

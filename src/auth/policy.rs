@@ -16,6 +16,7 @@ use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::meta::enums::Role;
 use crate::schema::{memberships, role_grants, team_closure, volunteers};
+use crate::teams::scope::{teams_under, volunteers_under};
 
 /// The caller with their current grants.
 #[derive(Debug, Clone)]
@@ -266,9 +267,7 @@ pub fn administers(conn: &mut DbConn, actor: &Actor, team_id: &str) -> ApiResult
         return Ok(false);
     }
     Ok(diesel::select(exists(
-        team_closure::table
-            .filter(team_closure::ancestor_id.eq_any(&actor.admin_team_ids))
-            .filter(team_closure::descendant_id.eq(team_id)),
+        teams_under(actor.admin_team_ids.clone()).filter(team_closure::descendant_id.eq(team_id)),
     ))
     .get_result(conn)?)
 }
@@ -296,13 +295,8 @@ pub fn volunteer_access(
         return Ok(VolunteerAccess::None);
     }
     let member_in_scope: bool = diesel::select(exists(
-        memberships::table
-            .inner_join(
-                team_closure::table.on(team_closure::descendant_id.eq(memberships::team_id)),
-            )
-            .filter(memberships::volunteer_id.eq(volunteer_id))
-            .filter(memberships::status.eq_any(["approved", "pending"]))
-            .filter(team_closure::ancestor_id.eq_any(&actor.admin_team_ids)),
+        volunteers_under(actor.admin_team_ids.clone())
+            .filter(memberships::volunteer_id.eq(volunteer_id)),
     ))
     .get_result(conn)?;
     Ok(if member_in_scope {

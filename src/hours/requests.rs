@@ -19,7 +19,8 @@ use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::CorrectionStatus;
-use crate::schema::{correction_requests, team_closure};
+use crate::schema::correction_requests;
+use crate::teams::scope::teams_under;
 use crate::validation::required_text;
 
 fn get(conn: &mut DbConn, id: &str) -> ApiResult<CorrectionRequest> {
@@ -98,11 +99,7 @@ pub fn list(
         let mut q = correction_requests::table.into_boxed();
         if !actor.federation_admin {
             q = q.filter(
-                correction_requests::team_id.eq_any(
-                    team_closure::table
-                        .filter(team_closure::ancestor_id.eq_any(actor.admin_team_ids.clone()))
-                        .select(team_closure::descendant_id),
-                ),
+                correction_requests::team_id.eq_any(teams_under(actor.admin_team_ids.clone())),
             );
         }
         if let Some(s) = query.status {

@@ -21,10 +21,9 @@ use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::{MembershipStatus, RecordSource, RecordStatus};
-use crate::schema::{
-    memberships, service_records, team_closure, teams, volunteer_year_hours, volunteers,
-};
+use crate::schema::{memberships, service_records, teams, volunteer_year_hours, volunteers};
 use crate::state::AppState;
+use crate::teams::scope::teams_under;
 use crate::time::{local_date, local_today};
 use crate::validation::{optional_text, required_text};
 
@@ -525,13 +524,7 @@ pub fn list(
                 query.team_id.clone().map(|t| vec![t]),
             ];
             for ancestors in subtrees.into_iter().flatten() {
-                q = q.filter(
-                    service_records::team_id.eq_any(
-                        team_closure::table
-                            .filter(team_closure::ancestor_id.eq_any(ancestors))
-                            .select(team_closure::descendant_id),
-                    ),
-                );
+                q = q.filter(service_records::team_id.eq_any(teams_under(ancestors)));
             }
             if let Some(v) = &query.volunteer_id {
                 q = q.filter(service_records::volunteer_id.eq(v.clone()));

@@ -4,6 +4,7 @@ pub mod dto;
 pub mod members;
 pub mod model;
 pub mod routes;
+pub mod scope;
 pub mod service;
 
 /// The seeded federation root; organisations without a parent go under it.

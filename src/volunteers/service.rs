@@ -21,8 +21,9 @@ use crate::http::conditional::{check_version, precondition_failed};
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::IdType;
-use crate::schema::{accounts, counters, memberships, team_closure, volunteers};
+use crate::schema::{accounts, counters, volunteers};
 use crate::state::AppState;
+use crate::teams::scope::volunteers_under;
 use crate::time::local_today;
 use crate::validation::{
     contains_pattern, optional_phone, optional_text, optional_town, required_text,
@@ -211,22 +212,13 @@ pub fn list(
         check_id("team_id", team_id)?;
         policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
     }
-    let members_under = |ancestors: Vec<String>| {
-        memberships::table
-            .inner_join(
-                team_closure::table.on(team_closure::descendant_id.eq(memberships::team_id)),
-            )
-            .filter(memberships::status.eq("approved"))
-            .filter(team_closure::ancestor_id.eq_any(ancestors))
-            .select(memberships::volunteer_id)
-    };
     let filtered = || {
         let mut q = volunteers::table.inner_join(accounts::table).into_boxed();
         if !actor.federation_admin {
-            q = q.filter(volunteers::id.eq_any(members_under(actor.admin_team_ids.clone())));
+            q = q.filter(volunteers::id.eq_any(volunteers_under(actor.admin_team_ids.clone())));
         }
         if let Some(team_id) = &query.team_id {
-            q = q.filter(volunteers::id.eq_any(members_under(vec![team_id.clone()])));
+            q = q.filter(volunteers::id.eq_any(volunteers_under(vec![team_id.clone()])));
         }
         if let Some(town) = &town {
             q = q.filter(volunteers::town.eq(town.clone()));
