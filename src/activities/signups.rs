@@ -469,21 +469,6 @@ pub fn list_own(
     ))
 }
 
-/// Used by verify-totals: the counts an activity should hold.
-pub fn recount(conn: &mut DbConn, activity_id: &str) -> ApiResult<(i64, i64)> {
-    let count = |conn: &mut DbConn, status: Status| -> ApiResult<i64> {
-        Ok(signups::table
-            .filter(signups::activity_id.eq(activity_id))
-            .filter(signups::status.eq(status.code()))
-            .count()
-            .get_result(conn)?)
-    };
-    Ok((
-        count(conn, Status::Confirmed)?,
-        count(conn, Status::Waitlisted)?,
-    ))
-}
-
 /// (activity id, sign-up id, status, position) of a confirmed or waitlisted sign-up.
 type ActiveSignup = (String, String, String, Option<i32>);
 

@@ -8,19 +8,12 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use super::tokens::RoleClaim;
 use crate::error::{ApiError, Msg};
-use crate::meta::enums::Role;
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]
 pub struct AuthUser {
     pub account_id: String,
     pub roles: Vec<RoleClaim>,
-}
-
-impl AuthUser {
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.iter().any(|r| r.role == role)
-    }
 }
 
 pub fn unauthenticated() -> ApiError {
