@@ -1,4 +1,5 @@
-//! The authorization policy as a table: every endpoint of the people issue × every kind of
+//! The authorization policy as a table: every kind of operation (organisations, members,
+//! volunteers, activities, sign-ups, the ledger, campaigns, the audit log) × every kind of
 //! caller → the status the caller gets. Each case runs in a fresh world, so mutations in one
 //! case cannot colour another.
 
@@ -30,6 +31,8 @@ const CALLERS: [Caller; 7] = [
 ];
 
 fn token(w: &World, c: Caller) -> Option<String> {
+    // Callers, in `CALLERS` order: anonymous, member of T, outsider (a volunteer elsewhere),
+    // T's admin, the admin of T's parent, the admin of T's sibling, a federation admin.
     match c {
         Caller::Anonymous => None,
         Caller::Member => Some(w.member.token.clone()),
@@ -41,7 +44,135 @@ fn token(w: &World, c: Caller) -> Option<String> {
     }
 }
 
-type Request = fn(&World) -> (Method, String, Option<Value>);
+/// A world with something of every domain in it: a campaign, a published activity and a draft
+/// of team T, and two of the member's records in T (one pending, one approved).
+struct Scene {
+    w: World,
+    campaign: String,
+    activity: String,
+    draft: String,
+    pending_record: String,
+    approved_record: String,
+    /// The applicant's sign-up to `activity`.
+    signup: String,
+    /// The member's pending request to correct another approved record of theirs.
+    correction_request: String,
+}
+
+impl std::ops::Deref for Scene {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.w
+    }
+}
+
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> String {
+    let res = app.post(path, Some(token), &body).await;
+    assert!(
+        res.status.is_success(),
+        "{path}: {}",
+        String::from_utf8_lossy(&res.body)
+    );
+    res.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn scene(app: &TestApp, seed: u32) -> Scene {
+    let w = app.world(seed).await;
+    let campaign = created(
+        app,
+        &w.fed,
+        "/api/v1/campaigns",
+        json!({"theme": "学雷锋", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+    )
+    .await;
+    let activity_body = json!({
+        "team_id": w.team, "title": "社区清洁", "category": "community_service",
+        "starts_at": "2030-03-05T09:00:00Z", "ends_at": "2030-03-05T12:00:00Z", "capacity": 10,
+    });
+    let activity = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/activities",
+        activity_body.clone(),
+    )
+    .await;
+    let res = app
+        .post(
+            &format!("/api/v1/activities/{activity}/publish"),
+            Some(&w.team_admin.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "publish");
+    let draft = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/activities",
+        activity_body,
+    )
+    .await;
+    let record = |minutes: i32| {
+        json!({"volunteer_id": w.member.volunteer_id, "team_id": w.team,
+               "service_date": "2026-01-05", "minutes": minutes, "content": "社区清洁"})
+    };
+    let pending_record = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/service-records",
+        record(60),
+    )
+    .await;
+    let approved_record = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/service-records",
+        record(90),
+    )
+    .await;
+    let to_correct = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/service-records",
+        record(45),
+    )
+    .await;
+    for id in [&approved_record, &to_correct] {
+        let res = app
+            .post(
+                &format!("/api/v1/service-records/{id}/approve"),
+                Some(&w.team_admin.token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "approve");
+    }
+    let signup = created(
+        app,
+        &w.applicant.token,
+        &format!("/api/v1/activities/{activity}/signups"),
+        json!({}),
+    )
+    .await;
+    let correction_request = created(
+        app,
+        &w.member.token,
+        &format!("/api/v1/service-records/{to_correct}/correction-requests"),
+        json!({"reason": "少记了", "minutes": 60}),
+    )
+    .await;
+    Scene {
+        w,
+        campaign,
+        activity,
+        draft,
+        pending_record,
+        approved_record,
+        signup,
+        correction_request,
+    }
+}
+
+type Request = fn(&Scene) -> (Method, String, Option<Value>);
 
 /// (name, request, expected status for each caller in `CALLERS` order)
 fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
@@ -233,6 +364,11 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
             [401, 403, 404, 403, 403, 404, 200],
         ),
         (
+            "who am I",
+            |_| (Method::GET, "/api/v1/me".into(), None),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
             "own profile",
             |_| (Method::GET, "/api/v1/me/volunteer".into(), None),
             [401, 200, 200, 200, 200, 200, 404],
@@ -240,6 +376,334 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
         (
             "read the audit log",
             |_| (Method::GET, "/api/v1/audit-events".into(), None),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        // Activities and sign-ups.
+        (
+            "list activities",
+            |_| (Method::GET, "/api/v1/activities".into(), None),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "read a published activity",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/activities/{}", s.activity),
+                    None,
+                )
+            },
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "read a draft",
+            |s| (Method::GET, format!("/api/v1/activities/{}", s.draft), None),
+            [404, 404, 404, 200, 200, 404, 200],
+        ),
+        (
+            "create an activity",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/activities".into(),
+                    Some(
+                        json!({"team_id": s.team, "title": "义诊", "category": "other",
+                                "starts_at": "2030-04-01T01:00:00Z", "ends_at": "2030-04-01T03:00:00Z",
+                                "capacity": 5}),
+                    ),
+                )
+            },
+            [401, 403, 403, 201, 201, 403, 201],
+        ),
+        (
+            "edit a published activity",
+            |s| {
+                (
+                    Method::PATCH,
+                    format!("/api/v1/activities/{}", s.activity),
+                    Some(json!({"summary": "带手套"})),
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "publish a draft",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/activities/{}/publish", s.draft),
+                    None,
+                )
+            },
+            [401, 404, 404, 200, 200, 404, 200],
+        ),
+        (
+            "cancel an activity",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/activities/{}/cancel", s.activity),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "sign up",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/activities/{}/signups", s.activity),
+                    None,
+                )
+            },
+            [401, 201, 201, 201, 201, 201, 403],
+        ),
+        (
+            "cancel a sign-up that does not exist",
+            |s| {
+                (
+                    Method::DELETE,
+                    format!("/api/v1/activities/{}/signups/me", s.activity),
+                    None,
+                )
+            },
+            [401, 404, 404, 404, 404, 404, 404],
+        ),
+        (
+            "reject a sign-up",
+            |s| {
+                (
+                    Method::PATCH,
+                    format!("/api/v1/activities/{}/signups/{}", s.activity, s.signup),
+                    Some(json!({"status": "rejected"})),
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "complete an activity",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/activities/{}/complete", s.activity),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "check a volunteer in (before check-in opens)",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/activities/{}/checkin", s.activity),
+                    Some(json!({"volunteer_id": s.applicant.volunteer_id})),
+                )
+            },
+            [401, 403, 403, 409, 409, 403, 409],
+        ),
+        (
+            "list an activity's sign-ups",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/activities/{}/signups", s.activity),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "read the check-in code",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/activities/{}/checkin-code", s.activity),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "own sign-ups",
+            |_| (Method::GET, "/api/v1/me/signups".into(), None),
+            [401, 200, 200, 200, 200, 200, 404],
+        ),
+        // The ledger.
+        (
+            "list service records",
+            |_| (Method::GET, "/api/v1/service-records".into(), None),
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "record hours for a member",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/service-records".into(),
+                    Some(
+                        json!({"volunteer_id": s.member.volunteer_id, "team_id": s.team,
+                                "service_date": "2026-01-06", "minutes": 30, "content": "宣传"}),
+                    ),
+                )
+            },
+            [401, 403, 403, 201, 201, 403, 201],
+        ),
+        (
+            "read a record",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/service-records/{}", s.pending_record),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "approve a record",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/service-records/{}/approve", s.pending_record),
+                    None,
+                )
+            },
+            [401, 403, 404, 200, 200, 404, 200],
+        ),
+        (
+            "reject a record",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/service-records/{}/reject", s.pending_record),
+                    Some(json!({"comment": "日期不符"})),
+                )
+            },
+            [401, 403, 404, 200, 200, 404, 200],
+        ),
+        (
+            "batch-approve records",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/service-records/batch-approve".into(),
+                    Some(json!({"ids": [s.pending_record]})),
+                )
+            },
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "resolve a correction request",
+            |s| {
+                (
+                    Method::POST,
+                    format!(
+                        "/api/v1/correction-requests/{}/resolve",
+                        s.correction_request
+                    ),
+                    Some(json!({"decision": "accept", "comment": "核实无误"})),
+                )
+            },
+            [401, 403, 404, 200, 200, 404, 200],
+        ),
+        (
+            "correct a record",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/service-records/{}/corrections", s.approved_record),
+                    Some(json!({"minutes": 100, "reason": "少记"})),
+                )
+            },
+            [401, 403, 404, 201, 201, 404, 201],
+        ),
+        (
+            "ask for a correction",
+            |s| {
+                (
+                    Method::POST,
+                    format!(
+                        "/api/v1/service-records/{}/correction-requests",
+                        s.approved_record
+                    ),
+                    Some(json!({"reason": "少记了半小时", "minutes": 120})),
+                )
+            },
+            [401, 201, 404, 403, 403, 404, 403],
+        ),
+        (
+            "list correction requests",
+            |_| (Method::GET, "/api/v1/correction-requests".into(), None),
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "a member's hours",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/volunteers/{}/hours", s.member.volunteer_id),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "certify a star level",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/volunteers/{}/star-level", s.member.volunteer_id),
+                    Some(json!({"level": 0})),
+                )
+            },
+            [401, 403, 404, 403, 403, 404, 200],
+        ),
+        (
+            "own records",
+            |_| (Method::GET, "/api/v1/me/service-records".into(), None),
+            [401, 200, 200, 200, 200, 200, 404],
+        ),
+        // Campaigns.
+        (
+            "list campaigns",
+            |_| (Method::GET, "/api/v1/campaigns".into(), None),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "read a campaign",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/campaigns/{}", s.campaign),
+                    None,
+                )
+            },
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "create a campaign",
+            |_| {
+                (
+                    Method::POST,
+                    "/api/v1/campaigns".into(),
+                    Some(
+                        json!({"theme": "关爱老人", "starts_on": "2026-05-01", "ends_on": "2026-05-31"}),
+                    ),
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 201],
+        ),
+        (
+            "edit a campaign",
+            |s| {
+                (
+                    Method::PATCH,
+                    format!("/api/v1/campaigns/{}", s.campaign),
+                    Some(json!({"description": "每月一次"})),
+                )
+            },
             [401, 403, 403, 403, 403, 403, 200],
         ),
     ]
@@ -254,13 +718,13 @@ async fn policy_matrix() {
     for (name, request, expected) in &cases {
         for (caller, want) in CALLERS.iter().zip(expected) {
             seed += 1;
-            let world = app.world(seed).await;
+            let world = scene(&app, seed).await;
             let (method, path, body) = request(&world);
             let res = app
                 .call(
                     method.clone(),
                     &path,
-                    token(&world, *caller).as_deref(),
+                    token(&world.w, *caller).as_deref(),
                     body.as_ref(),
                 )
                 .await;

@@ -125,7 +125,32 @@ fn problem(code: &'static str, zh: &'static str, en: &'static str) -> ApiError {
     ApiError::conflict(code, Msg::new(zh, en))
 }
 
-/// Who is attending: the volunteer themself (code, position) or, for an admin, `volunteer_id`.
+/// May the caller record attendance this way: an admin of the activity's organisation for
+/// someone else (`volunteer_id`), a volunteer for themself. Asked before anything about the
+/// activity's state is revealed.
+fn authorize_attendance(
+    conn: &mut DbConn,
+    actor: &Actor,
+    a: &Activity,
+    req: &AttendanceRequest,
+) -> ApiResult<()> {
+    if req.volunteer_id.is_some() {
+        policy::authorize(
+            conn,
+            actor,
+            Action::ManageActivity {
+                team_id: &a.team_id,
+            },
+        )
+    } else if actor.volunteer_id.is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// Who is attending: the volunteer themself (code, position) or, for an admin, `volunteer_id`
+/// (the caller is authorized already, see `authorize_attendance`).
 fn attendee(
     state: &AppState,
     conn: &mut DbConn,
@@ -137,13 +162,6 @@ fn attendee(
 ) -> ApiResult<Signup> {
     let volunteer_id = match &req.volunteer_id {
         Some(v) => {
-            policy::authorize(
-                conn,
-                actor,
-                Action::ManageActivity {
-                    team_id: &a.team_id,
-                },
-            )?;
             crate::http::ids::check_id("volunteer_id", v)?;
             audit::record(
                 conn,
@@ -247,6 +265,7 @@ pub fn check_in(
 ) -> ApiResult<AttendanceResponse> {
     write_tx(conn, |conn| {
         let a = read_activity(conn, Some(actor), activity_id)?;
+        authorize_attendance(conn, actor, &a, &req)?;
         let at = now();
         if a.status != ActivityStatus::Published
             || at < a.starts_at - Duration::minutes(OPENS_BEFORE_MINUTES)
@@ -295,6 +314,7 @@ pub fn check_out(
 ) -> ApiResult<AttendanceResponse> {
     write_tx(conn, |conn| {
         let a = read_activity(conn, Some(actor), activity_id)?;
+        authorize_attendance(conn, actor, &a, &req)?;
         let signup = attendee(
             state,
             conn,

@@ -114,6 +114,8 @@ pub enum Action<'a> {
     },
     /// Search the ledger (scoped to the caller's subtrees by the service).
     ListServiceRecords,
+    /// Decide records in a batch: any admin; each record is then checked on its own.
+    DecideServiceRecordsInBatch,
     /// Read one service record (or a correction request about one).
     ReadServiceRecord {
         team_id: &'a str,
@@ -187,7 +189,9 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         }
         Action::ReadAuditLog => allowed(actor.federation_admin),
         Action::RecordHours { team_id } => allowed(administers(conn, actor, team_id)?),
-        Action::ListServiceRecords => allowed(actor.is_admin()),
+        Action::ListServiceRecords | Action::DecideServiceRecordsInBatch => {
+            allowed(actor.is_admin())
+        }
         Action::ReadServiceRecord {
             team_id,
             volunteer_id,

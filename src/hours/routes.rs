@@ -204,8 +204,9 @@ pub async fn reject_service_record(
     security(("bearer" = [])),
     responses(
         (status = 200, body = BatchApproveResponse),
-        (status = 400, description = "No ids, or more than 500", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "No ids, more than 500, or a malformed one", body = ProblemBody, content_type = "application/problem+json"),
         Unauthenticated,
+        (status = 403, description = "Not an admin of any organisation", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 #[post("/service-records/batch-approve")]

@@ -360,18 +360,15 @@ pub fn batch_approve(
         .into_iter()
         .filter(|id| seen.insert(id.clone()))
         .collect();
+    policy::authorize(conn, actor, Action::DecideServiceRecordsInBatch)?;
     write_tx(conn, |conn| {
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
-            let record = if uuid::Uuid::try_parse(&id).is_ok() {
-                service_records::table
-                    .find(&id)
-                    .select(ServiceRecord::as_select())
-                    .first(conn)
-                    .optional()?
-            } else {
-                None
-            };
+            let record = service_records::table
+                .find(&id)
+                .select(ServiceRecord::as_select())
+                .first(conn)
+                .optional()?;
             let result = match record {
                 None => BatchOutcome::NotFound,
                 Some(record) if !policy::administers(conn, actor, &record.team_id)? => {
