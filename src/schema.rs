@@ -1,4 +1,4 @@
-//! diesel table definitions, kept in step with `migrations/`.
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
     accounts (id) {
@@ -10,7 +10,143 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         password_changed_at -> Timestamp,
-        version -> BigInt,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        team_id -> Text,
+        campaign_id -> Nullable<Text>,
+        title -> Text,
+        summary -> Nullable<Text>,
+        description -> Nullable<Text>,
+        category -> Text,
+        service_targets -> Text,
+        online -> Bool,
+        town -> Nullable<Text>,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Float8>,
+        longitude -> Nullable<Float8>,
+        checkin_radius_m -> Nullable<Int4>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        signup_deadline -> Timestamp,
+        capacity -> Int4,
+        min_age -> Nullable<Int4>,
+        required_skills -> Text,
+        requires_approval -> Bool,
+        risky -> Bool,
+        insurance_policy -> Nullable<Text>,
+        safety_measures -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        status -> Text,
+        confirmed_count -> Int4,
+        waitlist_count -> Int4,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        details -> Text,
+        client_address -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        theme -> Text,
+        description -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Date,
+        categories -> Text,
+        report_due -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    correction_requests (id) {
+        id -> Text,
+        record_id -> Text,
+        volunteer_id -> Text,
+        team_id -> Text,
+        reason -> Text,
+        minutes -> Nullable<Int4>,
+        status -> Text,
+        correction_id -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    counters (name) {
+        name -> Text,
+        value -> Int8,
+    }
+}
+
+diesel::table! {
+    list_generations (name) {
+        name -> Text,
+        generation -> Int8,
+    }
+}
+
+diesel::table! {
+    membership_events (id) {
+        id -> Text,
+        membership_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Text,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> Text,
+        team_id -> Text,
+        volunteer_id -> Text,
+        status -> Text,
+        joined_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -28,15 +164,82 @@ diesel::table! {
 }
 
 diesel::table! {
-    refresh_tokens (id) {
+    service_records (id) {
         id -> Text,
-        account_id -> Text,
-        family_id -> Text,
-        token_hash -> Text,
+        volunteer_id -> Text,
+        team_id -> Text,
+        activity_id -> Nullable<Text>,
+        service_date -> Date,
+        minutes -> Int4,
+        content -> Text,
+        place -> Nullable<Text>,
+        source -> Text,
+        status -> Text,
+        corrects_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+        rounding_policy -> Text,
+        created_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Nullable<Text>,
         created_at -> Timestamp,
-        expires_at -> Timestamp,
-        used_at -> Nullable<Timestamp>,
-        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signups (id) {
+        id -> Text,
+        activity_id -> Text,
+        volunteer_id -> Text,
+        status -> Text,
+        position -> Nullable<Int4>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_out_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    team_closure (ancestor_id, descendant_id) {
+        ancestor_id -> Text,
+        descendant_id -> Text,
+        depth -> Int4,
+    }
+}
+
+diesel::table! {
+    team_year_hours (team_id, year) {
+        team_id -> Text,
+        year -> Int4,
+        minutes -> Int8,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        parent_id -> Nullable<Text>,
+        town -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        description -> Nullable<Text>,
+        member_count -> Int8,
+        certified_count -> Int8,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    volunteer_year_hours (volunteer_id, year) {
+        volunteer_id -> Text,
+        year -> Int4,
+        minutes -> Int8,
     }
 }
 
@@ -64,247 +267,52 @@ diesel::table! {
         guardian_consent_at -> Nullable<Timestamp>,
         privacy_notice_version -> Text,
         privacy_consent_at -> Timestamp,
-        star_level -> Integer,
+        star_level -> Int4,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        version -> BigInt,
-        total_minutes -> BigInt,
+        version -> Int8,
+        total_minutes -> Int8,
         star_certified_by -> Nullable<Text>,
         star_certified_at -> Nullable<Timestamp>,
     }
 }
 
-diesel::table! {
-    counters (name) {
-        name -> Text,
-        value -> BigInt,
-    }
-}
-
-diesel::table! {
-    list_generations (name) {
-        name -> Text,
-        generation -> BigInt,
-    }
-}
-
-diesel::joinable!(role_grants -> accounts (account_id));
-diesel::joinable!(refresh_tokens -> accounts (account_id));
-diesel::joinable!(volunteers -> accounts (account_id));
-
-diesel::table! {
-    teams (id) {
-        id -> Text,
-        name -> Text,
-        kind -> Text,
-        parent_id -> Nullable<Text>,
-        town -> Nullable<Text>,
-        contact_name -> Nullable<Text>,
-        contact_phone -> Nullable<Text>,
-        description -> Nullable<Text>,
-        member_count -> BigInt,
-        certified_count -> BigInt,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        version -> BigInt,
-    }
-}
-
-diesel::table! {
-    team_closure (ancestor_id, descendant_id) {
-        ancestor_id -> Text,
-        descendant_id -> Text,
-        depth -> Integer,
-    }
-}
-
-diesel::table! {
-    memberships (id) {
-        id -> Text,
-        team_id -> Text,
-        volunteer_id -> Text,
-        status -> Text,
-        joined_at -> Nullable<Timestamp>,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        version -> BigInt,
-    }
-}
-
-diesel::table! {
-    membership_events (id) {
-        id -> Text,
-        membership_id -> Text,
-        from_status -> Nullable<Text>,
-        to_status -> Text,
-        actor_id -> Text,
-        comment -> Nullable<Text>,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    audit_events (id) {
-        id -> Text,
-        actor_id -> Nullable<Text>,
-        action -> Text,
-        target_type -> Text,
-        target_id -> Text,
-        details -> Text,
-        client_address -> Nullable<Text>,
-        request_id -> Nullable<Text>,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    service_records (id) {
-        id -> Text,
-        volunteer_id -> Text,
-        team_id -> Text,
-        activity_id -> Nullable<Text>,
-        service_date -> Date,
-        minutes -> Integer,
-        content -> Text,
-        place -> Nullable<Text>,
-        source -> Text,
-        status -> Text,
-        corrects_id -> Nullable<Text>,
-        reason -> Nullable<Text>,
-        superseded_by -> Nullable<Text>,
-        rounding_policy -> Text,
-        created_by -> Text,
-        decided_by -> Nullable<Text>,
-        decided_at -> Nullable<Timestamp>,
-        decision_comment -> Nullable<Text>,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    correction_requests (id) {
-        id -> Text,
-        record_id -> Text,
-        volunteer_id -> Text,
-        team_id -> Text,
-        reason -> Text,
-        minutes -> Nullable<Integer>,
-        status -> Text,
-        correction_id -> Nullable<Text>,
-        decided_by -> Nullable<Text>,
-        decided_at -> Nullable<Timestamp>,
-        decision_comment -> Nullable<Text>,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    volunteer_year_hours (volunteer_id, year) {
-        volunteer_id -> Text,
-        year -> Integer,
-        minutes -> BigInt,
-    }
-}
-
-diesel::table! {
-    team_year_hours (team_id, year) {
-        team_id -> Text,
-        year -> Integer,
-        minutes -> BigInt,
-    }
-}
-
-diesel::table! {
-    campaigns (id) {
-        id -> Text,
-        theme -> Text,
-        description -> Nullable<Text>,
-        starts_on -> Date,
-        ends_on -> Date,
-        categories -> Text,
-        report_due -> Nullable<Date>,
-        created_by -> Text,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        version -> BigInt,
-    }
-}
-
-diesel::table! {
-    activities (id) {
-        id -> Text,
-        team_id -> Text,
-        campaign_id -> Nullable<Text>,
-        title -> Text,
-        summary -> Nullable<Text>,
-        description -> Nullable<Text>,
-        category -> Text,
-        service_targets -> Text,
-        online -> Bool,
-        town -> Nullable<Text>,
-        address -> Nullable<Text>,
-        latitude -> Nullable<Double>,
-        longitude -> Nullable<Double>,
-        checkin_radius_m -> Nullable<Integer>,
-        starts_at -> Timestamp,
-        ends_at -> Timestamp,
-        signup_deadline -> Timestamp,
-        capacity -> Integer,
-        min_age -> Nullable<Integer>,
-        required_skills -> Text,
-        requires_approval -> Bool,
-        risky -> Bool,
-        insurance_policy -> Nullable<Text>,
-        safety_measures -> Nullable<Text>,
-        contact_name -> Nullable<Text>,
-        contact_phone -> Nullable<Text>,
-        status -> Text,
-        confirmed_count -> Integer,
-        waitlist_count -> Integer,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        version -> BigInt,
-    }
-}
-
-diesel::table! {
-    signups (id) {
-        id -> Text,
-        activity_id -> Text,
-        volunteer_id -> Text,
-        status -> Text,
-        position -> Nullable<Integer>,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        checked_in_at -> Nullable<Timestamp>,
-        checked_out_at -> Nullable<Timestamp>,
-    }
-}
-
-diesel::joinable!(signups -> activities (activity_id));
+diesel::joinable!(activities -> campaigns (campaign_id));
 diesel::joinable!(activities -> teams (team_id));
-diesel::joinable!(service_records -> volunteers (volunteer_id));
-diesel::joinable!(service_records -> teams (team_id));
+diesel::joinable!(campaigns -> accounts (created_by));
+diesel::joinable!(correction_requests -> accounts (decided_by));
+diesel::joinable!(correction_requests -> teams (team_id));
+diesel::joinable!(correction_requests -> volunteers (volunteer_id));
+diesel::joinable!(membership_events -> accounts (actor_id));
+diesel::joinable!(membership_events -> memberships (membership_id));
 diesel::joinable!(memberships -> teams (team_id));
 diesel::joinable!(memberships -> volunteers (volunteer_id));
-diesel::joinable!(membership_events -> memberships (membership_id));
+diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::joinable!(service_records -> teams (team_id));
+diesel::joinable!(service_records -> volunteers (volunteer_id));
+diesel::joinable!(signups -> activities (activity_id));
+diesel::joinable!(signups -> volunteers (volunteer_id));
+diesel::joinable!(team_year_hours -> teams (team_id));
+diesel::joinable!(volunteer_year_hours -> volunteers (volunteer_id));
+diesel::joinable!(volunteers -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
-    role_grants,
-    refresh_tokens,
-    volunteers,
-    counters,
-    teams,
-    team_closure,
-    memberships,
-    membership_events,
-    audit_events,
-    service_records,
-    correction_requests,
-    volunteer_year_hours,
-    team_year_hours,
-    campaigns,
     activities,
+    audit_events,
+    campaigns,
+    correction_requests,
+    counters,
+    list_generations,
+    membership_events,
+    memberships,
+    refresh_tokens,
+    role_grants,
+    service_records,
     signups,
+    team_closure,
+    team_year_hours,
+    teams,
+    volunteer_year_hours,
+    volunteers,
 );
