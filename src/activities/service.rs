@@ -285,6 +285,48 @@ pub fn transition(
     })
 }
 
+/// Everything the count of an activity listing depends on, as the key its total is remembered
+/// under (see `db::list_totals`); `None` when the total may not be remembered.
+///
+/// The query is taken apart without `..`: a filter added to `ActivityQuery` does not compile
+/// until it is placed in the key or declared not to change the count, so a total can never be
+/// reused for a different filter.
+fn total_key(query: &ActivityQuery, draft_teams: Option<&[String]>) -> Option<String> {
+    let ActivityQuery {
+        team_id,
+        campaign_id,
+        category,
+        town,
+        status,
+        from,
+        to,
+        q,
+        has_seats,
+        sort: _,
+        page: _,
+        per_page: _,
+    } = query;
+    // Remembered totals may depend only on the activities' own rows: not on seats, which
+    // every sign-up changes, nor on the organisation tree (subtree filters, admins' drafts).
+    if team_id.is_some() || has_seats.is_some() || draft_teams.is_some_and(|t| !t.is_empty()) {
+        return None;
+    }
+    let q = q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    Some(format!(
+        "{:?}",
+        (
+            draft_teams.is_none(),
+            campaign_id,
+            category,
+            town,
+            status,
+            from.map(|t| t.naive_utc()),
+            to.map(|t| t.naive_utc()),
+            q,
+        )
+    ))
+}
+
 pub fn list(
     conn: &mut DbConn,
     actor: Option<&Actor>,
@@ -370,26 +412,9 @@ pub fn list(
         q
     };
     let count = |conn: &mut DbConn| filtered().count().get_result(conn);
-    // Remembered totals may depend only on the activities' own rows (see `list_totals`): not
-    // on seats, which every sign-up changes, nor on the organisation tree.
-    let depends_on_rows_only = query.team_id.is_none()
-        && query.has_seats.is_none()
-        && draft_teams.as_ref().is_none_or(Vec::is_empty);
-    let total: i64 = if depends_on_rows_only {
-        let filters = format!(
-            "drafts={} campaign={:?} category={:?} town={:?} status={:?} from={:?} to={:?} q={:?}",
-            draft_teams.is_none(),
-            query.campaign_id,
-            query.category.map(|c| c.code()),
-            town,
-            query.status.map(|s| s.code()),
-            query.from.map(|t| t.naive_utc()),
-            query.to.map(|t| t.naive_utc()),
-            query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()),
-        );
-        totals.total(conn, Listed::Activities, filters, count)?
-    } else {
-        count(conn)?
+    let total: i64 = match total_key(&query, draft_teams.as_deref()) {
+        Some(key) => totals.total(conn, Listed::Activities, key, count)?,
+        None => count(conn)?,
     };
     let ordered = if descending {
         filtered().order((activities::starts_at.desc(), activities::id.desc()))
@@ -421,4 +446,93 @@ pub fn list(
         page,
         total,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::extract::parse_query;
+
+    fn key(query: &str, drafts: Option<&[String]>) -> Option<String> {
+        total_key(&parse_query::<ActivityQuery>(query).unwrap(), drafts)
+    }
+
+    /// Two listings that differ in any filter never share a remembered total; paging and order
+    /// do not change the count, and filters that depend on more than the rows are never
+    /// remembered.
+    #[test]
+    fn the_total_key_tells_every_filter_apart() {
+        let public: Option<&[String]> = Some(&[]);
+        let base = "campaign_id=0192f5e4-7c1a-7b3e-9f00-1234567890ab&category=training\
+                    &town=%E5%A4%A7%E6%B1%9F%E9%95%87&status=published\
+                    &from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&q=clean";
+        let base_key = key(base, public).expect("rememberable");
+        let changed = [
+            "campaign_id=0192f5e4-7c1a-7b3e-9f00-1234567890ac",
+            "category=other",
+            "town=%E5%8F%B0%E5%9F%8E%E8%A1%97%E9%81%93",
+            "status=completed",
+            "from=2026-03-02T00:00:00Z",
+            "to=2026-04-02T00:00:00Z",
+            "q=cleaner",
+        ];
+        let mut keys = std::collections::HashSet::from([base_key.clone()]);
+        for change in changed {
+            let name = change.split('=').next().unwrap();
+            let query: String = base
+                .split('&')
+                .map(|p| {
+                    if p.starts_with(&format!("{name}=")) {
+                        change
+                    } else {
+                        p
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let k = key(&query, public).expect("rememberable");
+            assert!(keys.insert(k), "{name} did not change the key");
+        }
+        // Each filter left out entirely is a different listing too.
+        for name in [
+            "campaign_id",
+            "category",
+            "town",
+            "status",
+            "from",
+            "to",
+            "q",
+        ] {
+            let query: String = base
+                .split('&')
+                .filter(|p| !p.starts_with(&format!("{name}=")))
+                .collect::<Vec<_>>()
+                .join("&");
+            assert!(
+                keys.insert(key(&query, public).unwrap()),
+                "leaving out {name} did not change the key"
+            );
+        }
+        // A federation admin's listing (drafts of all) is not the public one.
+        assert!(keys.insert(key(base, None).unwrap()));
+        // Paging and order do not change the count.
+        assert_eq!(
+            key(
+                &format!("{base}&page=3&per_page=50&sort=-starts_at"),
+                public
+            ),
+            Some(base_key)
+        );
+        // Counts that depend on seats or on the organisation tree are never remembered.
+        assert_eq!(key(&format!("{base}&has_seats=true"), public), None);
+        assert_eq!(
+            key(
+                &format!("{base}&team_id=0192f5e4-7c1a-7b3e-9f00-1234567890ab"),
+                public
+            ),
+            None
+        );
+        let admin_of = ["0192f5e4-7c1a-7b3e-9f00-1234567890ab".to_owned()];
+        assert_eq!(key(base, Some(&admin_of)), None);
+    }
 }
