@@ -137,6 +137,9 @@ pub struct ErrorDetails {
     /// Set when the error leaves the app without a response to carry it (panics, middleware
     /// failures): the language and request id its rendering needs.
     context: Option<(Lang, Option<String>)>,
+    /// What went wrong inside, with its sources: logged with the request id by the `problems`
+    /// middleware (`http::middleware`), never shown to the client.
+    cause: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl std::ops::Deref for ApiError {
@@ -189,6 +192,7 @@ impl ApiError {
             retry_after_secs: None,
             allow: None,
             context: None,
+            cause: None,
         }))
     }
 
@@ -304,14 +308,31 @@ impl ApiError {
         )
     }
 
-    /// An unexpected failure: the cause goes to the log, the client sees nothing of it.
-    pub fn internal(cause: impl fmt::Display) -> ApiError {
-        tracing::error!(error = %cause, "internal error");
-        ApiError::new(
+    /// An unexpected failure. The cause (an error with its sources, or a sentence) is kept for
+    /// the log, where the `problems` middleware writes it with the request id; the client sees
+    /// nothing of it.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ApiError {
+        let mut e = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             Msg::new("服务器内部错误", "Internal server error"),
-        )
+        );
+        e.cause = Some(std::sync::Arc::from(cause.into()));
+        e
+    }
+
+    /// The cause of an internal error and every source under it, `outer: inner: …`.
+    pub fn cause_chain(&self) -> Option<String> {
+        let mut chain = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = self
+            .cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static));
+        while let Some(e) = next {
+            chain.push(e.to_string());
+            next = e.source();
+        }
+        (!chain.is_empty()).then(|| chain.join(": "))
     }
 
     pub fn render(&self, lang: Lang) -> HttpResponse {
@@ -370,6 +391,7 @@ fn title(status: StatusCode, lang: Lang) -> &'static str {
     if lang == Lang::En { en } else { zh }
 }
 
+/// For logs and the command line: the status, code and message, and an internal error's cause.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -378,7 +400,11 @@ impl fmt::Display for ApiError {
             self.status.as_u16(),
             self.code,
             self.detail.en
-        )
+        )?;
+        if let Some(chain) = self.cause_chain() {
+            write!(f, " ({chain})")?;
+        }
+        Ok(())
     }
 }
 
@@ -427,7 +453,7 @@ impl From<diesel::result::Error> for ApiError {
                 ApiError::unavailable()
             }
             E::DatabaseError(Kind::ClosedConnection, _) => ApiError::unavailable(),
-            other => ApiError::internal(format!("database: {other}")),
+            other => ApiError::internal(other),
         }
     }
 }

@@ -86,7 +86,7 @@ impl AppState {
             f(&mut conn, &state)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+        .map_err(ApiError::internal)?
     }
 
     /// Like [`AppState::db`], with the caller's current grants loaded in the same blocking call.

@@ -422,3 +422,84 @@ async fn path_and_query_values_are_checked_and_lists_have_the_envelope() {
         .await
         .field_error("page", "nul_character");
 }
+
+fn failing_route(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/test/internal",
+        web::get().to(|| async {
+            let disk = std::io::Error::other("disk /srv/zhiyuan/data is on fire");
+            let wrapped = std::io::Error::other(Wrapped(disk));
+            Err::<&str, _>(zhiyuan::error::ApiError::internal(wrapped))
+        }),
+    );
+}
+
+/// An error with a source, as a database driver's error wraps the socket's.
+#[derive(Debug)]
+struct Wrapped(std::io::Error);
+
+impl std::fmt::Display for Wrapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("writing the ledger failed")
+    }
+}
+
+impl std::error::Error for Wrapped {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// Log lines written while a test runs on this thread.
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An internal error's whole cause chain reaches the log, once, with the request id the
+/// client got; the client sees none of it.
+#[actix_web::test]
+async fn an_internal_error_logs_its_cause_chain_with_the_request_id_and_shows_none_of_it() {
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::with(&[], failing_route).await;
+    let res = app
+        .send(
+            TestRequest::get()
+                .uri("/test/internal")
+                .insert_header(("x-request-id", "broken-1")),
+        )
+        .await;
+    let body = res.problem(500, "internal_error");
+    let text = body.to_string();
+    assert!(
+        !text.contains("fire") && !text.contains("/srv") && !text.contains("ledger"),
+        "{text}"
+    );
+    assert_eq!(res.header("x-request-id"), Some("broken-1"));
+    let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.contains("server error"))
+        .collect();
+    assert_eq!(lines.len(), 1, "logged once: {logged}");
+    assert!(lines[0].contains("broken-1"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("writing the ledger failed: disk /srv/zhiyuan/data is on fire"),
+        "{}",
+        lines[0]
+    );
+}

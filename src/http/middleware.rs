@@ -127,6 +127,7 @@ pub async fn problems(
                 Some(api) => api.clone(),
                 None => generic_problem(err.as_response_error().status_code()),
             };
+            log_server_error(&api, request_id.as_deref());
             return Err(api.in_context(lang, request_id).into());
         }
         Err(panic) => {
@@ -136,9 +137,17 @@ pub async fn problems(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             let err = ApiError::internal(format!("handler panicked: {what}"));
+            log_server_error(&err, request_id.as_deref());
             return Err(err.in_context(lang, request_id).into());
         }
     };
+    if let Some(api) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
+        log_server_error(api, request_id.as_deref());
+    }
     let replacement = match res.response().error() {
         Some(err) => match err.as_error::<ApiError>() {
             Some(_) if lang == Lang::Zh => None,
@@ -169,6 +178,20 @@ pub async fn problems(
     }
     let (req, _) = res.into_parts();
     Ok(ServiceResponse::new(req, new_res))
+}
+
+/// A server error's cause goes to the log once, here, with the request id that the client saw
+/// in `X-Request-Id` (the response itself shows nothing of it).
+fn log_server_error(api: &ApiError, request_id: Option<&str>) {
+    if api.status == StatusCode::INTERNAL_SERVER_ERROR {
+        let cause = api.cause_chain().unwrap_or_default();
+        tracing::error!(
+            request_id = request_id.unwrap_or_default(),
+            code = api.code,
+            cause,
+            "server error"
+        );
+    }
 }
 
 /// A problem for an error that did not come from our code; it reveals nothing but the status.
