@@ -18,7 +18,7 @@ use crate::http::conditional::{check_version, precondition_failed};
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::ActivityStatus as Status;
-use crate::schema::{activities, campaigns, teams};
+use crate::schema::{activities, teams};
 use crate::teams::scope::teams_under;
 use crate::validation::{contains_pattern, optional_town};
 
@@ -49,12 +49,10 @@ fn check_references(conn: &mut DbConn, a: &Activity) -> ApiResult<()> {
     if !team_known {
         return Err(not_found_field("team_id"));
     }
-    if let Some(c) = &a.campaign_id {
-        let known = uuid::Uuid::try_parse(c).is_ok()
-            && diesel::select(exists(campaigns::table.find(c))).get_result::<bool>(conn)?;
-        if !known {
-            return Err(not_found_field("campaign_id"));
-        }
+    if let Some(c) = &a.campaign_id
+        && !crate::campaigns::service::exists(conn, c)?
+    {
+        return Err(not_found_field("campaign_id"));
     }
     Ok(())
 }

@@ -2,7 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Campaign;
+use super::model::Campaign;
 use crate::meta::enums::ActivityCategory;
 use crate::time::to_utc;
 

@@ -1,27 +1,11 @@
 //! Campaigns (主题活动): a theme, a period, categories and a report deadline. Federation admins
 //! write them; anyone reads; activities link to one.
+//!
+//! The smallest domain in the full shape of `ARCHITECTURE.md`: `routes` (HTTP) → `service`
+//! (rules, policy, transaction) → `store` (the `campaigns` table) → `model` (rows).
 
 pub mod dto;
+pub mod model;
 pub mod routes;
 pub mod service;
-
-use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
-
-use crate::schema::campaigns;
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = campaigns)]
-pub struct Campaign {
-    pub id: String,
-    pub theme: String,
-    pub description: Option<String>,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub categories: String,
-    pub report_due: Option<NaiveDate>,
-    pub created_by: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
+pub mod store;

@@ -1,8 +1,11 @@
-use diesel::prelude::*;
+//! Campaign rules: who may write them, what a valid period is, and the transaction of each
+//! change (with its audit row). Queries go through `store`.
+
 use serde_json::json;
 
-use super::Campaign;
 use super::dto::{CampaignQuery, CampaignResponse, CreateCampaignRequest, UpdateCampaignRequest};
+use super::model::{Campaign, CampaignChanges, NewCampaign};
+use super::store;
 use crate::activities::rules::codes_to_json;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
@@ -10,19 +13,18 @@ use crate::db::{DbConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::conditional::{check_version, precondition_failed};
-use crate::http::ids::check_id;
+use crate::http::ids::{check_id, is_id};
 use crate::http::pagination::page_request;
-use crate::schema::campaigns;
 use crate::validation::{optional_text, required_text};
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Campaign> {
     check_id("id", id)?;
-    campaigns::table
-        .find(id)
-        .select(Campaign::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(ApiError::not_found)
+    store::find(conn, id)?.ok_or_else(ApiError::not_found)
+}
+
+/// Whether a campaign with this id exists (for other domains that link to one).
+pub fn exists(conn: &mut DbConn, id: &str) -> ApiResult<bool> {
+    Ok(is_id(id) && store::exists_by_id(conn, id)?)
 }
 
 fn check_period(errors: &mut FieldErrors, starts: chrono::NaiveDate, ends: chrono::NaiveDate) {
@@ -53,21 +55,22 @@ pub fn create(
     write_tx(conn, |conn| {
         let id = new_id();
         let at = now();
-        diesel::insert_into(campaigns::table)
-            .values((
-                campaigns::id.eq(&id),
-                campaigns::theme.eq(&theme),
-                campaigns::description.eq(&description),
-                campaigns::starts_on.eq(req.starts_on),
-                campaigns::ends_on.eq(req.ends_on),
-                campaigns::categories.eq(codes_to_json(req.categories.iter().map(|c| c.code()))),
-                campaigns::report_due.eq(req.report_due),
-                campaigns::created_by.eq(&actor.account_id),
-                campaigns::created_at.eq(at),
-                campaigns::updated_at.eq(at),
-                campaigns::version.eq(1),
-            ))
-            .execute(conn)?;
+        store::insert(
+            conn,
+            &NewCampaign {
+                id: &id,
+                theme: &theme,
+                description: description.as_deref(),
+                starts_on: req.starts_on,
+                ends_on: req.ends_on,
+                categories: &codes_to_json(req.categories.iter().map(|c| c.code())),
+                report_due: req.report_due,
+                created_by: &actor.account_id,
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            },
+        )?;
         audit::record(
             conn,
             origin,
@@ -109,26 +112,19 @@ pub fn update(
             req.ends_on.unwrap_or(current.ends_on),
         );
         errors.into_result()?;
-        let updated = diesel::update(
-            campaigns::table
-                .find(id)
-                .filter(campaigns::version.eq(current.version)),
-        )
-        .set((
-            campaigns::theme.eq(theme.unwrap_or(current.theme)),
-            campaigns::description.eq(description.unwrap_or(current.description)),
-            campaigns::starts_on.eq(req.starts_on.unwrap_or(current.starts_on)),
-            campaigns::ends_on.eq(req.ends_on.unwrap_or(current.ends_on)),
-            campaigns::categories.eq(req
+        let changes = CampaignChanges {
+            theme: theme.unwrap_or(current.theme),
+            description: description.unwrap_or(current.description),
+            starts_on: req.starts_on.unwrap_or(current.starts_on),
+            ends_on: req.ends_on.unwrap_or(current.ends_on),
+            categories: req
                 .categories
                 .map(|c| codes_to_json(c.iter().map(|c| c.code())))
-                .unwrap_or(current.categories)),
-            campaigns::report_due.eq(req.report_due.unwrap_or(current.report_due)),
-            campaigns::updated_at.eq(now()),
-            campaigns::version.eq(campaigns::version + 1),
-        ))
-        .execute(conn)?;
-        if updated != 1 {
+                .unwrap_or(current.categories),
+            report_due: req.report_due.unwrap_or(current.report_due),
+            updated_at: now(),
+        };
+        if !store::update_at_version(conn, id, current.version, &changes)? {
             return Err(precondition_failed());
         }
         audit::record(
@@ -148,22 +144,7 @@ pub fn update(
 
 pub fn list(conn: &mut DbConn, query: CampaignQuery) -> ApiResult<Page<CampaignResponse>> {
     let page = page_request(query.page, query.per_page)?;
-    let filtered = || {
-        let mut q = campaigns::table.into_boxed();
-        if let Some(day) = query.active_on {
-            q = q
-                .filter(campaigns::starts_on.le(day))
-                .filter(campaigns::ends_on.ge(day));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows: Vec<Campaign> = filtered()
-        .order((campaigns::starts_on.desc(), campaigns::id.desc()))
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(Campaign::as_select())
-        .load(conn)?;
+    let (rows, total) = store::page(conn, query.active_on, page.per_page, page.offset())?;
     Ok(Page::new(
         rows.into_iter().map(Into::into).collect(),
         page,
