@@ -2,6 +2,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::model::AuditEvent;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
@@ -35,4 +37,21 @@ pub struct AuditEventResponse {
     pub client_address: Option<String>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<AuditEvent> for AuditEventResponse {
+    fn from(e: AuditEvent) -> Self {
+        AuditEventResponse {
+            // Written by `service::record` from a JSON value; never anything else.
+            details: serde_json::from_str(&e.details).unwrap_or_default(),
+            created_at: crate::time::to_utc(e.created_at),
+            id: e.id,
+            actor_id: e.actor_id,
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            client_address: e.client_address,
+            request_id: e.request_id,
+        }
+    }
 }

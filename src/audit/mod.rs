@@ -2,8 +2,10 @@
 //! the action itself. There is no update or delete of audit events anywhere in the code.
 
 pub mod dto;
+pub mod model;
 pub mod routes;
 pub mod service;
+pub mod store;
 
 pub use service::record;
 

@@ -3,9 +3,7 @@ use actix_web::{get, web};
 use super::dto::{AuditEventResponse, AuditQuery};
 use super::service;
 use crate::auth::AuthUser;
-use crate::auth::policy::{self, Action};
 use crate::error::{ApiResult, BadListQuery, ProblemBody, Unauthenticated};
-use crate::http::pagination::page_request;
 use crate::http::{ApiQuery, Page};
 use crate::state::AppState;
 
@@ -28,11 +26,9 @@ pub async fn list_audit_events(
     query: ApiQuery<AuditQuery>,
 ) -> ApiResult<web::Json<Page<AuditEventResponse>>> {
     let query = query.0;
-    let page = page_request(query.page, query.per_page)?;
     state
         .db_as(user, move |conn, _, actor| {
-            policy::authorize(conn, actor, Action::ReadAuditLog)?;
-            service::list(conn, &query, page)
+            service::list(conn, actor, &query)
         })
         .await
         .map(web::Json)

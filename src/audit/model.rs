@@ -1,0 +1,35 @@
+//! Rows of the `audit_events` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::audit_events;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    /// JSON text.
+    pub details: String,
+    pub client_address: Option<String>,
+    pub request_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct NewAuditEvent<'a> {
+    pub id: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: &'a str,
+    pub details: &'a str,
+    pub client_address: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
