@@ -44,7 +44,7 @@ fn not_found_field(field: &'static str) -> ApiError {
 }
 
 fn check_references(conn: &mut DbConn, a: &Activity) -> ApiResult<()> {
-    let team_known = uuid::Uuid::try_parse(&a.team_id).is_ok()
+    let team_known = crate::http::ids::is_id(&a.team_id)
         && diesel::select(exists(teams::table.find(&a.team_id))).get_result::<bool>(conn)?;
     if !team_known {
         return Err(not_found_field("team_id"));

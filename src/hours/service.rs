@@ -109,7 +109,7 @@ pub fn create(
         ("volunteer_id", &req.volunteer_id),
         ("team_id", &req.team_id),
     ] {
-        if uuid::Uuid::try_parse(id).is_err() {
+        if !crate::http::ids::is_id(id) {
             errors.add(
                 field,
                 "not_found",
@@ -346,11 +346,9 @@ pub fn batch_approve(
     }
     for (i, id) in ids.iter().enumerate() {
         if !crate::http::ids::is_id(id) {
-            errors.add(
-                format!("ids[{i}]"),
-                "invalid_id",
-                Msg::new("ID 格式不正确", "The id is malformed"),
-            );
+            errors
+                .0
+                .push(crate::http::ids::invalid_id(format!("ids[{i}]")));
         }
     }
     let comment = optional_text(&mut errors, "comment", comment, 500);

@@ -1,7 +1,7 @@
 //! Ids: the API's ids are UUIDs in their hyphenated form; anything else is a 400 naming the
 //! parameter. The OpenAPI document declares the same form (`Id`, and every path parameter).
 
-use crate::error::{ApiError, Msg};
+use crate::error::{ApiError, FieldError, Msg};
 
 /// The hyphenated UUID form, as the document declares it.
 pub const UUID_PATTERN: &str =
@@ -17,12 +17,17 @@ pub fn check_id(param: &'static str, value: &str) -> Result<(), ApiError> {
     if is_id(value) {
         Ok(())
     } else {
-        Err(ApiError::field(
-            param,
-            "invalid_id",
-            Msg::new("ID 格式不正确", "The id is malformed"),
-        ))
+        Err(ApiError::validation(vec![invalid_id(param)]))
     }
+}
+
+/// The field problem of a malformed id, for rules that collect several problems.
+pub fn invalid_id(field: impl Into<String>) -> FieldError {
+    FieldError::new(
+        field,
+        "invalid_id",
+        Msg::new("ID 格式不正确", "The id is malformed"),
+    )
 }
 
 /// The schema of an id, for `#[schema(value_type = Id)]` on `String` fields that hold one.

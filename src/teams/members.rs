@@ -147,7 +147,7 @@ pub fn join(
         } else {
             policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
             let id = req.volunteer_id.clone().unwrap_or_default();
-            let known = uuid::Uuid::try_parse(&id).is_ok()
+            let known = crate::http::ids::is_id(&id)
                 && diesel::select(exists(volunteers::table.find(&id))).get_result::<bool>(conn)?;
             if !known {
                 return Err(ApiError::field(

@@ -371,7 +371,7 @@ pub fn grant_admin(
     write_tx(conn, |conn| {
         find(conn, team_id)?;
         policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
-        let account_known = uuid::Uuid::try_parse(account_id).is_ok()
+        let account_known = crate::http::ids::is_id(account_id)
             && diesel::select(exists(accounts::table.find(account_id))).get_result::<bool>(conn)?;
         if !account_known {
             return Err(ApiError::field(
