@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 
 use zhiyuan::auth::password::PasswordHashing;
 use zhiyuan::crypto::PersonalDataCipher;
-use zhiyuan::db::{DbConn, new_id, now, write_tx};
+use zhiyuan::db::{DbConn, PooledConn, new_id, now, write_tx};
 use zhiyuan::error::{ApiError, ApiResult};
 use zhiyuan::meta::towns::TOWNS;
 use zhiyuan::teams::ROOT_TEAM_ID;
@@ -68,7 +68,7 @@ fn insert_rows(
 }
 
 pub fn seed(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     passwords: &PasswordHashing,
     pii: &PersonalDataCipher,
     plan: &SeedPlan,
@@ -262,7 +262,7 @@ pub fn seed(
     let open_activity_ids =
         seed_activities(conn, &mut rng, &team_ids, towns, plan.activities, &at)?;
     zhiyuan::hours::totals::verify(conn, true)?;
-    if let DbConn::Pg(_) = conn {
+    if let DbConn::Pg(_) = &**conn {
         // After a bulk load the visibility map is empty until autovacuum comes by; without it
         // no index-only scan is possible, and the benchmark would measure that instead.
         exec(conn, "VACUUM ANALYZE")?;
@@ -280,7 +280,7 @@ pub fn seed(
 /// Activities over the past month and the next two, across towns and categories; nine in ten
 /// published (the past ones completed), the rest drafts.
 fn seed_activities(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     rng: &mut rand::rngs::StdRng,
     team_ids: &[String],
     towns: usize,

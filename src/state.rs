@@ -12,8 +12,7 @@ use crate::auth::policy::Actor;
 use crate::auth::tokens::JwtKeys;
 use crate::config::Config;
 use crate::crypto::PersonalDataCipher;
-use crate::db::list_totals::ListTotals;
-use crate::db::{DbConn, Pool, ThreadReaders};
+use crate::db::{AsConn, DbConn, Pool, PooledConn, ThreadReaders};
 use crate::error::{ApiError, ApiResult};
 use crate::hours::stars::StarLevels;
 use crate::ops::metrics::Metrics;
@@ -30,11 +29,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub stars: StarLevels,
     /// Keys the rotating check-in codes (derived from the JWT secret, domain-separated).
-    pub checkin_key: Arc<[u8; 32]>,
-    /// Activities as last read, by version.
-    pub activity_cache: Arc<crate::activities::cache::ActivityCache>,
-    /// Remembered list totals, checked against the lists' generations.
-    pub list_totals: Arc<ListTotals>,
+    pub checkin_key: Arc<crate::activities::checkin::CodeKey>,
+    /// Activities as last read and remembered list totals (see `activities::store`).
+    pub activity_reads: Arc<crate::activities::store::PublicReads>,
     /// Per-thread read-only connections for short reads (SQLite only).
     readers: Option<Arc<ThreadReaders>>,
 }
@@ -65,8 +62,7 @@ impl AppState {
                 h.update(&secrets.jwt_secret);
                 h.finalize().into()
             }),
-            list_totals: Arc::default(),
-            activity_cache: Arc::default(),
+            activity_reads: Arc::default(),
             readers: ThreadReaders::for_backend(&config.backend, &config.database_url)
                 .map(Arc::new),
             config: Arc::new(config),
@@ -74,10 +70,22 @@ impl AppState {
         }
     }
 
+    /// What the account service needs from the state.
+    pub fn accounts(&self) -> crate::auth::service::AccountDeps<'_> {
+        crate::auth::service::AccountDeps {
+            passwords: &self.passwords,
+            jwt: &self.jwt,
+            refresh_token_ttl_secs: self.config.refresh_token_ttl_secs,
+            pii: &self.pii,
+            stars: &self.stars,
+            privacy_notice_version: &self.config.privacy_notice_version,
+        }
+    }
+
     /// Runs blocking database work on the blocking thread pool with a pooled connection.
     pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &AppState) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut PooledConn, &AppState) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let state = self.clone();
@@ -92,7 +100,7 @@ impl AppState {
     /// Like [`AppState::db`], with the caller's current grants loaded in the same blocking call.
     pub async fn db_as<T, F>(&self, user: AuthUser, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut PooledConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         self.db(as_actor(user, f)).await
@@ -101,7 +109,7 @@ impl AppState {
     /// Like [`AppState::db_as`] for endpoints anonymous callers may use too.
     pub async fn db_maybe_as<T, F>(&self, user: Option<AuthUser>, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &AppState, Option<&Actor>) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut PooledConn, &AppState, Option<&Actor>) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         self.db(as_maybe_actor(user, f)).await
@@ -119,7 +127,7 @@ impl AppState {
     {
         match &self.readers {
             Some(readers) => readers.with(|conn| f(conn, self)),
-            None => self.db(f).await,
+            None => self.db(move |conn, state| f(conn, state)).await,
         }
     }
 
@@ -156,23 +164,23 @@ impl AppState {
 }
 
 /// `f` with the caller's current grants, loaded on the same connection first.
-fn as_actor<T>(
+fn as_actor<C: AsConn, T>(
     user: AuthUser,
-    f: impl FnOnce(&mut DbConn, &AppState, &Actor) -> ApiResult<T>,
-) -> impl FnOnce(&mut DbConn, &AppState) -> ApiResult<T> {
+    f: impl FnOnce(&mut C, &AppState, &Actor) -> ApiResult<T>,
+) -> impl FnOnce(&mut C, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = Actor::load(conn, &user)?;
+        let actor = Actor::load(conn.as_conn(), &user)?;
         f(conn, state, &actor)
     }
 }
 
 /// `f` with the caller's grants when there is a caller.
-fn as_maybe_actor<T>(
+fn as_maybe_actor<C: AsConn, T>(
     user: Option<AuthUser>,
-    f: impl FnOnce(&mut DbConn, &AppState, Option<&Actor>) -> ApiResult<T>,
-) -> impl FnOnce(&mut DbConn, &AppState) -> ApiResult<T> {
+    f: impl FnOnce(&mut C, &AppState, Option<&Actor>) -> ApiResult<T>,
+) -> impl FnOnce(&mut C, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = user.map(|u| Actor::load(conn, &u)).transpose()?;
+        let actor = user.map(|u| Actor::load(conn.as_conn(), &u)).transpose()?;
         f(conn, state, actor.as_ref())
     }
 }

@@ -4,8 +4,7 @@
 //! writes a pending service record whose minutes are the overlap of the attended window with
 //! the activity's own time, under the configured rounding policy.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -14,14 +13,14 @@ use utoipa::ToSchema;
 
 use super::model::{Activity, Signup};
 use super::service::read as read_activity;
+use super::store;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, Tx, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
-use crate::hours::model::NewServiceRecord;
-use crate::meta::enums::{ActivityStatus, RecordSource, RecordStatus, SignupStatus};
-use crate::schema::{service_records, signups};
-use crate::state::AppState;
+use crate::hours::rounding::RoundingPolicy;
+use crate::hours::service::{self as hours, Attendance};
+use crate::meta::enums::{ActivityStatus, SignupStatus};
 use crate::time::{local_date, to_utc};
 
 pub const WINDOW_SECS: i64 = 120;
@@ -80,8 +79,11 @@ fn window_of(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(WINDOW_SECS)
 }
 
+/// The key the rotating codes are made with (derived from the server's secret).
+pub type CodeKey = [u8; 32];
+
 pub fn current_code(
-    state: &AppState,
+    key: &CodeKey,
     conn: &mut DbConn,
     actor: &Actor,
     activity_id: &str,
@@ -95,7 +97,7 @@ pub fn current_code(
         },
     )?;
     let window = window_of(Utc::now());
-    let code = code_for(state.checkin_key.as_slice(), activity_id, window);
+    let code = code_for(key, activity_id, window);
     Ok(CheckinCodeResponse {
         qr_payload: format!("zhiyuan://checkin?activity={activity_id}&code={code}"),
         code,
@@ -104,11 +106,11 @@ pub fn current_code(
     })
 }
 
-fn code_is_valid(state: &AppState, activity_id: &str, code: &str) -> bool {
+fn code_is_valid(key: &CodeKey, activity_id: &str, code: &str) -> bool {
     let window = window_of(Utc::now());
     [window, window - 1]
         .iter()
-        .any(|w| code_for(state.checkin_key.as_slice(), activity_id, *w) == code.trim())
+        .any(|w| code_for(key, activity_id, *w) == code.trim())
 }
 
 /// Great-circle distance in metres.
@@ -152,8 +154,8 @@ fn authorize_attendance(
 /// Who is attending: the volunteer themself (code, position) or, for an admin, `volunteer_id`
 /// (the caller is authorized already, see `authorize_attendance`).
 fn attendee(
-    state: &AppState,
-    conn: &mut DbConn,
+    key: &CodeKey,
+    tx: &mut Tx,
     actor: &Actor,
     origin: &Origin,
     a: &Activity,
@@ -164,7 +166,7 @@ fn attendee(
         Some(v) => {
             crate::http::ids::check_id("volunteer_id", v)?;
             audit::record(
-                conn,
+                tx,
                 origin,
                 AuditEntry {
                     actor_id: &actor.account_id,
@@ -185,7 +187,7 @@ fn attendee(
                     Msg::new("请输入签到码", "The check-in code is required"),
                 ));
             };
-            if !code_is_valid(state, &a.id, code) {
+            if !code_is_valid(key, &a.id, code) {
                 return Err(ApiError::bad_request(
                     "invalid_code",
                     Msg::new(
@@ -221,20 +223,13 @@ fn attendee(
             own
         }
     };
-    signups::table
-        .filter(signups::activity_id.eq(&a.id))
-        .filter(signups::volunteer_id.eq(&volunteer_id))
-        .filter(signups::status.eq(SignupStatus::Confirmed.code()))
-        .select(Signup::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| {
-            problem(
-                "not_confirmed",
-                "没有已确认的报名",
-                "There is no confirmed sign-up for this activity",
-            )
-        })
+    store::signup_of(tx, &a.id, &volunteer_id, &[SignupStatus::Confirmed])?.ok_or_else(|| {
+        problem(
+            "not_confirmed",
+            "没有已确认的报名",
+            "There is no confirmed sign-up for this activity",
+        )
+    })
 }
 
 fn response(
@@ -255,17 +250,23 @@ fn response(
     }
 }
 
+/// The sign-up as it is now, inside the attendance's transaction.
+fn current(tx: &mut Tx, signup_id: &str) -> ApiResult<Signup> {
+    store::find_signup(tx, signup_id)?
+        .ok_or_else(|| ApiError::internal("a sign-up vanished in its own transaction"))
+}
+
 pub fn check_in(
-    state: &AppState,
-    conn: &mut DbConn,
+    key: &CodeKey,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     activity_id: &str,
     req: AttendanceRequest,
 ) -> ApiResult<AttendanceResponse> {
-    write_tx(conn, |conn| {
-        let a = read_activity(conn, Some(actor), activity_id)?;
-        authorize_attendance(conn, actor, &a, &req)?;
+    write_tx(conn, |tx| {
+        let a = read_activity(tx, Some(actor), activity_id)?;
+        authorize_attendance(tx, actor, &a, &req)?;
         let at = now();
         if a.status != ActivityStatus::Published
             || at < a.starts_at - Duration::minutes(OPENS_BEFORE_MINUTES)
@@ -278,8 +279,8 @@ pub fn check_in(
             ));
         }
         let signup = attendee(
-            state,
-            conn,
+            key,
+            tx,
             actor,
             origin,
             &a,
@@ -293,31 +294,26 @@ pub fn check_in(
                 "Already checked in",
             ));
         }
-        diesel::update(signups::table.find(&signup.id))
-            .set((signups::checked_in_at.eq(at), signups::updated_at.eq(at)))
-            .execute(conn)?;
-        let s = signups::table
-            .find(&signup.id)
-            .select(Signup::as_select())
-            .first(conn)?;
-        Ok(response(s, None, None, None))
+        store::set_checked_in(tx, &signup.id, at)?;
+        Ok(response(current(tx, &signup.id)?, None, None, None))
     })
 }
 
 pub fn check_out(
-    state: &AppState,
-    conn: &mut DbConn,
+    key: &CodeKey,
+    policy: RoundingPolicy,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     activity_id: &str,
     req: AttendanceRequest,
 ) -> ApiResult<AttendanceResponse> {
-    write_tx(conn, |conn| {
-        let a = read_activity(conn, Some(actor), activity_id)?;
-        authorize_attendance(conn, actor, &a, &req)?;
+    write_tx(conn, |tx| {
+        let a = read_activity(tx, Some(actor), activity_id)?;
+        authorize_attendance(tx, actor, &a, &req)?;
         let signup = attendee(
-            state,
-            conn,
+            key,
+            tx,
             actor,
             origin,
             &a,
@@ -339,10 +335,7 @@ pub fn check_out(
             ));
         }
         let at = now();
-        diesel::update(signups::table.find(&signup.id))
-            .set((signups::checked_out_at.eq(at), signups::updated_at.eq(at)))
-            .execute(conn)?;
-        let policy = state.config.rounding_policy;
+        store::set_checked_out(tx, &signup.id, at)?;
         let minutes = policy.minutes(
             to_utc(checked_in),
             to_utc(at),
@@ -352,61 +345,29 @@ pub fn check_out(
         let (record, note) = if minutes < 1 {
             (None, Some("服务时间与活动时间重叠不足一分钟，未生成服务记录 / Less than a minute overlapped the activity: no record".to_owned()))
         } else {
-            (
-                Some(write_record(
-                    conn,
-                    &a,
-                    &signup,
-                    checked_in,
-                    minutes.min(1440) as i32,
-                    policy.code(),
-                )?),
-                None,
-            )
+            let attended = Attendance {
+                volunteer_id: &signup.volunteer_id,
+                team_id: &a.team_id,
+                activity_id: &a.id,
+                service_date: local_date(checked_in.max(a.starts_at)),
+                minutes: minutes.min(1440) as i32,
+                content: &a.title,
+                place: if a.online {
+                    Some("线上")
+                } else {
+                    a.address.as_deref()
+                },
+                rounding: policy,
+            };
+            (Some(hours::record_attendance(tx, &attended)?), None)
         };
-        let s = signups::table
-            .find(&signup.id)
-            .select(Signup::as_select())
-            .first(conn)?;
-        Ok(response(s, Some(minutes), record, note))
+        Ok(response(
+            current(tx, &signup.id)?,
+            Some(minutes),
+            record,
+            note,
+        ))
     })
-}
-
-/// The pending record a check-out writes (source `checkin`); the admins approve it as usual.
-fn write_record(
-    conn: &mut DbConn,
-    a: &Activity,
-    s: &Signup,
-    checked_in: NaiveDateTime,
-    minutes: i32,
-    policy: &str,
-) -> ApiResult<String> {
-    let id = new_id();
-    let place = if a.online {
-        Some("线上")
-    } else {
-        a.address.as_deref()
-    };
-    diesel::insert_into(service_records::table)
-        .values(NewServiceRecord {
-            id: &id,
-            volunteer_id: &s.volunteer_id,
-            team_id: &a.team_id,
-            activity_id: Some(&a.id),
-            service_date: local_date(checked_in.max(a.starts_at)),
-            minutes,
-            content: &a.title,
-            place,
-            source: RecordSource::Checkin,
-            status: RecordStatus::Pending,
-            corrects_id: None,
-            reason: None,
-            rounding_policy: policy,
-            created_by: &crate::auth::service::account_of_volunteer(conn, &s.volunteer_id)?,
-            created_at: now(),
-        })
-        .execute(conn)?;
-    Ok(id)
 }
 
 #[cfg(test)]

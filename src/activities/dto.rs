@@ -3,7 +3,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Activity, Signup};
-use super::rules::codes_from_json;
 use crate::meta::enums::{ActivityCategory, ActivityStatus, ServiceTarget, SignupStatus, Skill};
 use crate::time::to_utc;
 
@@ -205,8 +204,8 @@ impl From<Activity> for ActivityResponse {
     fn from(a: Activity) -> Self {
         ActivityResponse {
             category: a.category,
-            service_targets: codes_from_json(&a.service_targets, ServiceTarget::from_code),
-            required_skills: codes_from_json(&a.required_skills, Skill::from_code),
+            service_targets: a.service_targets.as_slice().to_vec(),
+            required_skills: a.required_skills.as_slice().to_vec(),
             status: a.status,
             seats_left: (a.capacity - a.confirmed_count).max(0),
             starts_at: to_utc(a.starts_at),

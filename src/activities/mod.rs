@@ -1,6 +1,6 @@
 //! Activities: publishing with a lifecycle, race-free sign-ups with an ordered waitlist.
 
-pub mod cache;
+mod cache;
 pub mod checkin;
 pub mod dto;
 pub mod model;
@@ -8,3 +8,4 @@ pub mod routes;
 pub mod rules;
 pub mod service;
 pub mod signups;
+pub mod store;

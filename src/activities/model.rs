@@ -1,7 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::meta::enums::{ActivityCategory, ActivityStatus, SignupStatus};
+use crate::meta::enums::{
+    ActivityCategory, ActivityStatus, Codes, ServiceTarget, SignupStatus, Skill,
+};
 
 use crate::schema::{activities, signups};
 
@@ -15,7 +17,7 @@ pub struct Activity {
     pub summary: Option<String>,
     pub description: Option<String>,
     pub category: ActivityCategory,
-    pub service_targets: String,
+    pub service_targets: Codes<ServiceTarget>,
     pub online: bool,
     pub town: Option<String>,
     pub address: Option<String>,
@@ -27,7 +29,7 @@ pub struct Activity {
     pub signup_deadline: NaiveDateTime,
     pub capacity: i32,
     pub min_age: Option<i32>,
-    pub required_skills: String,
+    pub required_skills: Codes<Skill>,
     pub requires_approval: bool,
     pub risky: bool,
     pub insurance_policy: Option<String>,

@@ -40,13 +40,7 @@ pub async fn list_activities(
     let query = query.0;
     state
         .read_maybe_as(user.0, move |conn, state, actor| {
-            service::list(
-                conn,
-                actor,
-                &state.list_totals,
-                &state.activity_cache,
-                query,
-            )
+            service::list(conn, &state.activity_reads, actor, query)
         })
         .await
         .map(web::Json)
@@ -104,7 +98,7 @@ pub async fn get_activity(
     let id = id.into_inner();
     let a = state
         .read_maybe_as(user.0, move |conn, state, actor| {
-            service::read_current(conn, &state.activity_cache, actor, &id)
+            service::read_current(conn, &state.activity_reads, actor, &id)
         })
         .await?;
     Ok(with_etag(
@@ -427,7 +421,7 @@ pub async fn get_checkin_code(
     let id = id.into_inner();
     state
         .read_as(user, move |conn, state, actor| {
-            checkin::current_code(state, conn, actor, &id)
+            checkin::current_code(&state.checkin_key, conn, actor, &id)
         })
         .await
         .map(web::Json)
@@ -461,7 +455,7 @@ pub async fn check_in(
     let (id, req) = (id.into_inner(), body.into_inner());
     state
         .db_as(user, move |conn, state, actor| {
-            checkin::check_in(state, conn, actor, &origin, &id, req)
+            checkin::check_in(&state.checkin_key, conn, actor, &origin, &id, req)
         })
         .await
         .map(web::Json)
@@ -494,7 +488,15 @@ pub async fn check_out(
     let (id, req) = (id.into_inner(), body.into_inner());
     state
         .db_as(user, move |conn, state, actor| {
-            checkin::check_out(state, conn, actor, &origin, &id, req)
+            checkin::check_out(
+                &state.checkin_key,
+                state.config.rounding_policy,
+                conn,
+                actor,
+                &origin,
+                &id,
+                req,
+            )
         })
         .await
         .map(web::Json)

@@ -6,26 +6,10 @@ use chrono::Duration;
 use super::dto::{CreateActivityRequest, UpdateActivityRequest};
 use super::model::Activity;
 use crate::error::{FieldErrors, Msg};
-use crate::meta::enums::ActivityStatus;
+use crate::meta::enums::{ActivityStatus, Codes};
 use crate::meta::towns::is_town;
 
 pub const DEFAULT_RADIUS_M: i32 = 200;
-
-/// A list of enum codes as stored (a JSON array of strings).
-pub fn codes_to_json<'a>(codes: impl Iterator<Item = &'a str>) -> String {
-    let mut codes: Vec<&str> = codes.collect();
-    codes.sort_unstable();
-    codes.dedup();
-    serde_json::to_string(&codes).unwrap_or_else(|_| "[]".to_owned())
-}
-
-pub fn codes_from_json<T>(stored: &str, parse: fn(&str) -> Option<T>) -> Vec<T> {
-    serde_json::from_str::<Vec<String>>(stored)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| parse(c))
-        .collect()
-}
 
 /// Trimmed text, `None` when empty.
 fn clean(value: Option<String>) -> Option<String> {
@@ -43,7 +27,7 @@ pub fn draft_from(req: CreateActivityRequest, id: String, at: chrono::NaiveDateT
         summary: clean(req.summary),
         description: clean(req.description),
         category: req.category,
-        service_targets: codes_to_json(req.service_targets.iter().map(|t| t.code())),
+        service_targets: Codes::set(req.service_targets),
         online: req.online,
         town: clean(req.town),
         address: clean(req.address),
@@ -60,7 +44,7 @@ pub fn draft_from(req: CreateActivityRequest, id: String, at: chrono::NaiveDateT
             .unwrap_or(starts_at),
         capacity: req.capacity,
         min_age: req.min_age,
-        required_skills: codes_to_json(req.required_skills.iter().map(|s| s.code())),
+        required_skills: Codes::set(req.required_skills),
         requires_approval: req.requires_approval,
         risky: req.risky,
         insurance_policy: clean(req.insurance_policy),
@@ -114,10 +98,10 @@ pub fn edited(mut a: Activity, req: UpdateActivityRequest) -> Activity {
         a.category = c;
     }
     if let Some(t) = req.service_targets {
-        a.service_targets = codes_to_json(t.iter().map(|t| t.code()));
+        a.service_targets = Codes::set(t);
     }
     if let Some(s) = req.required_skills {
-        a.required_skills = codes_to_json(s.iter().map(|s| s.code()));
+        a.required_skills = Codes::set(s);
     }
     if let Some(v) = req.starts_at {
         a.starts_at = v.naive_utc();

@@ -1,38 +1,25 @@
 //! Activities: creation and edits (checked whole by `rules::check`), the lifecycle, listing.
 
-use diesel::dsl::exists;
-use diesel::prelude::*;
 use serde_json::json;
 
-use super::cache::{ActivityCache, Current};
 use super::dto::{ActivityQuery, ActivityResponse, CreateActivityRequest, UpdateActivityRequest};
 use super::model::Activity;
+use super::store::{self, ActivityFilter, PublicReads, Visible};
 use super::{rules, signups};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::list_totals::{self, ListTotals, Listed};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::conditional::{check_version, precondition_failed};
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::ActivityStatus as Status;
-use crate::schema::{activities, teams};
-use crate::teams::scope::teams_under;
 use crate::validation::{contains_pattern, optional_town};
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Activity> {
     check_id("id", id)?;
-    // The public detail's one statement: see `on_backend!`.
-    crate::on_backend!(conn, |c| {
-        activities::table
-            .find(id)
-            .select(Activity::as_select())
-            .first(c)
-            .optional()
-    })?
-    .ok_or_else(ApiError::not_found)
+    store::find(conn, id)?.ok_or_else(ApiError::not_found)
 }
 
 fn not_found_field(field: &'static str) -> ApiError {
@@ -44,9 +31,7 @@ fn not_found_field(field: &'static str) -> ApiError {
 }
 
 fn check_references(conn: &mut DbConn, a: &Activity) -> ApiResult<()> {
-    let team_known = crate::http::ids::is_id(&a.team_id)
-        && diesel::select(exists(teams::table.find(&a.team_id))).get_result::<bool>(conn)?;
-    if !team_known {
+    if !crate::teams::service::exists(conn, &a.team_id)? {
         return Err(not_found_field("team_id"));
     }
     if let Some(c) = &a.campaign_id
@@ -58,28 +43,25 @@ fn check_references(conn: &mut DbConn, a: &Activity) -> ApiResult<()> {
 }
 
 pub fn create(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     req: CreateActivityRequest,
 ) -> ApiResult<Activity> {
     let activity = rules::draft_from(req, new_id(), now());
     rules::check(&activity).into_result()?;
-    write_tx(conn, |conn| {
-        check_references(conn, &activity)?;
+    write_tx(conn, |tx| {
+        check_references(tx, &activity)?;
         policy::authorize(
-            conn,
+            tx,
             actor,
             Action::ManageActivity {
                 team_id: &activity.team_id,
             },
         )?;
-        diesel::insert_into(activities::table)
-            .values(&activity)
-            .execute(conn)?;
-        list_totals::bump(conn, Listed::Activities)?;
+        store::insert(tx, &activity)?;
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -89,7 +71,7 @@ pub fn create(
                 details: json!({"team_id": activity.team_id, "title": activity.title}),
             },
         )?;
-        find(conn, &activity.id)
+        find(tx, &activity.id)
     })
 }
 
@@ -99,27 +81,16 @@ pub fn read(conn: &mut DbConn, actor: Option<&Actor>, id: &str) -> ApiResult<Act
     Ok(a)
 }
 
-/// [`read`] for public reads, outside any transaction: the activity comes from `cache` when
-/// its version is current.
+/// [`read`] for public reads, outside any transaction (a `&mut DbConn`, never a `Tx`): the
+/// activity comes from memory when its version is current.
 pub fn read_current(
     conn: &mut DbConn,
-    cache: &ActivityCache,
+    reads: &PublicReads,
     actor: Option<&Actor>,
     id: &str,
 ) -> ApiResult<Activity> {
     check_id("id", id)?;
-    let current = crate::on_backend!(conn, |c| {
-        activities::table
-            .find(id)
-            .select(Current::as_select())
-            .first(c)
-            .optional()
-    })?
-    .ok_or_else(ApiError::not_found)?;
-    let a = cache
-        .resolve(conn, vec![current])?
-        .pop()
-        .ok_or_else(ApiError::not_found)?;
+    let a = store::find_current(conn, reads, id)?.ok_or_else(ApiError::not_found)?;
     policy::may_see_activity(conn, actor, &a.team_id, a.status == Status::Draft)?;
     Ok(a)
 }
@@ -138,15 +109,15 @@ fn managed(conn: &mut DbConn, actor: &Actor, id: &str) -> ApiResult<Activity> {
 }
 
 pub fn update(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     id: &str,
     expected_version: Option<i64>,
     req: UpdateActivityRequest,
 ) -> ApiResult<Activity> {
-    write_tx(conn, |conn| {
-        let current = managed(conn, actor, id)?;
+    write_tx(conn, |tx| {
+        let current = managed(tx, actor, id)?;
         check_version(expected_version, current.version)?;
         if matches!(
             Some(current.status),
@@ -162,7 +133,7 @@ pub fn update(
         }
         let mut next = rules::edited(current.clone(), req);
         rules::check(&next).into_result()?;
-        check_references(conn, &next)?;
+        check_references(tx, &next)?;
         if next.capacity < current.confirmed_count {
             return Err(ApiError::conflict(
                 "capacity_below_confirmed",
@@ -180,22 +151,14 @@ pub fn update(
         }
         next.updated_at = now();
         next.version = current.version + 1;
-        let updated = diesel::update(
-            activities::table
-                .find(id)
-                .filter(activities::version.eq(current.version)),
-        )
-        .set(&next)
-        .execute(conn)?;
-        if updated != 1 {
+        if !store::update_at_version(tx, &next, current.version)? {
             return Err(precondition_failed());
         }
-        list_totals::bump(conn, Listed::Activities)?;
         if next.capacity > current.capacity {
-            signups::promote(conn, id, next.capacity - current.confirmed_count)?;
+            signups::promote(tx, id, next.capacity - current.confirmed_count)?;
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -205,21 +168,21 @@ pub fn update(
                 details: json!({"capacity": next.capacity, "starts_at": next.starts_at, "ends_at": next.ends_at}),
             },
         )?;
-        find(conn, id)
+        find(tx, id)
     })
 }
 
 /// publish (draft → published), cancel (draft | published → cancelled), complete
 /// (published → completed).
 pub fn transition(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     id: &str,
     to: Status,
 ) -> ApiResult<Activity> {
-    write_tx(conn, |conn| {
-        let a = managed(conn, actor, id)?;
+    write_tx(conn, |tx| {
+        let a = managed(tx, actor, id)?;
         let from = a.status;
         let legal = matches!(
             (from, to),
@@ -246,26 +209,14 @@ pub fn transition(
                 ),
             ));
         }
-        let changed = diesel::update(
-            activities::table
-                .find(id)
-                .filter(activities::status.eq(from.code())),
-        )
-        .set((
-            activities::status.eq(to.code()),
-            activities::updated_at.eq(now()),
-            activities::version.eq(activities::version + 1),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
+        if !store::set_status_if(tx, id, from, to)? {
             return Err(precondition_failed());
         }
-        list_totals::bump(conn, Listed::Activities)?;
         if to == Status::Cancelled {
-            signups::cancel_all(conn, id)?;
+            signups::cancel_all(tx, id)?;
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -279,7 +230,7 @@ pub fn transition(
                 details: json!({"from": from.code()}),
             },
         )?;
-        find(conn, id)
+        find(tx, id)
     })
 }
 
@@ -327,9 +278,8 @@ fn total_key(query: &ActivityQuery, draft_teams: Option<&[String]>) -> Option<St
 
 pub fn list(
     conn: &mut DbConn,
+    reads: &PublicReads,
     actor: Option<&Actor>,
-    totals: &ListTotals,
-    cache: &ActivityCache,
     query: ActivityQuery,
 ) -> ApiResult<Page<ActivityResponse>> {
     let page = page_request(query.page, query.per_page)?;
@@ -365,80 +315,37 @@ pub fn list(
         Some(a) => Some(a.admin_team_ids.clone()),
         None => Some(Vec::new()),
     };
-    let filtered = || {
-        let mut q = activities::table.into_boxed();
-        q = match &draft_teams {
-            None => q,
-            Some(ancestors) if ancestors.is_empty() => {
-                q.filter(activities::status.ne(Status::Draft.code()))
-            }
-            Some(ancestors) => q.filter(
-                activities::status
-                    .ne(Status::Draft.code())
-                    .or(activities::team_id.eq_any(teams_under(ancestors.clone()))),
-            ),
-        };
-        if let Some(team) = &query.team_id {
-            q = q.filter(activities::team_id.eq_any(teams_under(vec![team.clone()])));
-        }
-        if let Some(c) = &query.campaign_id {
-            q = q.filter(activities::campaign_id.eq(c.clone()));
-        }
-        if let Some(c) = query.category {
-            q = q.filter(activities::category.eq(c.code()));
-        }
-        if let Some(t) = &town {
-            q = q.filter(activities::town.eq(t.clone()));
-        }
-        if let Some(s) = query.status {
-            q = q.filter(activities::status.eq(s.code()));
-        }
-        if let Some(from) = query.from {
-            q = q.filter(activities::starts_at.ge(from.naive_utc()));
-        }
-        if let Some(to) = query.to {
-            q = q.filter(activities::starts_at.lt(to.naive_utc()));
-        }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            q = q.filter(activities::title.like(contains_pattern(text)).escape('\\'));
-        }
-        match query.has_seats {
-            Some(true) => q = q.filter(activities::confirmed_count.lt(activities::capacity)),
-            Some(false) => q = q.filter(activities::confirmed_count.ge(activities::capacity)),
-            None => {}
-        }
-        q
+    let filter = ActivityFilter {
+        visible: match &draft_teams {
+            None => Visible::All,
+            Some(ancestors) if ancestors.is_empty() => Visible::Published,
+            Some(ancestors) => Visible::PublishedAndDraftsUnder(ancestors.clone()),
+        },
+        team_subtree: query.team_id.clone(),
+        campaign_id: query.campaign_id.clone(),
+        category: query.category,
+        town,
+        status: query.status,
+        from: query.from.map(|t| t.naive_utc()),
+        to: query.to.map(|t| t.naive_utc()),
+        title_like: query
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(contains_pattern),
+        has_seats: query.has_seats,
     };
-    let count = |conn: &mut DbConn| filtered().count().get_result(conn);
-    let total: i64 = match total_key(&query, draft_teams.as_deref()) {
-        Some(key) => totals.total(conn, Listed::Activities, key, count)?,
-        None => count(conn)?,
-    };
-    let ordered = if descending {
-        filtered().order((activities::starts_at.desc(), activities::id.desc()))
-    } else {
-        filtered().order((activities::starts_at.asc(), activities::id.asc()))
-    };
-    // Walking `activities_starts` in order finds the page directly; the rest of each row
-    // comes from the cache.
-    let paged = ordered.limit(page.per_page).offset(page.offset());
-    let current: Vec<Current> = if let DbConn::Pg(_) = conn {
-        // PostgreSQL reads the table row of every activity the OFFSET skips unless the scan
-        // is index-only: the ids first, then those rows.
-        let ids: Vec<String> = paged.select(activities::id).load(conn)?;
-        let mut current: Vec<Current> = crate::on_backend!(conn, |c| {
-            activities::table
-                .filter(activities::id.eq_any(&ids))
-                .select(Current::as_select())
-                .load(c)
-        })?;
-        current.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
-        current
-    } else {
-        // SQLite defers each row's read until a column outside the index is needed.
-        paged.select(Current::as_select()).load(conn)?
-    };
-    let rows = cache.resolve(conn, current)?;
+    let key = total_key(&query, draft_teams.as_deref());
+    let (rows, total) = store::public_page(
+        conn,
+        reads,
+        &filter,
+        key,
+        descending,
+        page.per_page,
+        page.offset(),
+    )?;
     Ok(Page::new(
         rows.into_iter().map(Into::into).collect(),
         page,

@@ -1,126 +1,59 @@
 //! Sign-ups. Never more confirmed than capacity, whatever the concurrency: a seat is taken by
-//! `UPDATE activities SET confirmed_count = confirmed_count + 1 WHERE … AND confirmed_count <
-//! capacity` and its row count, inside the sign-up's transaction (a row lock on PostgreSQL,
-//! the write lock on SQLite). Waitlist positions are renumbered in the same transaction.
+//! a conditional update of `confirmed_count` (`store::take_seat`) inside the sign-up's
+//! transaction (a row lock on PostgreSQL, the write lock on SQLite). Waitlist positions are
+//! renumbered in the same transaction.
 
-use diesel::dsl::exists;
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::dto::{SignupQuery, SignupResponse};
 use super::model::{Activity, Signup};
-use super::rules::codes_from_json;
 use super::service::read as read_activity;
+use super::store;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
-use crate::meta::enums::{ActivityStatus, SignupStatus as Status, Skill};
-use crate::schema::{activities, signups, volunteers};
+use crate::meta::enums::{ActivityStatus, SignupStatus as Status};
 use crate::time::{age_on, local_date};
 
+/// The sign-up statuses that hold something (a request, a seat, a waitlist place).
+const OPEN: [Status; 3] = [Status::Pending, Status::Confirmed, Status::Waitlisted];
+
 fn get(conn: &mut DbConn, id: &str) -> ApiResult<Signup> {
-    Ok(signups::table
-        .find(id)
-        .select(Signup::as_select())
-        .first(conn)?)
-}
-
-/// Takes a seat if one is left.
-fn take_seat(conn: &mut DbConn, activity_id: &str) -> ApiResult<bool> {
-    let n = diesel::update(
-        activities::table
-            .find(activity_id)
-            .filter(activities::confirmed_count.lt(activities::capacity)),
-    )
-    .set(activities::confirmed_count.eq(activities::confirmed_count + 1))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-fn release_seat(conn: &mut DbConn, activity_id: &str) -> ApiResult<()> {
-    diesel::update(activities::table.find(activity_id))
-        .set(activities::confirmed_count.eq(activities::confirmed_count - 1))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Appends to the waitlist; returns the position.
-fn join_waitlist(conn: &mut DbConn, activity_id: &str) -> ApiResult<i32> {
-    diesel::update(activities::table.find(activity_id))
-        .set(activities::waitlist_count.eq(activities::waitlist_count + 1))
-        .execute(conn)?;
-    Ok(activities::table
-        .find(activity_id)
-        .select(activities::waitlist_count)
-        .first(conn)?)
-}
-
-/// Takes `position` off the waitlist and closes the gap behind it.
-fn leave_waitlist(conn: &mut DbConn, activity_id: &str, position: i32) -> ApiResult<()> {
-    diesel::update(activities::table.find(activity_id))
-        .set(activities::waitlist_count.eq(activities::waitlist_count - 1))
-        .execute(conn)?;
-    diesel::update(
-        signups::table
-            .filter(signups::activity_id.eq(activity_id))
-            .filter(signups::status.eq(Status::Waitlisted.code()))
-            .filter(signups::position.gt(position)),
-    )
-    .set(signups::position.eq(signups::position - 1))
-    .execute(conn)?;
-    Ok(())
+    store::find_signup(conn, id)?
+        .ok_or_else(|| ApiError::internal("a sign-up vanished in its own transaction"))
 }
 
 /// Confirms waitlisted volunteers in order while seats remain, at most `seats` of them.
-pub fn promote(conn: &mut DbConn, activity_id: &str, seats: i32) -> ApiResult<i32> {
+pub fn promote(tx: &mut Tx, activity_id: &str, seats: i32) -> ApiResult<i32> {
     let mut promoted = 0;
     while promoted < seats {
-        let Some(first) = signups::table
-            .filter(signups::activity_id.eq(activity_id))
-            .filter(signups::status.eq(Status::Waitlisted.code()))
-            .order(signups::position.asc())
-            .select(Signup::as_select())
-            .first(conn)
-            .optional()?
-        else {
+        let Some(first) = store::first_waitlisted(tx, activity_id)? else {
             break;
         };
-        if !take_seat(conn, activity_id)? {
+        if !store::take_seat(tx, activity_id)? {
             break;
         }
-        diesel::update(signups::table.find(&first.id))
-            .set((
-                signups::status.eq(Status::Confirmed.code()),
-                signups::position.eq(None::<i32>),
-                signups::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        leave_waitlist(conn, activity_id, first.position.unwrap_or(1))?;
+        store::set_signup_status(tx, &first.id, Status::Confirmed, None)?;
+        store::leave_waitlist(tx, activity_id, first.position.unwrap_or(1))?;
         promoted += 1;
     }
     Ok(promoted)
 }
 
 /// Frees whatever the sign-up held (a seat, a waitlist place) and promotes into a freed seat.
-fn vacate(conn: &mut DbConn, signup: &Signup, to: Status) -> ApiResult<()> {
-    diesel::update(signups::table.find(&signup.id))
-        .set((
-            signups::status.eq(to.code()),
-            signups::position.eq(None::<i32>),
-            signups::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    match Some(signup.status) {
-        Some(Status::Confirmed) => {
-            release_seat(conn, &signup.activity_id)?;
-            promote(conn, &signup.activity_id, 1)?;
+fn vacate(tx: &mut Tx, signup: &Signup, to: Status) -> ApiResult<()> {
+    store::set_signup_status(tx, &signup.id, to, None)?;
+    match signup.status {
+        Status::Confirmed => {
+            store::release_seat(tx, &signup.activity_id)?;
+            promote(tx, &signup.activity_id, 1)?;
         }
-        Some(Status::Waitlisted) => {
-            leave_waitlist(conn, &signup.activity_id, signup.position.unwrap_or(1))?
+        Status::Waitlisted => {
+            store::leave_waitlist(tx, &signup.activity_id, signup.position.unwrap_or(1))?
         }
         _ => {}
     }
@@ -128,29 +61,8 @@ fn vacate(conn: &mut DbConn, signup: &Signup, to: Status) -> ApiResult<()> {
 }
 
 /// Cancelling an activity cancels its sign-ups.
-pub fn cancel_all(conn: &mut DbConn, activity_id: &str) -> ApiResult<()> {
-    diesel::update(
-        signups::table
-            .filter(signups::activity_id.eq(activity_id))
-            .filter(signups::status.eq_any([
-                Status::Pending.code(),
-                Status::Confirmed.code(),
-                Status::Waitlisted.code(),
-            ])),
-    )
-    .set((
-        signups::status.eq(Status::Cancelled.code()),
-        signups::position.eq(None::<i32>),
-        signups::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    diesel::update(activities::table.find(activity_id))
-        .set((
-            activities::confirmed_count.eq(0),
-            activities::waitlist_count.eq(0),
-        ))
-        .execute(conn)?;
-    Ok(())
+pub fn cancel_all(tx: &mut Tx, activity_id: &str) -> ApiResult<()> {
+    Ok(store::cancel_signups(tx, activity_id)?)
 }
 
 fn conflict(code: &'static str, zh: &'static str, en: &'static str) -> ApiError {
@@ -173,12 +85,9 @@ fn check_eligible(conn: &mut DbConn, a: &Activity, volunteer_id: &str) -> ApiRes
             "The sign-up deadline has passed",
         ));
     }
-    let (birth, skills): (chrono::NaiveDate, String) = volunteers::table
-        .find(volunteer_id)
-        .select((volunteers::birth_date, volunteers::skills))
-        .first(conn)?;
+    let volunteer = crate::volunteers::service::get(conn, volunteer_id)?;
     if let Some(min_age) = a.min_age
-        && age_on(birth, local_date(a.starts_at)) < min_age
+        && age_on(volunteer.birth_date, local_date(a.starts_at)) < min_age
     {
         return Err(conflict(
             "below_min_age",
@@ -186,8 +95,9 @@ fn check_eligible(conn: &mut DbConn, a: &Activity, volunteer_id: &str) -> ApiRes
             "The volunteer is below the activity's minimum age",
         ));
     }
-    let has: Vec<Skill> = codes_from_json(&skills, Skill::from_code);
-    if codes_from_json(&a.required_skills, Skill::from_code)
+    let has = volunteer.skills.as_slice();
+    if a.required_skills
+        .as_slice()
         .iter()
         .any(|s| !has.contains(s))
     {
@@ -197,18 +107,7 @@ fn check_eligible(conn: &mut DbConn, a: &Activity, volunteer_id: &str) -> ApiRes
             "The volunteer lacks a skill the activity requires",
         ));
     }
-    let overlapping: bool = diesel::select(exists(
-        signups::table
-            .inner_join(activities::table)
-            .filter(signups::volunteer_id.eq(volunteer_id))
-            .filter(signups::status.eq(Status::Confirmed.code()))
-            .filter(activities::id.ne(&a.id))
-            .filter(activities::status.eq(ActivityStatus::Published.code()))
-            .filter(activities::starts_at.lt(a.ends_at))
-            .filter(activities::ends_at.gt(a.starts_at)),
-    ))
-    .get_result(conn)?;
-    if overlapping {
+    if store::overlaps_confirmed(conn, volunteer_id, a)? {
         return Err(conflict(
             "schedule_conflict",
             "与已确认的其他活动时间冲突",
@@ -220,17 +119,12 @@ fn check_eligible(conn: &mut DbConn, a: &Activity, volunteer_id: &str) -> ApiRes
 
 /// A volunteer signs up: confirmed while seats remain, else waitlisted; `pending` where the
 /// activity requires approval.
-pub fn sign_up(conn: &mut DbConn, actor: &Actor, activity_id: &str) -> ApiResult<Signup> {
-    write_tx(conn, |conn| {
-        let a = read_activity(conn, Some(actor), activity_id)?;
-        policy::authorize(conn, actor, Action::SignUp)?;
+pub fn sign_up(conn: &mut PooledConn, actor: &Actor, activity_id: &str) -> ApiResult<Signup> {
+    write_tx(conn, |tx| {
+        let a = read_activity(tx, Some(actor), activity_id)?;
+        policy::authorize(tx, actor, Action::SignUp)?;
         let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::forbidden)?;
-        let existing = signups::table
-            .filter(signups::activity_id.eq(activity_id))
-            .filter(signups::volunteer_id.eq(&volunteer_id))
-            .select(Signup::as_select())
-            .first(conn)
-            .optional()?;
+        let existing = store::signup_of(tx, activity_id, &volunteer_id, &[])?;
         if let Some(s) = &existing
             && s.status != Status::Cancelled
         {
@@ -240,40 +134,25 @@ pub fn sign_up(conn: &mut DbConn, actor: &Actor, activity_id: &str) -> ApiResult
                 "Already signed up for this activity",
             ));
         }
-        check_eligible(conn, &a, &volunteer_id)?;
+        check_eligible(tx, &a, &volunteer_id)?;
         let (status, position) = if a.requires_approval {
             (Status::Pending, None)
-        } else if take_seat(conn, activity_id)? {
+        } else if store::take_seat(tx, activity_id)? {
             (Status::Confirmed, None)
         } else {
-            (Status::Waitlisted, Some(join_waitlist(conn, activity_id)?))
+            (
+                Status::Waitlisted,
+                Some(store::join_waitlist(tx, activity_id)?),
+            )
         };
-        let at = now();
         let id = match existing {
             Some(s) => {
-                diesel::update(signups::table.find(&s.id))
-                    .set((
-                        signups::status.eq(status.code()),
-                        signups::position.eq(position),
-                        signups::created_at.eq(at),
-                        signups::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
+                store::renew_signup(tx, &s.id, status, position)?;
                 s.id
             }
             None => {
                 let id = new_id();
-                diesel::insert_into(signups::table)
-                    .values((
-                        signups::id.eq(&id),
-                        signups::activity_id.eq(activity_id),
-                        signups::volunteer_id.eq(&volunteer_id),
-                        signups::status.eq(status.code()),
-                        signups::position.eq(position),
-                        signups::created_at.eq(at),
-                        signups::updated_at.eq(at),
-                    ))
-                    .execute(conn)
+                store::insert_signup(tx, &id, activity_id, &volunteer_id, status, position)
                     .map_err(|e| match crate::db::unique_violation_target(&e) {
                         Some(_) => conflict(
                             "already_signed_up",
@@ -285,34 +164,24 @@ pub fn sign_up(conn: &mut DbConn, actor: &Actor, activity_id: &str) -> ApiResult
                 id
             }
         };
-        get(conn, &id)
+        get(tx, &id)
     })
 }
 
 /// The volunteer cancels; a freed seat goes to the first waitlisted.
-pub fn cancel_own(conn: &mut DbConn, actor: &Actor, activity_id: &str) -> ApiResult<()> {
-    write_tx(conn, |conn| {
-        read_activity(conn, Some(actor), activity_id)?;
+pub fn cancel_own(conn: &mut PooledConn, actor: &Actor, activity_id: &str) -> ApiResult<()> {
+    write_tx(conn, |tx| {
+        read_activity(tx, Some(actor), activity_id)?;
         let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::not_found)?;
-        let signup = signups::table
-            .filter(signups::activity_id.eq(activity_id))
-            .filter(signups::volunteer_id.eq(&volunteer_id))
-            .filter(signups::status.eq_any([
-                Status::Pending.code(),
-                Status::Confirmed.code(),
-                Status::Waitlisted.code(),
-            ]))
-            .select(Signup::as_select())
-            .first(conn)
-            .optional()?
+        let signup = store::signup_of(tx, activity_id, &volunteer_id, &OPEN)?
             .ok_or_else(ApiError::not_found)?;
-        vacate(conn, &signup, Status::Cancelled)
+        vacate(tx, &signup, Status::Cancelled)
     })
 }
 
 /// An admin confirms a pending sign-up (within capacity) or rejects one.
 pub fn decide(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     activity_id: &str,
@@ -320,37 +189,27 @@ pub fn decide(
     to: Status,
 ) -> ApiResult<Signup> {
     check_id("signup_id", signup_id)?;
-    write_tx(conn, |conn| {
-        let a = read_activity(conn, Some(actor), activity_id)?;
+    write_tx(conn, |tx| {
+        let a = read_activity(tx, Some(actor), activity_id)?;
         policy::authorize(
-            conn,
+            tx,
             actor,
             Action::ManageActivity {
                 team_id: &a.team_id,
             },
         )?;
-        let signup = signups::table
-            .find(signup_id)
-            .filter(signups::activity_id.eq(activity_id))
-            .select(Signup::as_select())
-            .first(conn)
-            .optional()?
+        let signup = store::find_signup_of_activity(tx, activity_id, signup_id)?
             .ok_or_else(ApiError::not_found)?;
         let from = signup.status;
         match (from, to) {
             (Status::Pending, Status::Confirmed) => {
-                if !take_seat(conn, activity_id)? {
+                if !store::take_seat(tx, activity_id)? {
                     return Err(conflict("activity_full", "名额已满", "No seats are left"));
                 }
-                diesel::update(signups::table.find(signup_id))
-                    .set((
-                        signups::status.eq(Status::Confirmed.code()),
-                        signups::updated_at.eq(now()),
-                    ))
-                    .execute(conn)?;
+                store::set_signup_status(tx, signup_id, Status::Confirmed, None)?;
             }
             (Status::Pending | Status::Confirmed | Status::Waitlisted, Status::Rejected) => {
-                vacate(conn, &signup, Status::Rejected)?;
+                vacate(tx, &signup, Status::Rejected)?;
             }
             (_, Status::Confirmed | Status::Rejected) => {
                 return Err(ApiError::conflict(
@@ -373,7 +232,7 @@ pub fn decide(
             }
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -387,7 +246,7 @@ pub fn decide(
                 details: json!({"activity_id": activity_id, "volunteer_id": signup.volunteer_id, "from": from.code()}),
             },
         )?;
-        get(conn, signup_id)
+        get(tx, signup_id)
     })
 }
 
@@ -406,26 +265,13 @@ pub fn list(
             team_id: &a.team_id,
         },
     )?;
-    let filtered = || {
-        let mut q = signups::table
-            .filter(signups::activity_id.eq(activity_id))
-            .into_boxed();
-        if let Some(s) = query.status {
-            q = q.filter(signups::status.eq(s.code()));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows: Vec<Signup> = filtered()
-        .order((
-            signups::position.asc(),
-            signups::created_at.asc(),
-            signups::id.asc(),
-        ))
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(Signup::as_select())
-        .load(conn)?;
+    let (rows, total) = store::signups_page(
+        conn,
+        activity_id,
+        query.status,
+        page.per_page,
+        page.offset(),
+    )?;
     Ok(Page::new(
         rows.into_iter()
             .map(|s| SignupResponse::new(s, None))
@@ -443,23 +289,13 @@ pub fn list_own(
 ) -> ApiResult<Page<SignupResponse>> {
     let page = page_request(query.page, query.per_page)?;
     let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::not_found)?;
-    let filtered = || {
-        let mut q = signups::table
-            .inner_join(activities::table)
-            .filter(signups::volunteer_id.eq(volunteer_id.clone()))
-            .into_boxed();
-        if let Some(s) = query.status {
-            q = q.filter(signups::status.eq(s.code()));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows: Vec<(Signup, Activity)> = filtered()
-        .order((activities::starts_at.asc(), signups::id.asc()))
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select((Signup::as_select(), Activity::as_select()))
-        .load(conn)?;
+    let (rows, total) = store::own_signups_page(
+        conn,
+        &volunteer_id,
+        query.status,
+        page.per_page,
+        page.offset(),
+    )?;
     Ok(Page::new(
         rows.into_iter()
             .map(|(s, a)| SignupResponse::new(s, Some(&a)))
@@ -469,53 +305,34 @@ pub fn list_own(
     ))
 }
 
-/// (activity id, sign-up id, status, position) of a confirmed or waitlisted sign-up.
-type ActiveSignup = (String, String, String, Option<i32>);
-
 /// Recounts confirmed and waitlisted sign-ups of every activity and checks that waitlist
 /// positions run 1..n; with `fix`, repairs counts and renumbers (keeping the order).
 pub fn verify_counts(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     fix: bool,
 ) -> ApiResult<Vec<crate::hours::totals::Difference>> {
     use crate::hours::totals::Difference;
-    write_tx(conn, |conn| {
-        let stored: Vec<(String, i32, i32)> = activities::table
-            .select((
-                activities::id,
-                activities::confirmed_count,
-                activities::waitlist_count,
-            ))
-            .load(conn)?;
-        let active: Vec<ActiveSignup> = signups::table
-            .filter(signups::status.eq_any([Status::Confirmed.code(), Status::Waitlisted.code()]))
-            .order((
-                signups::activity_id.asc(),
-                signups::position.asc(),
-                signups::created_at.asc(),
-            ))
-            .select((
-                signups::activity_id,
-                signups::id,
-                signups::status,
-                signups::position,
-            ))
-            .load(conn)?;
-        let mut by_activity: std::collections::HashMap<&str, Vec<&ActiveSignup>> =
+    write_tx(conn, |tx| {
+        let stored = store::all_counts(tx)?;
+        let active = store::active_signups(tx)?;
+        let mut by_activity: std::collections::HashMap<&str, Vec<&Signup>> =
             std::collections::HashMap::new();
         for s in &active {
-            by_activity.entry(s.0.as_str()).or_default().push(s);
+            by_activity
+                .entry(s.activity_id.as_str())
+                .or_default()
+                .push(s);
         }
         let mut differences = Vec::new();
         for (activity_id, confirmed, waitlisted) in stored {
             let mine = by_activity.remove(activity_id.as_str()).unwrap_or_default();
             let want_confirmed = mine
                 .iter()
-                .filter(|s| s.2 == Status::Confirmed.code())
+                .filter(|s| s.status == Status::Confirmed)
                 .count() as i64;
-            let queue: Vec<&&(String, String, String, Option<i32>)> = mine
+            let queue: Vec<&&Signup> = mine
                 .iter()
-                .filter(|s| s.2 == Status::Waitlisted.code())
+                .filter(|s| s.status == Status::Waitlisted)
                 .collect();
             let mut found = Vec::new();
             if i64::from(confirmed) != want_confirmed {
@@ -539,27 +356,20 @@ pub fn verify_counts(
             let gap = queue
                 .iter()
                 .enumerate()
-                .find(|(i, s)| s.3 != Some(*i as i32 + 1));
+                .find(|(i, s)| s.position != Some(*i as i32 + 1));
             if let Some((i, s)) = gap {
                 found.push(Difference {
                     kind: "activity_positions",
                     id: activity_id.clone(),
                     year: None,
-                    stored: s.3.unwrap_or(0).into(),
+                    stored: s.position.unwrap_or(0).into(),
                     expected: i as i64 + 1,
                 });
             }
             if fix && !found.is_empty() {
-                diesel::update(activities::table.find(&activity_id))
-                    .set((
-                        activities::confirmed_count.eq(want_confirmed as i32),
-                        activities::waitlist_count.eq(queue.len() as i32),
-                    ))
-                    .execute(conn)?;
+                store::set_counts(tx, &activity_id, want_confirmed as i32, queue.len() as i32)?;
                 for (i, s) in queue.iter().enumerate() {
-                    diesel::update(signups::table.find(&s.1))
-                        .set(signups::position.eq(i as i32 + 1))
-                        .execute(conn)?;
+                    store::set_signup_position(tx, &s.id, i as i32 + 1)?;
                 }
             }
             differences.extend(found);

@@ -5,15 +5,15 @@ use super::dto::{AuditEventResponse, AuditQuery};
 use super::model::NewAuditEvent;
 use super::{AuditEntry, Origin, store};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, new_id, now};
+use crate::db::{DbConn, Tx, new_id, now};
 use crate::error::ApiResult;
 use crate::http::Page;
 use crate::http::pagination::page_request;
 
-/// Appends an event; call it inside the action's transaction.
-pub fn record(conn: &mut DbConn, origin: &Origin, entry: AuditEntry<'_>) -> ApiResult<()> {
+/// Appends an event, inside the action's transaction (it takes one).
+pub fn record(tx: &mut Tx, origin: &Origin, entry: AuditEntry<'_>) -> ApiResult<()> {
     store::insert(
-        conn,
+        tx,
         &NewAuditEvent {
             id: &new_id(),
             actor_id: Some(entry.actor_id),

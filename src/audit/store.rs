@@ -5,13 +5,13 @@ use diesel::prelude::*;
 
 use super::dto::AuditQuery;
 use super::model::{AuditEvent, NewAuditEvent};
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::schema::audit_events;
 
-pub fn insert(conn: &mut DbConn, event: &NewAuditEvent) -> QueryResult<()> {
+pub fn insert(tx: &mut Tx, event: &NewAuditEvent) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values(event)
-        .execute(conn)
+        .execute(tx.conn())
         .map(drop)
 }
 

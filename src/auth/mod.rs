@@ -9,6 +9,7 @@ pub mod password;
 pub mod policy;
 pub mod routes;
 pub mod service;
+pub mod store;
 pub mod tokens;
 
 pub use extractor::{AuthUser, MaybeAuthUser};

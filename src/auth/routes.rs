@@ -32,7 +32,7 @@ pub async fn register(
 ) -> ApiResult<HttpResponse> {
     let request = body.into_inner();
     let (volunteer, tokens) = state
-        .db(move |conn, state| service::register(conn, state, request))
+        .db(move |conn, state| service::register(conn, &state.accounts(), request))
         .await?;
     Ok(HttpResponse::Created().json(RegisterResponse { volunteer, tokens }))
 }
@@ -73,7 +73,9 @@ pub async fn login(
     }
     let login_for_service = login.clone();
     let result = state
-        .db(move |conn, state| service::login(conn, state, &login_for_service, &password))
+        .db(move |conn, state| {
+            service::login(conn, &state.accounts(), &login_for_service, &password)
+        })
         .await;
     match &result {
         Ok(_) => state.login_limiter.record_success(&login),
@@ -105,7 +107,7 @@ pub async fn refresh(
 ) -> ApiResult<web::Json<TokensResponse>> {
     let token = body.into_inner().refresh_token;
     state
-        .db(move |conn, state| service::refresh(conn, state, &token))
+        .db(move |conn, state| service::refresh(conn, &state.accounts(), &token))
         .await
         .map(web::Json)
 }
@@ -147,7 +149,7 @@ pub async fn logout(
 #[get("/me")]
 pub async fn me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<web::Json<MeResponse>> {
     state
-        .read(move |conn, state| service::me(conn, state, &user))
+        .read(move |conn, state| service::me(conn, &state.pii, &state.stars, &user))
         .await
         .map(web::Json)
 }
@@ -175,7 +177,13 @@ pub async fn change_password(
     } = body.into_inner();
     state
         .db(move |conn, state| {
-            service::change_password(conn, state, &user, &current_password, &new_password)
+            service::change_password(
+                conn,
+                &state.passwords,
+                &user,
+                &current_password,
+                &new_password,
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

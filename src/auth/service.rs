@@ -1,20 +1,20 @@
 //! The rules of accounts and sessions, in transactions. No HTTP types here.
 
 use chrono::Duration;
-use diesel::prelude::*;
 use rand::Rng;
 
 use super::AuthUser;
 use super::dto::{AccountResponse, MeResponse, TokensResponse};
-use super::model::{Account, NewAccount, NewRefreshToken, NewRoleGrant, RefreshToken};
+use super::model::{Account, NewAccount, NewRefreshToken, NewRoleGrant};
 use super::password::PasswordHashing;
 use super::policy::{self, Action, Actor};
-use super::tokens::{RoleClaim, hash_refresh_token, new_refresh_token};
-use crate::db::{DbConn, new_id, now, write_tx};
+use super::store;
+use super::tokens::{JwtKeys, RoleClaim, hash_refresh_token, new_refresh_token};
+use crate::crypto::PersonalDataCipher;
+use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
+use crate::hours::stars::StarLevels;
 use crate::meta::enums::Role;
-use crate::schema::{accounts, refresh_tokens, role_grants};
-use crate::state::AppState;
 use crate::volunteers::dto::{RegisterRequest, Viewer, VolunteerResponse};
 use crate::volunteers::id_number::is_mobile;
 use crate::volunteers::rules::{check_password, validate_registration};
@@ -47,28 +47,35 @@ fn mobile_taken() -> ApiError {
     )
 }
 
+/// What the account service needs besides the database: keys and settings, nothing more.
+pub struct AccountDeps<'a> {
+    pub passwords: &'a PasswordHashing,
+    pub jwt: &'a JwtKeys,
+    pub refresh_token_ttl_secs: i64,
+    pub pii: &'a PersonalDataCipher,
+    pub stars: &'a StarLevels,
+    pub privacy_notice_version: &'a str,
+}
+
 /// Creates the account, its volunteer role and profile, and a first session, in one
 /// transaction: either all of it is stored or none.
 pub fn register(
-    conn: &mut DbConn,
-    state: &AppState,
+    conn: &mut PooledConn,
+    deps: &AccountDeps,
     request: RegisterRequest,
 ) -> ApiResult<(VolunteerResponse, TokensResponse)> {
     let reg = validate_registration(request, crate::time::local_today())?;
-    let password_hash = state.passwords.hash(&reg.password);
+    let password_hash = deps.passwords.hash(&reg.password);
     let mobile = reg.mobile.clone();
-    let (volunteer, tokens) = write_tx(conn, |conn| {
-        let exists: i64 = accounts::table
-            .filter(accounts::mobile.eq(&reg.mobile))
-            .count()
-            .get_result(conn)?;
-        if exists > 0 {
+    let (volunteer, tokens) = write_tx(conn, |tx| {
+        if store::find_account_by_mobile(tx, &reg.mobile)?.is_some() {
             return Err(mobile_taken());
         }
         let account_id = new_id();
         let at = now();
-        diesel::insert_into(accounts::table)
-            .values(NewAccount {
+        store::insert_account(
+            tx,
+            &NewAccount {
                 id: &account_id,
                 username: None,
                 mobile: Some(&reg.mobile),
@@ -78,21 +85,21 @@ pub fn register(
                 updated_at: at,
                 password_changed_at: at,
                 version: 1,
-            })
-            .execute(conn)
-            .map_err(|e| match crate::db::unique_violation_target(&e) {
-                Some(t) if t.contains("mobile") => mobile_taken(),
-                _ => ApiError::from(e),
-            })?;
-        grant_role(conn, &account_id, Role::Volunteer, None, None)?;
+            },
+        )
+        .map_err(|e| match crate::db::unique_violation_target(&e) {
+            Some(t) if t.contains("mobile") => mobile_taken(),
+            _ => ApiError::from(e),
+        })?;
+        grant_role(tx, &account_id, Role::Volunteer, None, None)?;
         let volunteer = volunteers::create_profile(
-            conn,
-            &state.pii,
+            tx,
+            deps.pii,
             &account_id,
             &reg,
-            &state.config.privacy_notice_version,
+            deps.privacy_notice_version,
         )?;
-        let tokens = issue_tokens(conn, state, &account_id, None)?;
+        let tokens = issue_tokens(tx, deps, &account_id, None)?;
         Ok((volunteer, tokens))
     })?;
     let id_number = reg.id_number;
@@ -102,39 +109,85 @@ pub fn register(
             Some(mobile),
             Viewer::Owner,
             Some(id_number),
-            &state.stars,
+            deps.stars,
         ),
         tokens,
     ))
 }
 
-pub fn grant_role(
-    conn: &mut DbConn,
+fn grant_role(
+    tx: &mut Tx,
     account_id: &str,
     role: Role,
     team_id: Option<&str>,
     granted_by: Option<&str>,
 ) -> ApiResult<()> {
-    diesel::insert_into(role_grants::table)
-        .values(NewRoleGrant {
+    store::insert_role_grant(
+        tx,
+        &NewRoleGrant {
             id: &new_id(),
             account_id,
             role,
             team_id,
             granted_by,
             created_at: now(),
-        })
-        .execute(conn)?;
+        },
+    )?;
     Ok(())
 }
 
+/// Whether an account with this id exists (for other domains that name one).
+pub fn account_exists(conn: &mut DbConn, account_id: &str) -> ApiResult<bool> {
+    Ok(crate::http::ids::is_id(account_id) && store::account_exists(conn, account_id)?)
+}
+
+/// A team-admin grant, unless the account holds one for the team already (`false` then).
+pub fn grant_team_admin(
+    tx: &mut Tx,
+    account_id: &str,
+    team_id: &str,
+    granted_by: &str,
+) -> ApiResult<bool> {
+    if store::team_grant_exists(tx, account_id, team_id, Role::TeamAdmin)? {
+        return Ok(false);
+    }
+    grant_role(
+        tx,
+        account_id,
+        Role::TeamAdmin,
+        Some(team_id),
+        Some(granted_by),
+    )?;
+    Ok(true)
+}
+
+/// Ends a team-admin grant at once (the policy reads current grants on every request);
+/// whether there was one.
+pub fn revoke_team_admin(
+    tx: &mut Tx,
+    account_id: &str,
+    team_id: &str,
+    revoked_by: &str,
+) -> ApiResult<bool> {
+    Ok(store::revoke_team_grant(
+        tx,
+        account_id,
+        team_id,
+        Role::TeamAdmin,
+        revoked_by,
+    )?)
+}
+
+/// The team's admins: account, granted by, granted at; oldest first.
+pub fn team_admins(
+    conn: &mut DbConn,
+    team_id: &str,
+) -> ApiResult<Vec<(String, Option<String>, chrono::NaiveDateTime)>> {
+    Ok(store::team_grants(conn, team_id, Role::TeamAdmin)?)
+}
+
 pub fn active_roles(conn: &mut DbConn, account_id: &str) -> ApiResult<Vec<RoleClaim>> {
-    let rows: Vec<(Role, Option<String>)> = role_grants::table
-        .filter(role_grants::account_id.eq(account_id))
-        .filter(role_grants::revoked_at.is_null())
-        .order(role_grants::created_at.asc())
-        .select((role_grants::role, role_grants::team_id))
-        .load(conn)?;
+    let rows = store::active_grants(conn, account_id)?;
     Ok(rows
         .into_iter()
         .map(|(role, team_id)| RoleClaim { role, team_id })
@@ -143,29 +196,30 @@ pub fn active_roles(conn: &mut DbConn, account_id: &str) -> ApiResult<Vec<RoleCl
 
 /// A new access token and a new refresh token in `family` (a new family at login).
 fn issue_tokens(
-    conn: &mut DbConn,
-    state: &AppState,
+    tx: &mut Tx,
+    deps: &AccountDeps,
     account_id: &str,
     family: Option<&str>,
 ) -> ApiResult<TokensResponse> {
-    let roles = active_roles(conn, account_id)?;
+    let roles = active_roles(tx, account_id)?;
     let refresh = new_refresh_token();
     let at = now();
     let family_id = family.map(str::to_owned).unwrap_or_else(new_id);
-    diesel::insert_into(refresh_tokens::table)
-        .values(NewRefreshToken {
+    store::insert_refresh_token(
+        tx,
+        &NewRefreshToken {
             id: &new_id(),
             account_id,
             family_id: &family_id,
             token_hash: &hash_refresh_token(&refresh),
             created_at: at,
-            expires_at: at + Duration::seconds(state.config.refresh_token_ttl_secs),
-        })
-        .execute(conn)?;
+            expires_at: at + Duration::seconds(deps.refresh_token_ttl_secs),
+        },
+    )?;
     Ok(TokensResponse {
-        access_token: state.jwt.issue(account_id, roles),
+        access_token: deps.jwt.issue(account_id, roles),
         token_type: "Bearer",
-        expires_in: state.jwt.ttl_secs(),
+        expires_in: deps.jwt.ttl_secs(),
         refresh_token: Some(refresh),
     })
 }
@@ -173,25 +227,23 @@ fn issue_tokens(
 /// The account a login names: a mobile number or a username (case-insensitive).
 pub fn find_by_login(conn: &mut DbConn, login: &str) -> ApiResult<Option<Account>> {
     let login = login.trim();
-    let query = accounts::table.select(Account::as_select()).into_boxed();
-    let query = if is_mobile(login) {
-        query.filter(accounts::mobile.eq(login))
+    Ok(if is_mobile(login) {
+        store::find_account_by_mobile(conn, login)?
     } else {
-        query.filter(accounts::username.eq(login.to_lowercase()))
-    };
-    Ok(query.first(conn).optional()?)
+        store::find_account_by_username(conn, &login.to_lowercase())?
+    })
 }
 
 /// Checks the password against the account (or a dummy hash when there is none, so both
 /// cases take the same time) and opens a new session.
 pub fn login(
-    conn: &mut DbConn,
-    state: &AppState,
+    conn: &mut PooledConn,
+    deps: &AccountDeps,
     login: &str,
     password: &str,
 ) -> ApiResult<TokensResponse> {
     let account = find_by_login(conn, login)?;
-    let verified = state
+    let verified = deps
         .passwords
         .verify(password, account.as_ref().map(|a| a.password_hash.as_str()));
     let account = account
@@ -204,7 +256,7 @@ pub fn login(
             Msg::new("账号已停用", "This account is disabled"),
         ));
     }
-    write_tx(conn, |conn| issue_tokens(conn, state, &account.id, None))
+    write_tx(conn, |tx| issue_tokens(tx, deps, &account.id, None))
 }
 
 enum RefreshOutcome {
@@ -215,49 +267,37 @@ enum RefreshOutcome {
 
 /// Rotates a refresh token. A token that was already used or revoked is a sign of theft: the
 /// whole family dies, and the revocation is committed even though the call fails.
-pub fn refresh(conn: &mut DbConn, state: &AppState, token: &str) -> ApiResult<TokensResponse> {
+pub fn refresh(
+    conn: &mut PooledConn,
+    deps: &AccountDeps,
+    token: &str,
+) -> ApiResult<TokensResponse> {
     let hash = hash_refresh_token(token);
-    let outcome = write_tx(conn, |conn| -> ApiResult<RefreshOutcome> {
-        let Some(row) = refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(&hash))
-            .select(RefreshToken::as_select())
-            .first(conn)
-            .optional()?
-        else {
+    let outcome = write_tx(conn, |tx| -> ApiResult<RefreshOutcome> {
+        let Some(row) = store::find_refresh_token(tx, &hash)? else {
             return Ok(RefreshOutcome::Invalid);
         };
-        let at = now();
         if row.used_at.is_some() || row.revoked_at.is_some() {
-            revoke_family(conn, &row.family_id)?;
+            store::revoke_token_family(tx, &row.family_id)?;
             return Ok(RefreshOutcome::Reused);
         }
-        if row.expires_at <= at {
+        if row.expires_at <= now() {
             return Ok(RefreshOutcome::Invalid);
         }
         // Conditional: of two concurrent refreshes with one token, exactly one wins.
-        let claimed = diesel::update(
-            refresh_tokens::table
-                .find(&row.id)
-                .filter(refresh_tokens::used_at.is_null())
-                .filter(refresh_tokens::revoked_at.is_null()),
-        )
-        .set(refresh_tokens::used_at.eq(at))
-        .execute(conn)?;
-        if claimed != 1 {
-            revoke_family(conn, &row.family_id)?;
+        if !store::claim_refresh_token(tx, &row.id)? {
+            store::revoke_token_family(tx, &row.family_id)?;
             return Ok(RefreshOutcome::Reused);
         }
-        let active: bool = accounts::table
-            .find(&row.account_id)
-            .select(accounts::status.eq("active"))
-            .first(conn)?;
+        let active =
+            store::find_account(tx, &row.account_id)?.is_some_and(|a| a.status == "active");
         if !active {
-            revoke_family(conn, &row.family_id)?;
+            store::revoke_token_family(tx, &row.family_id)?;
             return Ok(RefreshOutcome::Invalid);
         }
         Ok(RefreshOutcome::Rotated(issue_tokens(
-            conn,
-            state,
+            tx,
+            deps,
             &row.account_id,
             Some(&row.family_id),
         )?))
@@ -278,36 +318,20 @@ pub fn refresh(conn: &mut DbConn, state: &AppState, token: &str) -> ApiResult<To
     }
 }
 
-fn revoke_family(conn: &mut DbConn, family_id: &str) -> ApiResult<()> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now()))
-    .execute(conn)?;
-    Ok(())
-}
-
 /// Ends the session the refresh token belongs to. Unknown tokens are already ended: 204 too.
-pub fn logout(conn: &mut DbConn, user: &AuthUser, token: &str) -> ApiResult<()> {
+pub fn logout(conn: &mut PooledConn, user: &AuthUser, token: &str) -> ApiResult<()> {
     let hash = hash_refresh_token(token);
-    write_tx(conn, |conn| {
-        let row: Option<(String, String)> = refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(&hash))
-            .select((refresh_tokens::account_id, refresh_tokens::family_id))
-            .first(conn)
-            .optional()?;
-        if let Some((owner, family)) = row {
-            let actor = Actor::load(conn, user)?;
+    write_tx(conn, |tx| {
+        if let Some(row) = store::find_refresh_token(tx, &hash)? {
+            let actor = Actor::load(tx, user)?;
             policy::authorize(
-                conn,
+                tx,
                 &actor,
                 Action::EndSession {
-                    owner_account_id: &owner,
+                    owner_account_id: &row.account_id,
                 },
             )?;
-            revoke_family(conn, &family)?;
+            store::revoke_token_family(tx, &row.family_id)?;
         }
         Ok(())
     })
@@ -316,8 +340,8 @@ pub fn logout(conn: &mut DbConn, user: &AuthUser, token: &str) -> ApiResult<()> 
 /// Changes the password after checking the current one; every refresh token of the account
 /// dies, so other devices must log in again.
 pub fn change_password(
-    conn: &mut DbConn,
-    state: &AppState,
+    conn: &mut PooledConn,
+    passwords: &PasswordHashing,
     user: &AuthUser,
     current: &str,
     new: &str,
@@ -333,38 +357,18 @@ pub fn change_password(
     let mut errors = FieldErrors::default();
     check_password(&mut errors, "new_password", new);
     errors.into_result()?;
-    let account: Account = accounts::table
-        .find(&user.account_id)
-        .select(Account::as_select())
-        .first(conn)
-        .optional()?
+    let account: Account = store::find_account(conn, &user.account_id)?
         .ok_or_else(super::extractor::unauthenticated)?;
-    if !state
-        .passwords
-        .verify(current, Some(&account.password_hash))
-    {
+    if !passwords.verify(current, Some(&account.password_hash)) {
         return Err(ApiError::field(
             "current_password",
             "incorrect",
             Msg::new("当前密码不正确", "The current password is incorrect"),
         ));
     }
-    let hash = state.passwords.hash(new);
-    write_tx(conn, |conn| {
-        let at = now();
-        let updated = diesel::update(
-            accounts::table
-                .find(&account.id)
-                .filter(accounts::version.eq(account.version)),
-        )
-        .set((
-            accounts::password_hash.eq(&hash),
-            accounts::password_changed_at.eq(at),
-            accounts::updated_at.eq(at),
-            accounts::version.eq(accounts::version + 1),
-        ))
-        .execute(conn)?;
-        if updated != 1 {
+    let hash = passwords.hash(new);
+    write_tx(conn, |tx| {
+        if !store::set_password_at_version(tx, &account.id, account.version, &hash)? {
             return Err(ApiError::conflict(
                 "conflict",
                 Msg::new(
@@ -373,19 +377,18 @@ pub fn change_password(
                 ),
             ));
         }
-        diesel::update(
-            refresh_tokens::table
-                .filter(refresh_tokens::account_id.eq(&account.id))
-                .filter(refresh_tokens::revoked_at.is_null()),
-        )
-        .set(refresh_tokens::revoked_at.eq(at))
-        .execute(conn)?;
+        store::revoke_account_tokens(tx, &account.id)?;
         Ok(())
     })
 }
 
 /// The caller's account, current roles and own profile (ID number decrypted: it is theirs).
-pub fn me(conn: &mut DbConn, state: &AppState, user: &AuthUser) -> ApiResult<MeResponse> {
+pub fn me(
+    conn: &mut DbConn,
+    pii: &PersonalDataCipher,
+    stars: &StarLevels,
+    user: &AuthUser,
+) -> ApiResult<MeResponse> {
     let actor = Actor::load(conn, user)?;
     policy::authorize(
         conn,
@@ -394,22 +397,12 @@ pub fn me(conn: &mut DbConn, state: &AppState, user: &AuthUser) -> ApiResult<MeR
             account_id: &user.account_id,
         },
     )?;
-    let account: Account = accounts::table
-        .find(&user.account_id)
-        .select(Account::as_select())
-        .first(conn)
-        .optional()?
+    let account: Account = store::find_account(conn, &user.account_id)?
         .ok_or_else(super::extractor::unauthenticated)?;
     let roles = active_roles(conn, &account.id)?;
     let volunteer = volunteers::find_by_account(conn, &account.id)?.map(|v| {
-        let id_number = state.pii.decrypt(&v.id_number_cipher);
-        VolunteerResponse::from_row(
-            v,
-            account.mobile.clone(),
-            Viewer::Owner,
-            id_number,
-            &state.stars,
-        )
+        let id_number = pii.decrypt(&v.id_number_cipher);
+        VolunteerResponse::from_row(v, account.mobile.clone(), Viewer::Owner, id_number, stars)
     });
     Ok(MeResponse {
         account: AccountResponse {
@@ -445,7 +438,7 @@ fn check_username(login: &str) -> Result<(), ApiError> {
 
 /// Creates a federation admin account (CLI `create-admin` and the first start).
 pub fn create_federation_admin(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     passwords: &PasswordHashing,
     login: &str,
     password: &str,
@@ -459,8 +452,8 @@ pub fn create_federation_admin(
     check_password(&mut errors, "password", password);
     errors.into_result()?;
     let hash = passwords.hash(password);
-    write_tx(conn, |conn| {
-        if find_by_login(conn, &login)?.is_some() {
+    write_tx(conn, |tx| {
+        if find_by_login(tx, &login)?.is_some() {
             return Err(ApiError::conflict(
                 "login_taken",
                 Msg::new(
@@ -471,8 +464,9 @@ pub fn create_federation_admin(
         }
         let id = new_id();
         let at = now();
-        diesel::insert_into(accounts::table)
-            .values(NewAccount {
+        store::insert_account(
+            tx,
+            &NewAccount {
                 id: &id,
                 username: (!mobile).then_some(login.as_str()),
                 mobile: mobile.then_some(login.as_str()),
@@ -482,20 +476,15 @@ pub fn create_federation_admin(
                 updated_at: at,
                 password_changed_at: at,
                 version: 1,
-            })
-            .execute(conn)?;
-        grant_role(conn, &id, Role::FederationAdmin, None, None)?;
+            },
+        )?;
+        grant_role(tx, &id, Role::FederationAdmin, None, None)?;
         Ok(id)
     })
 }
 
 pub fn federation_admin_exists(conn: &mut DbConn) -> ApiResult<bool> {
-    let n: i64 = role_grants::table
-        .filter(role_grants::role.eq(Role::FederationAdmin.code()))
-        .filter(role_grants::revoked_at.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+    Ok(store::role_is_granted(conn, Role::FederationAdmin)?)
 }
 
 /// What the first start did about the first federation admin.
@@ -509,7 +498,7 @@ pub enum Bootstrap {
 /// Makes sure a federation admin exists: from `ZHIYUAN_BOOTSTRAP_ADMIN`, or `admin` with a
 /// random password that the caller prints once.
 pub fn ensure_bootstrap_admin(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     passwords: &PasswordHashing,
     configured: Option<&(String, String)>,
 ) -> ApiResult<Bootstrap> {
@@ -536,12 +525,4 @@ pub fn ensure_bootstrap_admin(
             })
         }
     }
-}
-
-/// The account behind a volunteer profile.
-pub fn account_of_volunteer(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<String> {
-    Ok(crate::schema::volunteers::table
-        .find(volunteer_id)
-        .select(crate::schema::volunteers::account_id)
-        .first(conn)?)
 }

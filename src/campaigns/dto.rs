@@ -76,10 +76,7 @@ pub struct CampaignResponse {
 impl From<Campaign> for CampaignResponse {
     fn from(c: Campaign) -> Self {
         CampaignResponse {
-            categories: crate::activities::rules::codes_from_json(
-                &c.categories,
-                ActivityCategory::from_code,
-            ),
+            categories: c.categories.into_vec(),
             id: c.id,
             theme: c.theme,
             description: c.description,

@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::meta::enums::{ActivityCategory, Codes};
 use crate::schema::campaigns;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,7 +15,7 @@ pub struct Campaign {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     /// A JSON array of `activity_category` codes.
-    pub categories: String,
+    pub categories: Codes<ActivityCategory>,
     pub report_due: Option<NaiveDate>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
@@ -30,7 +31,7 @@ pub struct NewCampaign<'a> {
     pub description: Option<&'a str>,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub categories: &'a str,
+    pub categories: &'a Codes<ActivityCategory>,
     pub report_due: Option<NaiveDate>,
     pub created_by: &'a str,
     pub created_at: NaiveDateTime,
@@ -46,7 +47,7 @@ pub struct CampaignChanges {
     pub description: Option<String>,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub categories: String,
+    pub categories: Codes<ActivityCategory>,
     pub report_due: Option<NaiveDate>,
     pub updated_at: NaiveDateTime,
 }

@@ -6,15 +6,15 @@ use serde_json::json;
 use super::dto::{CampaignQuery, CampaignResponse, CreateCampaignRequest, UpdateCampaignRequest};
 use super::model::{Campaign, CampaignChanges, NewCampaign};
 use super::store;
-use crate::activities::rules::codes_to_json;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::conditional::{check_version, precondition_failed};
 use crate::http::ids::{check_id, is_id};
 use crate::http::pagination::page_request;
+use crate::meta::enums::Codes;
 use crate::validation::{optional_text, required_text};
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Campaign> {
@@ -41,7 +41,7 @@ fn check_period(errors: &mut FieldErrors, starts: chrono::NaiveDate, ends: chron
 }
 
 pub fn create(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     req: CreateCampaignRequest,
@@ -52,18 +52,18 @@ pub fn create(
     let description = optional_text(&mut errors, "description", req.description, 5000);
     check_period(&mut errors, req.starts_on, req.ends_on);
     errors.into_result()?;
-    write_tx(conn, |conn| {
+    write_tx(conn, |tx| {
         let id = new_id();
         let at = now();
         store::insert(
-            conn,
+            tx,
             &NewCampaign {
                 id: &id,
                 theme: &theme,
                 description: description.as_deref(),
                 starts_on: req.starts_on,
                 ends_on: req.ends_on,
-                categories: &codes_to_json(req.categories.iter().map(|c| c.code())),
+                categories: &Codes::set(req.categories),
                 report_due: req.report_due,
                 created_by: &actor.account_id,
                 created_at: at,
@@ -72,7 +72,7 @@ pub fn create(
             },
         )?;
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -82,12 +82,12 @@ pub fn create(
                 details: json!({"theme": theme}),
             },
         )?;
-        find(conn, &id)
+        find(tx, &id)
     })
 }
 
 pub fn update(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     id: &str,
@@ -95,8 +95,8 @@ pub fn update(
     req: UpdateCampaignRequest,
 ) -> ApiResult<Campaign> {
     policy::authorize(conn, actor, Action::ManageCampaigns)?;
-    write_tx(conn, |conn| {
-        let current = find(conn, id)?;
+    write_tx(conn, |tx| {
+        let current = find(tx, id)?;
         check_version(expected_version, current.version)?;
         let mut errors = FieldErrors::default();
         let theme = req
@@ -117,18 +117,15 @@ pub fn update(
             description: description.unwrap_or(current.description),
             starts_on: req.starts_on.unwrap_or(current.starts_on),
             ends_on: req.ends_on.unwrap_or(current.ends_on),
-            categories: req
-                .categories
-                .map(|c| codes_to_json(c.iter().map(|c| c.code())))
-                .unwrap_or(current.categories),
+            categories: req.categories.map(Codes::set).unwrap_or(current.categories),
             report_due: req.report_due.unwrap_or(current.report_due),
             updated_at: now(),
         };
-        if !store::update_at_version(conn, id, current.version, &changes)? {
+        if !store::update_at_version(tx, id, current.version, &changes)? {
             return Err(precondition_failed());
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -138,7 +135,7 @@ pub fn update(
                 details: json!({}),
             },
         )?;
-        find(conn, id)
+        find(tx, id)
     })
 }
 

@@ -4,7 +4,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use super::model::{Campaign, CampaignChanges, NewCampaign};
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::schema::campaigns;
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Campaign>> {
@@ -19,16 +19,16 @@ pub fn exists_by_id(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     diesel::select(exists(campaigns::table.find(id))).get_result(conn)
 }
 
-pub fn insert(conn: &mut DbConn, row: &NewCampaign) -> QueryResult<()> {
+pub fn insert(tx: &mut Tx, row: &NewCampaign) -> QueryResult<()> {
     diesel::insert_into(campaigns::table)
         .values(row)
-        .execute(conn)
+        .execute(tx.conn())
         .map(drop)
 }
 
 /// Writes `changes` and the next version if the row is still at `version`; whether it was.
 pub fn update_at_version(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     id: &str,
     version: i64,
     changes: &CampaignChanges,
@@ -39,7 +39,7 @@ pub fn update_at_version(
             .filter(campaigns::version.eq(version)),
     )
     .set((changes, campaigns::version.eq(campaigns::version + 1)))
-    .execute(conn)?;
+    .execute(tx.conn())?;
     Ok(updated == 1)
 }
 

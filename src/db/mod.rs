@@ -44,7 +44,26 @@ macro_rules! on_backend {
 }
 
 pub type Pool = r2d2::Pool<DbManager>;
+/// A connection of the pool, lent to one request: the only kind that may begin a write
+/// transaction ([`write_tx`]).
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// A connection however it was lent (pooled, or a per-thread reader), for code that only reads.
+pub trait AsConn {
+    fn as_conn(&mut self) -> &mut DbConn;
+}
+
+impl AsConn for DbConn {
+    fn as_conn(&mut self) -> &mut DbConn {
+        self
+    }
+}
+
+impl AsConn for PooledConn {
+    fn as_conn(&mut self) -> &mut DbConn {
+        self
+    }
+}
 
 /// Which backend a URL names. Chosen from the scheme only: a PostgreSQL URL never falls back
 /// to a new SQLite file.
@@ -237,19 +256,60 @@ fn one_line(s: &str) -> String {
 /// second BEGIN, so the lock is never taken twice by one thread.)
 static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Runs `f` in a write transaction. On SQLite it begins `IMMEDIATE`, so two writers queue on
-/// the write lock (busy_timeout) instead of failing when a read lock would have to be upgraded.
-pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+/// An open write transaction. Only [`write_tx`] makes one, and store functions that write take
+/// one, so a write outside a transaction does not compile. It lends out its connection for
+/// reads and queries but never the pooled connection `write_tx` needs, so transactions cannot
+/// nest either.
+pub struct Tx<'c> {
+    conn: &'c mut DbConn,
+}
+
+impl Tx<'_> {
+    /// The connection inside the transaction, for the statements of a store function.
+    pub fn conn(&mut self) -> &mut DbConn {
+        self.conn
+    }
+
+    /// Runs `f` in a savepoint of this transaction: on an error only `f`'s writes are undone
+    /// and the transaction goes on (one item of a batch may fail without failing the batch).
+    pub fn savepoint<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        self.conn.transaction(|conn| f(&mut Tx { conn }))
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        self.conn
+    }
+}
+
+/// Runs `f` in a write transaction on a pooled connection (a per-thread read-only connection
+/// cannot write, and a [`Tx`] cannot begin another). On SQLite it begins `IMMEDIATE`, so two
+/// writers queue on the write lock instead of failing when a read lock would have to be
+/// upgraded.
+pub fn write_tx<T, E, F>(pooled: &mut PooledConn, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    let conn: &mut DbConn = pooled;
     let DbConn::Sqlite(sqlite) = conn else {
-        return conn.transaction(f);
+        return conn.transaction(|conn| f(&mut Tx { conn }));
     };
     let _turn = SQLITE_WRITERS.lock().unwrap_or_else(|e| e.into_inner());
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-    let result = f(conn);
+    let result = f(&mut Tx { conn });
     let DbConn::Sqlite(sqlite) = conn else {
         unreachable!("the connection's backend does not change inside a transaction")
     };

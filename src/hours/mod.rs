@@ -9,4 +9,5 @@ pub mod rounding;
 pub mod routes;
 pub mod service;
 pub mod stars;
+pub mod store;
 pub mod totals;

@@ -1,8 +1,6 @@
 //! Correction requests: a volunteer asks, an admin accepts (creating and approving the
 //! correction) or rejects; both with a comment, both audited.
 
-use diesel::dsl::exists;
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::dto::{
@@ -11,30 +9,24 @@ use super::dto::{
 };
 use super::model::CorrectionRequest;
 use super::service::{self, Outcome, check_minutes};
+use super::store;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
 use crate::meta::enums::CorrectionStatus;
-use crate::schema::correction_requests;
-use crate::teams::scope::teams_under;
 use crate::validation::required_text;
 
 fn get(conn: &mut DbConn, id: &str) -> ApiResult<CorrectionRequest> {
     check_id("id", id)?;
-    correction_requests::table
-        .find(id)
-        .select(CorrectionRequest::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(ApiError::not_found)
+    store::find_request(conn, id)?.ok_or_else(ApiError::not_found)
 }
 
 pub fn create(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     record_id: &str,
     req: RequestCorrectionRequest,
@@ -45,10 +37,10 @@ pub fn create(
         check_minutes(&mut errors, m, 0);
     }
     errors.into_result()?;
-    write_tx(conn, |conn| {
-        let record = service::get(conn, record_id)?;
+    write_tx(conn, |tx| {
+        let record = service::get(tx, record_id)?;
         policy::authorize(
-            conn,
+            tx,
             actor,
             Action::RequestCorrection {
                 team_id: &record.team_id,
@@ -56,13 +48,7 @@ pub fn create(
             },
         )?;
         service::ensure_correctable(&record)?;
-        let pending: bool = diesel::select(exists(
-            correction_requests::table
-                .filter(correction_requests::record_id.eq(record_id))
-                .filter(correction_requests::status.eq(CorrectionStatus::Pending.code())),
-        ))
-        .get_result(conn)?;
-        if pending {
+        if store::request_pending(tx, record_id)? {
             return Err(ApiError::conflict(
                 "request_pending",
                 Msg::new(
@@ -71,20 +57,8 @@ pub fn create(
                 ),
             ));
         }
-        let id = new_id();
-        diesel::insert_into(correction_requests::table)
-            .values((
-                correction_requests::id.eq(&id),
-                correction_requests::record_id.eq(record_id),
-                correction_requests::volunteer_id.eq(&record.volunteer_id),
-                correction_requests::team_id.eq(&record.team_id),
-                correction_requests::reason.eq(&reason),
-                correction_requests::minutes.eq(req.minutes),
-                correction_requests::status.eq(CorrectionStatus::Pending.code()),
-                correction_requests::created_at.eq(now()),
-            ))
-            .execute(conn)?;
-        get(conn, &id)
+        let id = store::insert_request(tx, &record, &reason, req.minutes)?;
+        get(tx, &id)
     })
 }
 
@@ -95,28 +69,9 @@ pub fn list(
 ) -> ApiResult<Page<CorrectionRequestResponse>> {
     let page = page_request(query.page, query.per_page)?;
     policy::authorize(conn, actor, Action::ListServiceRecords)?;
-    let filtered = || {
-        let mut q = correction_requests::table.into_boxed();
-        if !actor.federation_admin {
-            q = q.filter(
-                correction_requests::team_id.eq_any(teams_under(actor.admin_team_ids.clone())),
-            );
-        }
-        if let Some(s) = query.status {
-            q = q.filter(correction_requests::status.eq(s.code()));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows: Vec<CorrectionRequest> = filtered()
-        .order((
-            correction_requests::created_at.asc(),
-            correction_requests::id.asc(),
-        ))
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(CorrectionRequest::as_select())
-        .load(conn)?;
+    let within = (!actor.federation_admin).then(|| actor.admin_team_ids.clone());
+    let (rows, total) =
+        store::requests_page(conn, within, query.status, page.per_page, page.offset())?;
     Ok(Page::new(
         rows.into_iter().map(Into::into).collect(),
         page,
@@ -125,7 +80,7 @@ pub fn list(
 }
 
 pub fn resolve(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     id: &str,
@@ -137,10 +92,10 @@ pub fn resolve(
         check_minutes(&mut errors, m, 0);
     }
     errors.into_result()?;
-    write_tx(conn, |conn| {
-        let request = get(conn, id)?;
+    write_tx(conn, |tx| {
+        let request = get(tx, id)?;
         policy::authorize(
-            conn,
+            tx,
             actor,
             Action::DecideServiceRecord {
                 team_id: &request.team_id,
@@ -166,15 +121,15 @@ pub fn resolve(
                         ),
                     )
                 })?;
-                let correction = service::create_correction(
-                    conn,
+                let correction = service::correct(
+                    tx,
                     actor,
                     origin,
                     &request.record_id,
                     minutes,
                     &request.reason,
                 )?;
-                match service::decide(conn, actor, origin, &correction, true, Some(&comment))? {
+                match service::decide(tx, actor, origin, &correction, true, Some(&comment))? {
                     Outcome::Decided(c) => (CorrectionStatus::Accepted, Some(c.id)),
                     _ => {
                         return Err(ApiError::conflict(
@@ -185,27 +140,22 @@ pub fn resolve(
                 }
             }
         };
-        let changed = diesel::update(
-            correction_requests::table
-                .find(id)
-                .filter(correction_requests::status.eq(CorrectionStatus::Pending.code())),
-        )
-        .set((
-            correction_requests::status.eq(status.code()),
-            correction_requests::correction_id.eq(&correction_id),
-            correction_requests::decided_by.eq(&actor.account_id),
-            correction_requests::decided_at.eq(now()),
-            correction_requests::decision_comment.eq(&comment),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
+        let resolved = store::resolve_request_if_pending(
+            tx,
+            id,
+            status,
+            correction_id.as_deref(),
+            &actor.account_id,
+            &comment,
+        )?;
+        if !resolved {
             return Err(ApiError::conflict(
                 "already_decided",
                 Msg::new("该申请已处理过", "This request has already been resolved"),
             ));
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -219,6 +169,6 @@ pub fn resolve(
                 details: json!({"record_id": request.record_id, "correction_id": correction_id, "comment": comment}),
             },
         )?;
-        get(conn, id)
+        get(tx, id)
     })
 }

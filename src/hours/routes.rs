@@ -11,7 +11,6 @@ use super::dto::{
 use super::{requests, service};
 use crate::audit::Origin;
 use crate::auth::AuthUser;
-use crate::db::write_tx;
 use crate::error::{
     ApiResult, BadListQuery, NotFound, NotOrganisationAdmin, ProblemBody, Unauthenticated,
 };
@@ -41,7 +40,7 @@ pub async fn create_service_record(
     let req = body.into_inner();
     let record = state
         .db_as(user, move |conn, state, actor| {
-            service::create(conn, state, actor, &origin, req)
+            service::create(conn, state.config.rounding_policy, actor, &origin, req)
         })
         .await?;
     Ok(HttpResponse::Created().json(ServiceRecordResponse::from(record)))
@@ -252,9 +251,7 @@ pub async fn correct_service_record(
     let (id, req) = (id.into_inner(), body.into_inner());
     let record = state
         .db_as(user, move |conn, _, actor| {
-            write_tx(conn, |conn| {
-                service::create_correction(conn, actor, &origin, &id, req.minutes, &req.reason)
-            })
+            service::create_correction(conn, actor, &origin, &id, req.minutes, &req.reason)
         })
         .await?;
     Ok(HttpResponse::Created().json(ServiceRecordResponse::from(record)))
@@ -371,7 +368,7 @@ pub async fn get_volunteer_hours(
     let id = id.into_inner();
     state
         .read_as(user, move |conn, state, actor| {
-            service::summary(conn, state, actor, &id)
+            service::summary(conn, &state.stars, actor, &id)
         })
         .await
         .map(web::Json)
@@ -403,7 +400,7 @@ pub async fn certify_star_level(
     let (id, req) = (id.into_inner(), body.into_inner());
     state
         .db_as(user, move |conn, state, actor| {
-            service::certify_star_level(conn, state, actor, &origin, &id, req)
+            service::certify_star_level(conn, &state.stars, actor, &origin, &id, req)
         })
         .await
         .map(web::Json)

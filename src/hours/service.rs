@@ -1,9 +1,6 @@
 //! The ledger's rules: recording, deciding (idempotent and race-free: every decision is a
 //! conditional update of the status it starts from), corrections, summaries and star levels.
 
-use chrono::NaiveDate;
-use diesel::dsl::exists;
-use diesel::prelude::*;
 use serde_json::json;
 
 use super::dto::{
@@ -11,20 +8,20 @@ use super::dto::{
     CreateServiceRecordRequest, HoursSummary, RecordQuery, ServiceRecordResponse, YearHours,
 };
 use super::model::{NewServiceRecord, ServiceRecord};
-use super::stars::hours_of;
+use super::rounding::RoundingPolicy;
+use super::stars::{StarLevels, hours_of};
+use super::store::{self, RecordFilter};
 use super::totals;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
-use crate::meta::enums::{MembershipStatus, RecordSource, RecordStatus};
-use crate::schema::{memberships, service_records, teams, volunteer_year_hours, volunteers};
-use crate::state::AppState;
-use crate::teams::scope::teams_under;
-use crate::time::{local_date, local_today};
+use crate::meta::enums::{RecordSource, RecordStatus};
+use crate::teams::service as teams;
+use crate::time::local_today;
 use crate::validation::{optional_text, required_text};
 
 pub const MAX_BATCH: usize = 500;
@@ -32,42 +29,7 @@ pub const CONTENT_MAX: usize = 500;
 
 pub fn get(conn: &mut DbConn, id: &str) -> ApiResult<ServiceRecord> {
     check_id("id", id)?;
-    service_records::table
-        .find(id)
-        .select(ServiceRecord::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(ApiError::not_found)
-}
-
-/// Whether the volunteer is an approved member of the team, or was one on `date`.
-fn member_on(
-    conn: &mut DbConn,
-    team_id: &str,
-    volunteer_id: &str,
-    date: NaiveDate,
-) -> ApiResult<bool> {
-    let row: Option<(
-        MembershipStatus,
-        Option<chrono::NaiveDateTime>,
-        chrono::NaiveDateTime,
-    )> = memberships::table
-        .filter(memberships::team_id.eq(team_id))
-        .filter(memberships::volunteer_id.eq(volunteer_id))
-        .select((
-            memberships::status,
-            memberships::joined_at,
-            memberships::updated_at,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(match row {
-        Some((MembershipStatus::Approved, _, _)) => true,
-        Some((MembershipStatus::Removed | MembershipStatus::Left, Some(joined), ended)) => {
-            local_date(joined) <= date && date <= local_date(ended)
-        }
-        _ => false,
-    })
+    store::find(conn, id)?.ok_or_else(ApiError::not_found)
 }
 
 pub fn check_minutes(errors: &mut FieldErrors, minutes: i32, min: i32) {
@@ -85,8 +47,8 @@ pub fn check_minutes(errors: &mut FieldErrors, minutes: i32, min: i32) {
 
 /// An admin records hours by hand → `pending`.
 pub fn create(
-    conn: &mut DbConn,
-    state: &AppState,
+    conn: &mut PooledConn,
+    rounding: RoundingPolicy,
     actor: &Actor,
     origin: &Origin,
     req: CreateServiceRecordRequest,
@@ -118,10 +80,8 @@ pub fn create(
         }
     }
     errors.into_result()?;
-    write_tx(conn, |conn| {
-        let team_known: bool =
-            diesel::select(exists(teams::table.find(&req.team_id))).get_result(conn)?;
-        if !team_known {
+    write_tx(conn, |tx| {
+        if !teams::exists(tx, &req.team_id)? {
             return Err(ApiError::field(
                 "team_id",
                 "not_found",
@@ -129,13 +89,13 @@ pub fn create(
             ));
         }
         policy::authorize(
-            conn,
+            tx,
             actor,
             Action::RecordHours {
                 team_id: &req.team_id,
             },
         )?;
-        if !member_on(conn, &req.team_id, &req.volunteer_id, req.service_date)? {
+        if !teams::member_on(tx, &req.team_id, &req.volunteer_id, req.service_date)? {
             return Err(ApiError::conflict(
                 "not_a_member",
                 Msg::new(
@@ -145,8 +105,9 @@ pub fn create(
             ));
         }
         let id = new_id();
-        diesel::insert_into(service_records::table)
-            .values(NewServiceRecord {
+        store::insert(
+            tx,
+            &NewServiceRecord {
                 id: &id,
                 volunteer_id: &req.volunteer_id,
                 team_id: &req.team_id,
@@ -159,13 +120,13 @@ pub fn create(
                 status: RecordStatus::Pending,
                 corrects_id: None,
                 reason: None,
-                rounding_policy: state.config.rounding_policy.code(),
+                rounding_policy: rounding.code(),
                 created_by: &actor.account_id,
                 created_at: now(),
-            })
-            .execute(conn)?;
+            },
+        )?;
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -175,8 +136,48 @@ pub fn create(
                 details: json!({"volunteer_id": req.volunteer_id, "team_id": req.team_id, "minutes": req.minutes}),
             },
         )?;
-        get(conn, &id)
+        get(tx, &id)
     })
+}
+
+/// One attended activity, as a check-out reports it to the ledger.
+pub struct Attendance<'a> {
+    pub volunteer_id: &'a str,
+    pub team_id: &'a str,
+    pub activity_id: &'a str,
+    pub service_date: chrono::NaiveDate,
+    pub minutes: i32,
+    pub content: &'a str,
+    pub place: Option<&'a str>,
+    pub rounding: RoundingPolicy,
+}
+
+/// Records an attendance as a pending record (source `checkin`, written by the volunteer's
+/// account), in the check-out's transaction; the admins approve it as usual. Its id.
+pub fn record_attendance(tx: &mut Tx, attended: &Attendance) -> ApiResult<String> {
+    let created_by = crate::volunteers::service::account_of(tx, attended.volunteer_id)?;
+    let id = new_id();
+    store::insert(
+        tx,
+        &NewServiceRecord {
+            id: &id,
+            volunteer_id: attended.volunteer_id,
+            team_id: attended.team_id,
+            activity_id: Some(attended.activity_id),
+            service_date: attended.service_date,
+            minutes: attended.minutes,
+            content: attended.content,
+            place: attended.place,
+            source: RecordSource::Checkin,
+            status: RecordStatus::Pending,
+            corrects_id: None,
+            reason: None,
+            rounding_policy: attended.rounding.code(),
+            created_by: &created_by,
+            created_at: now(),
+        },
+    )?;
+    Ok(id)
 }
 
 pub fn read(conn: &mut DbConn, actor: &Actor, id: &str) -> ApiResult<ServiceRecord> {
@@ -210,10 +211,10 @@ fn correction_conflict() -> ApiError {
     )
 }
 
-/// Approves or rejects one pending record. Runs in a savepoint, so a batch can go on after a
-/// conflict; totals change in the same transaction as the status.
+/// Approves or rejects one pending record, in the caller's transaction. Runs in a savepoint,
+/// so a batch can go on after a conflict; totals change in the same transaction as the status.
 pub fn decide(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     actor: &Actor,
     origin: &Origin,
     record: &ServiceRecord,
@@ -223,46 +224,26 @@ pub fn decide(
     if record.status != RecordStatus::Pending {
         return Ok(Outcome::AlreadyDecided);
     }
-    let result = conn.transaction(|conn| -> ApiResult<Option<ServiceRecord>> {
+    let result = tx.savepoint(|tx| -> ApiResult<Option<ServiceRecord>> {
         let to = if approve { RecordStatus::Approved } else { RecordStatus::Rejected };
-        let changed = diesel::update(
-            service_records::table
-                .find(&record.id)
-                .filter(service_records::status.eq(RecordStatus::Pending.code())),
-        )
-        .set((
-            service_records::status.eq(to.code()),
-            service_records::decided_by.eq(&actor.account_id),
-            service_records::decided_at.eq(now()),
-            service_records::decision_comment.eq(comment),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
+        if !store::decide_if_pending(tx, &record.id, to, &actor.account_id, comment)? {
             return Ok(None);
         }
         if approve {
             let delta = match &record.corrects_id {
                 Some(target_id) => {
-                    let target = get(conn, target_id)?;
-                    let replaced = diesel::update(
-                        service_records::table
-                            .find(target_id)
-                            .filter(service_records::status.eq(RecordStatus::Approved.code()))
-                            .filter(service_records::superseded_by.is_null()),
-                    )
-                    .set(service_records::superseded_by.eq(&record.id))
-                    .execute(conn)?;
-                    if replaced != 1 {
+                    let target = get(tx, target_id)?;
+                    if !store::supersede_if_head(tx, target_id, &record.id)? {
                         return Err(correction_conflict());
                     }
                     i64::from(record.minutes - target.minutes)
                 }
                 None => i64::from(record.minutes),
             };
-            totals::apply(conn, &record.volunteer_id, &record.team_id, record.service_date, delta)?;
+            totals::apply(tx, &record.volunteer_id, &record.team_id, record.service_date, delta)?;
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -272,7 +253,7 @@ pub fn decide(
                 details: json!({"minutes": record.minutes, "corrects_id": record.corrects_id, "comment": comment}),
             },
         )?;
-        Ok(Some(get(conn, &record.id)?))
+        Ok(Some(get(tx, &record.id)?))
     });
     match result {
         Ok(Some(r)) => Ok(Outcome::Decided(Box::new(r))),
@@ -291,7 +272,7 @@ fn already_decided() -> ApiError {
 
 /// Approve or reject one record (its organisation's admins).
 pub fn decide_by_id(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     id: &str,
@@ -301,17 +282,17 @@ pub fn decide_by_id(
     let mut errors = FieldErrors::default();
     let comment = optional_text(&mut errors, "comment", comment, 500);
     errors.into_result()?;
-    write_tx(conn, |conn| {
-        let record = get(conn, id)?;
+    write_tx(conn, |tx| {
+        let record = get(tx, id)?;
         policy::authorize(
-            conn,
+            tx,
             actor,
             Action::DecideServiceRecord {
                 team_id: &record.team_id,
                 volunteer_id: &record.volunteer_id,
             },
         )?;
-        match decide(conn, actor, origin, &record, approve, comment.as_deref())? {
+        match decide(tx, actor, origin, &record, approve, comment.as_deref())? {
             Outcome::Decided(r) => Ok(*r),
             Outcome::AlreadyDecided => Err(already_decided()),
             Outcome::Conflict => Err(correction_conflict()),
@@ -320,7 +301,7 @@ pub fn decide_by_id(
 }
 
 pub fn batch_approve(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     ids: Vec<String>,
@@ -359,21 +340,16 @@ pub fn batch_approve(
         .filter(|id| seen.insert(id.clone()))
         .collect();
     policy::authorize(conn, actor, Action::DecideServiceRecordsInBatch)?;
-    write_tx(conn, |conn| {
+    write_tx(conn, |tx| {
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
-            let record = service_records::table
-                .find(&id)
-                .select(ServiceRecord::as_select())
-                .first(conn)
-                .optional()?;
-            let result = match record {
+            let result = match store::find(tx, &id)? {
                 None => BatchOutcome::NotFound,
-                Some(record) if !policy::administers(conn, actor, &record.team_id)? => {
+                Some(record) if !policy::administers(tx, actor, &record.team_id)? => {
                     BatchOutcome::NotAllowed
                 }
                 Some(record) => {
-                    match decide(conn, actor, origin, &record, true, comment.as_deref())? {
+                    match decide(tx, actor, origin, &record, true, comment.as_deref())? {
                         Outcome::Decided(_) => BatchOutcome::Approved,
                         Outcome::AlreadyDecided => BatchOutcome::AlreadyDecided,
                         Outcome::Conflict => BatchOutcome::Conflict,
@@ -408,7 +384,21 @@ pub fn ensure_correctable(record: &ServiceRecord) -> ApiResult<()> {
 /// A new pending record that corrects `record_id`: only an approved record that no approved
 /// correction has replaced yet, and one pending correction at a time.
 pub fn create_correction(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
+    actor: &Actor,
+    origin: &Origin,
+    record_id: &str,
+    minutes: i32,
+    reason: &str,
+) -> ApiResult<ServiceRecord> {
+    write_tx(conn, |tx| {
+        correct(tx, actor, origin, record_id, minutes, reason)
+    })
+}
+
+/// [`create_correction`] in the caller's transaction (accepting a volunteer's request).
+pub fn correct(
+    tx: &mut Tx,
     actor: &Actor,
     origin: &Origin,
     record_id: &str,
@@ -419,9 +409,9 @@ pub fn create_correction(
     check_minutes(&mut errors, minutes, 0);
     let reason = required_text(&mut errors, "reason", reason, 500);
     errors.into_result()?;
-    let record = get(conn, record_id)?;
+    let record = get(tx, record_id)?;
     policy::authorize(
-        conn,
+        tx,
         actor,
         Action::DecideServiceRecord {
             team_id: &record.team_id,
@@ -429,13 +419,7 @@ pub fn create_correction(
         },
     )?;
     ensure_correctable(&record)?;
-    let pending: bool = diesel::select(exists(
-        service_records::table
-            .filter(service_records::corrects_id.eq(record_id))
-            .filter(service_records::status.eq(RecordStatus::Pending.code())),
-    ))
-    .get_result(conn)?;
-    if pending {
+    if store::correction_pending(tx, record_id)? {
         return Err(ApiError::conflict(
             "correction_pending",
             Msg::new(
@@ -445,8 +429,9 @@ pub fn create_correction(
         ));
     }
     let id = new_id();
-    diesel::insert_into(service_records::table)
-        .values(NewServiceRecord {
+    store::insert(
+        tx,
+        &NewServiceRecord {
             id: &id,
             volunteer_id: &record.volunteer_id,
             team_id: &record.team_id,
@@ -462,10 +447,10 @@ pub fn create_correction(
             rounding_policy: &record.rounding_policy,
             created_by: &actor.account_id,
             created_at: now(),
-        })
-        .execute(conn)?;
+        },
+    )?;
     audit::record(
-        conn,
+        tx,
         origin,
         AuditEntry {
             actor_id: &actor.account_id,
@@ -475,7 +460,7 @@ pub fn create_correction(
             details: json!({"corrects_id": record_id, "from_minutes": record.minutes, "minutes": minutes, "reason": reason}),
         },
     )?;
-    get(conn, &id)
+    get(tx, &id)
 }
 
 /// Records for admins (their subtrees) or, with `own`, the caller's own.
@@ -505,58 +490,34 @@ pub fn list(
             policy::authorize(conn, actor, Action::RecordHours { team_id })?;
         }
     }
-    let filtered = || {
-        let mut q = service_records::table.into_boxed();
-        if own {
-            q = q.filter(
-                service_records::volunteer_id.eq(actor.volunteer_id.clone().unwrap_or_default()),
-            );
-        } else {
-            // Organisations in the caller's subtrees (all, for federation admins), and in the
-            // subtree of the team filter.
-            let subtrees = [
+    let filter = if own {
+        RecordFilter {
+            volunteer_id: actor.volunteer_id.clone(),
+            ..Default::default()
+        }
+    } else {
+        // Organisations in the caller's subtrees (all, for federation admins), and in the
+        // subtree of the team filter.
+        RecordFilter {
+            within: [
                 (!actor.federation_admin).then(|| actor.admin_team_ids.clone()),
                 query.team_id.clone().map(|t| vec![t]),
-            ];
-            for ancestors in subtrees.into_iter().flatten() {
-                q = q.filter(service_records::team_id.eq_any(teams_under(ancestors)));
-            }
-            if let Some(v) = &query.volunteer_id {
-                q = q.filter(service_records::volunteer_id.eq(v.clone()));
-            }
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            volunteer_id: query.volunteer_id.clone(),
+            ..Default::default()
         }
-        if let Some(a) = &query.activity_id {
-            q = q.filter(service_records::activity_id.eq(a.clone()));
-        }
-        if let Some(s) = query.status {
-            q = q.filter(service_records::status.eq(s.code()));
-        }
-        if let Some(from) = query.from {
-            q = q.filter(service_records::service_date.ge(from));
-        }
-        if let Some(to) = query.to {
-            q = q.filter(service_records::service_date.le(to));
-        }
-        q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
-    // The page's ids first, from the (covering) indexes alone; then only those rows. Sorting
-    // whole rows would read every matching record of a large ledger.
-    let ids: Vec<String> = filtered()
-        .order((
-            service_records::service_date.desc(),
-            service_records::created_at.desc(),
-            service_records::id.desc(),
-        ))
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(service_records::id)
-        .load(conn)?;
-    let mut rows: Vec<ServiceRecord> = service_records::table
-        .filter(service_records::id.eq_any(&ids))
-        .select(ServiceRecord::as_select())
-        .load(conn)?;
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    let filter = RecordFilter {
+        activity_id: query.activity_id.clone(),
+        status: query.status,
+        from: query.from,
+        to: query.to,
+        ..filter
+    };
+    let (rows, total) = store::page(conn, &filter, page.per_page, page.offset())?;
     Ok(Page::new(
         rows.into_iter().map(ServiceRecordResponse::from).collect(),
         page,
@@ -567,41 +528,24 @@ pub fn list(
 /// Totals and star levels, from O(1) rows whatever the ledger's size.
 pub fn summary(
     conn: &mut DbConn,
-    state: &AppState,
+    stars: &StarLevels,
     actor: &Actor,
     volunteer_id: &str,
 ) -> ApiResult<HoursSummary> {
     check_id("id", volunteer_id)?;
     policy::authorize(conn, actor, Action::ReadVolunteer { volunteer_id })?;
-    let (total, star_level, certified_by, certified_at): (
-        i64,
-        i32,
-        Option<String>,
-        Option<chrono::NaiveDateTime>,
-    ) = volunteers::table
-        .find(volunteer_id)
-        .select((
-            volunteers::total_minutes,
-            volunteers::star_level,
-            volunteers::star_certified_by,
-            volunteers::star_certified_at,
-        ))
-        .first(conn)?;
-    let years: Vec<(i32, i64)> = volunteer_year_hours::table
-        .filter(volunteer_year_hours::volunteer_id.eq(volunteer_id))
-        .filter(volunteer_year_hours::minutes.ne(0))
-        .order(volunteer_year_hours::year.asc())
-        .select((volunteer_year_hours::year, volunteer_year_hours::minutes))
-        .load(conn)?;
+    let v = crate::volunteers::service::get(conn, volunteer_id)?;
+    let years = store::volunteer_years(conn, volunteer_id)?;
+    let total = v.total_minutes;
     Ok(HoursSummary {
         volunteer_id: volunteer_id.to_owned(),
         total_minutes: total,
         total_hours: hours_of(total),
-        eligible_star_level: state.stars.eligible(total),
-        star_level,
-        next_level_hours: state.stars.next_level_hours(total),
-        star_certified_by: certified_by,
-        star_certified_at: certified_at.map(crate::time::to_utc),
+        eligible_star_level: stars.eligible(total),
+        star_level: v.star_level,
+        next_level_hours: stars.next_level_hours(total),
+        star_certified_by: v.star_certified_by,
+        star_certified_at: v.star_certified_at.map(crate::time::to_utc),
         by_year: years
             .into_iter()
             .map(|(year, minutes)| YearHours {
@@ -615,8 +559,8 @@ pub fn summary(
 
 /// A federation admin certifies a star level, never above the one the hours qualify for.
 pub fn certify_star_level(
-    conn: &mut DbConn,
-    state: &AppState,
+    conn: &mut PooledConn,
+    stars: &StarLevels,
     actor: &Actor,
     origin: &Origin,
     volunteer_id: &str,
@@ -633,13 +577,10 @@ pub fn certify_star_level(
     }
     let note = optional_text(&mut errors, "note", req.note, 500);
     errors.into_result()?;
-    write_tx(conn, |conn| {
-        policy::authorize(conn, actor, Action::CertifyStarLevel { volunteer_id })?;
-        let (total, current): (i64, i32) = volunteers::table
-            .find(volunteer_id)
-            .select((volunteers::total_minutes, volunteers::star_level))
-            .first(conn)?;
-        let eligible = state.stars.eligible(total);
+    write_tx(conn, |tx| {
+        policy::authorize(tx, actor, Action::CertifyStarLevel { volunteer_id })?;
+        let v = crate::volunteers::service::get(tx, volunteer_id)?;
+        let eligible = stars.eligible(v.total_minutes);
         if req.level > eligible {
             return Err(ApiError::conflict(
                 "above_eligible",
@@ -652,26 +593,18 @@ pub fn certify_star_level(
                 ),
             ));
         }
-        diesel::update(volunteers::table.find(volunteer_id))
-            .set((
-                volunteers::star_level.eq(req.level),
-                volunteers::star_certified_by.eq(&actor.account_id),
-                volunteers::star_certified_at.eq(now()),
-                volunteers::updated_at.eq(now()),
-                volunteers::version.eq(volunteers::version + 1),
-            ))
-            .execute(conn)?;
+        crate::volunteers::service::set_star_level(tx, volunteer_id, req.level, &actor.account_id)?;
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
                 action: "volunteer.star_level_certified",
                 target_type: "volunteer",
                 target_id: volunteer_id,
-                details: json!({"from": current, "to": req.level, "eligible": eligible, "note": note}),
+                details: json!({"from": v.star_level, "to": req.level, "eligible": eligible, "note": note}),
             },
         )?;
-        summary(conn, state, actor, volunteer_id)
+        summary(tx, stars, actor, volunteer_id)
     })
 }

@@ -59,6 +59,16 @@ macro_rules! labelled_enum {
 
         impl utoipa::ToSchema for $name {}
 
+        impl Coded for $name {
+            const KEY: &'static str = $key;
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+            fn from_code(code: &str) -> Option<Self> {
+                $name::from_code(code)
+            }
+        }
+
         /// Stored as its code (TEXT). A code the enum does not know is an error, never a
         /// default: the row is wrong, and the request that read it fails loudly.
         impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
@@ -86,6 +96,84 @@ macro_rules! labelled_enum {
             }
         }
     };
+}
+
+/// What every labelled enum is: a closed set of codes.
+pub trait Coded: Copy + Eq + std::fmt::Debug + Sized + 'static {
+    const KEY: &'static str;
+    fn code(self) -> &'static str;
+    fn from_code(code: &str) -> Option<Self>;
+}
+
+/// Codes of a labelled enum kept in one TEXT column as a JSON array (skills, service targets,
+/// campaign categories). Like a single enum column, reading fails on a code the enum does not
+/// know, rather than dropping it.
+#[derive(
+    Debug, Clone, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub struct Codes<E: Coded> {
+    items: Vec<E>,
+    /// The stored form, kept beside the items so writing can lend it.
+    json: String,
+}
+
+impl<E: Coded> Codes<E> {
+    pub fn new(items: impl IntoIterator<Item = E>) -> Self {
+        let items: Vec<E> = items.into_iter().collect();
+        let codes: Vec<&str> = items.iter().map(|e| e.code()).collect();
+        let json = serde_json::to_string(&codes).expect("a list of strings serializes");
+        Codes { items, json }
+    }
+
+    /// The distinct items, ordered by code (how lists a client sends are stored).
+    pub fn set(items: impl IntoIterator<Item = E>) -> Self {
+        let mut items: Vec<E> = items.into_iter().collect();
+        items.sort_by_key(|e| e.code());
+        items.dedup();
+        Codes::new(items)
+    }
+
+    pub fn as_slice(&self) -> &[E] {
+        &self.items
+    }
+
+    pub fn into_vec(self) -> Vec<E> {
+        self.items
+    }
+}
+
+impl<E: Coded, DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Codes<E>
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let json = String::from_sql(bytes)?;
+        let codes: Vec<String> = serde_json::from_str(&json)?;
+        let items = codes
+            .iter()
+            .map(|code| {
+                E::from_code(code).ok_or_else(|| {
+                    format!("unknown {} code {code:?} in the database", E::KEY).into()
+                })
+            })
+            .collect::<diesel::deserialize::Result<Vec<E>>>()?;
+        Ok(Codes { items, json })
+    }
+}
+
+impl<E: Coded, DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for Codes<E>
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        self.json.as_str().to_sql(out)
+    }
 }
 
 /// The schema of a labelled enum: a string that is one of its codes.

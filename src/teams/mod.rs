@@ -6,6 +6,7 @@ pub mod model;
 pub mod routes;
 pub mod scope;
 pub mod service;
+pub mod store;
 
 /// The seeded federation root; organisations without a parent go under it.
 pub const ROOT_TEAM_ID: &str = "00000000-0000-7000-8000-000000000001";

@@ -1,9 +1,6 @@
 //! The organisation tree: creation, edits and moves (keeping the closure table exact), and
 //! team-admin grants.
 
-use diesel::dsl::exists;
-use diesel::prelude::*;
-use diesel::sql_types::Text;
 use serde_json::json;
 
 use super::ROOT_TEAM_ID;
@@ -11,15 +8,15 @@ use super::dto::{
     CreateTeamRequest, TeamAdminResponse, TeamQuery, TeamResponse, UpdateTeamRequest,
 };
 use super::model::{NewTeam, Team, TeamChanges};
+use super::store::{self, TeamFilter, TeamOrder};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::http::Page;
 use crate::http::ids::check_id;
 use crate::http::pagination::page_request;
-use crate::meta::enums::{Role, TeamKind};
-use crate::schema::{accounts, role_grants, team_closure, teams};
+use crate::meta::enums::{MembershipStatus, TeamKind};
 use crate::validation::{
     contains_pattern, optional_phone, optional_text, optional_town, required_text,
 };
@@ -29,12 +26,57 @@ pub const DESCRIPTION_MAX: usize = 2000;
 
 pub fn find(conn: &mut DbConn, team_id: &str) -> ApiResult<Team> {
     check_id("id", team_id)?;
-    teams::table
-        .find(team_id)
-        .select(Team::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(ApiError::not_found)
+    store::find(conn, team_id)?.ok_or_else(ApiError::not_found)
+}
+
+/// Whether a team with this id exists (for other domains that link to one).
+pub fn exists(conn: &mut DbConn, team_id: &str) -> ApiResult<bool> {
+    Ok(crate::http::ids::is_id(team_id) && store::exists_by_id(conn, team_id)?)
+}
+
+/// Whether the volunteer holds a membership in one of `statuses` in the team.
+pub fn has_membership(
+    conn: &mut DbConn,
+    team_id: &str,
+    volunteer_id: &str,
+    statuses: &[MembershipStatus],
+) -> ApiResult<bool> {
+    Ok(store::has_membership(
+        conn,
+        team_id,
+        volunteer_id,
+        statuses,
+    )?)
+}
+
+/// Whether the volunteer is an approved member of the team, or was one on `date` (hours may
+/// be recorded for service done while a member).
+pub fn member_on(
+    conn: &mut DbConn,
+    team_id: &str,
+    volunteer_id: &str,
+    date: chrono::NaiveDate,
+) -> ApiResult<bool> {
+    use crate::time::local_date;
+    Ok(match store::membership(conn, team_id, volunteer_id)? {
+        Some(m) => match (m.status, m.joined_at) {
+            (MembershipStatus::Approved, _) => true,
+            (MembershipStatus::Removed | MembershipStatus::Left, Some(joined)) => {
+                local_date(joined) <= date && date <= local_date(m.updated_at)
+            }
+            _ => false,
+        },
+        None => false,
+    })
+}
+
+/// The volunteer's membership of the team, if any.
+pub fn membership(
+    conn: &mut DbConn,
+    team_id: &str,
+    volunteer_id: &str,
+) -> ApiResult<Option<super::model::Membership>> {
+    Ok(store::membership(conn, team_id, volunteer_id)?)
 }
 
 fn not_under_federation_kind(errors: &mut FieldErrors, kind: TeamKind) {
@@ -61,12 +103,15 @@ fn missing_parent() -> ApiError {
 /// Makes `parent_id` known (a bad or unknown id is a field problem, not a 404 of the URL).
 fn existing_parent(conn: &mut DbConn, parent_id: &str) -> ApiResult<()> {
     check_id("parent_id", parent_id)?;
-    let found: bool = diesel::select(exists(teams::table.find(parent_id))).get_result(conn)?;
-    if found { Ok(()) } else { Err(missing_parent()) }
+    if store::exists_by_id(conn, parent_id)? {
+        Ok(())
+    } else {
+        Err(missing_parent())
+    }
 }
 
 pub fn create(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     req: CreateTeamRequest,
@@ -81,10 +126,10 @@ pub fn create(
     errors.into_result()?;
     let parent_id = req.parent_id.unwrap_or_else(|| ROOT_TEAM_ID.to_owned());
 
-    write_tx(conn, |conn| {
-        existing_parent(conn, &parent_id)?;
+    write_tx(conn, |tx| {
+        existing_parent(tx, &parent_id)?;
         policy::authorize(
-            conn,
+            tx,
             actor,
             Action::CreateTeam {
                 parent_id: &parent_id,
@@ -92,8 +137,9 @@ pub fn create(
         )?;
         let id = new_id();
         let at = now();
-        diesel::insert_into(teams::table)
-            .values(NewTeam {
+        store::insert(
+            tx,
+            &NewTeam {
                 id: &id,
                 name: &name,
                 kind: req.kind,
@@ -107,19 +153,10 @@ pub fn create(
                 created_at: at,
                 updated_at: at,
                 version: 1,
-            })
-            .execute(conn)?;
-        // The new node: itself at depth 0, and every ancestor of its parent one level further.
-        diesel::sql_query(
-            "INSERT INTO team_closure (ancestor_id, descendant_id, depth) \
-             SELECT ancestor_id, $1, depth + 1 FROM team_closure WHERE descendant_id = $2 \
-             UNION ALL SELECT $1, $1, 0",
-        )
-        .bind::<Text, _>(&id)
-        .bind::<Text, _>(&parent_id)
-        .execute(conn)?;
+            },
+        )?;
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -129,7 +166,7 @@ pub fn create(
                 details: json!({"name": name, "kind": req.kind.code(), "parent_id": parent_id}),
             },
         )?;
-        find(conn, &id)
+        find(tx, &id)
     })
 }
 
@@ -140,8 +177,14 @@ pub fn list(conn: &mut DbConn, query: TeamQuery) -> ApiResult<Page<TeamResponse>
         check_id("parent_id", parent)?;
     }
     let town = optional_town(&mut errors, "town", query.town.clone());
-    let sort = query.sort.as_deref().unwrap_or("name");
-    if !["name", "-name", "created_at", "-created_at"].contains(&sort) {
+    let order = match query.sort.as_deref().unwrap_or("name") {
+        "name" => Some(TeamOrder::Name),
+        "-name" => Some(TeamOrder::NameDesc),
+        "created_at" => Some(TeamOrder::CreatedAt),
+        "-created_at" => Some(TeamOrder::CreatedAtDesc),
+        _ => None,
+    };
+    if order.is_none() {
         errors.add(
             "sort",
             "invalid_choice",
@@ -152,34 +195,24 @@ pub fn list(conn: &mut DbConn, query: TeamQuery) -> ApiResult<Page<TeamResponse>
         );
     }
     errors.into_result()?;
-    let filtered = || {
-        let mut q = teams::table.into_boxed();
-        if let Some(kind) = query.kind {
-            q = q.filter(teams::kind.eq(kind.code()));
-        }
-        if let Some(parent) = &query.parent_id {
-            q = q.filter(teams::parent_id.eq(parent.clone()));
-        }
-        if let Some(town) = &town {
-            q = q.filter(teams::town.eq(town.clone()));
-        }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            q = q.filter(teams::name.like(contains_pattern(text)).escape('\\'));
-        }
-        q
+    let filter = TeamFilter {
+        kind: query.kind,
+        parent_id: query.parent_id.as_deref(),
+        town: town.as_deref(),
+        name_like: query
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(contains_pattern),
     };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let ordered = match sort {
-        "-name" => filtered().order((teams::name.desc(), teams::id.desc())),
-        "created_at" => filtered().order((teams::created_at.asc(), teams::id.asc())),
-        "-created_at" => filtered().order((teams::created_at.desc(), teams::id.desc())),
-        _ => filtered().order((teams::name.asc(), teams::id.asc())),
-    };
-    let rows: Vec<Team> = ordered
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(Team::as_select())
-        .load(conn)?;
+    let (rows, total) = store::page(
+        conn,
+        &filter,
+        order.unwrap_or(TeamOrder::Name),
+        page.per_page,
+        page.offset(),
+    )?;
     Ok(Page::new(
         rows.into_iter().map(TeamResponse::from).collect(),
         page,
@@ -187,40 +220,8 @@ pub fn list(conn: &mut DbConn, query: TeamQuery) -> ApiResult<Page<TeamResponse>
     ))
 }
 
-/// Whether `candidate` lies in the subtree of `team_id` (itself included).
-fn in_subtree(conn: &mut DbConn, team_id: &str, candidate: &str) -> ApiResult<bool> {
-    Ok(diesel::select(exists(
-        team_closure::table
-            .filter(team_closure::ancestor_id.eq(team_id))
-            .filter(team_closure::descendant_id.eq(candidate)),
-    ))
-    .get_result(conn)?)
-}
-
-/// Moves `team_id` (with its subtree) under `new_parent`: the subtree keeps its inner paths and
-/// gets the new parent's ancestors instead of the old ones.
-fn move_subtree(conn: &mut DbConn, team_id: &str, new_parent: &str) -> ApiResult<()> {
-    diesel::sql_query(
-        "DELETE FROM team_closure \
-         WHERE descendant_id IN (SELECT descendant_id FROM team_closure WHERE ancestor_id = $1) \
-           AND ancestor_id NOT IN (SELECT descendant_id FROM team_closure WHERE ancestor_id = $1)",
-    )
-    .bind::<Text, _>(team_id)
-    .execute(conn)?;
-    diesel::sql_query(
-        "INSERT INTO team_closure (ancestor_id, descendant_id, depth) \
-         SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 \
-         FROM team_closure a CROSS JOIN team_closure d \
-         WHERE a.descendant_id = $1 AND d.ancestor_id = $2",
-    )
-    .bind::<Text, _>(new_parent)
-    .bind::<Text, _>(team_id)
-    .execute(conn)?;
-    Ok(())
-}
-
 pub fn update(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     team_id: &str,
@@ -253,9 +254,9 @@ pub fn update(
     };
     errors.into_result()?;
 
-    write_tx(conn, |conn| {
-        let team = find(conn, team_id)?;
-        policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
+    write_tx(conn, |tx| {
+        let team = find(tx, team_id)?;
+        policy::authorize(tx, actor, Action::ManageTeam { team_id })?;
         crate::http::conditional::check_version(expected_version, team.version)?;
         if team.parent_id.is_none() && (req.kind.is_some() || req.parent_id.is_some()) {
             return Err(ApiError::conflict(
@@ -270,16 +271,16 @@ pub fn update(
         if let Some(new_parent) = req.parent_id.as_deref()
             && team.parent_id.as_deref() != Some(new_parent)
         {
-            existing_parent(conn, new_parent)?;
+            existing_parent(tx, new_parent)?;
             // A team admin moves only within what they administer.
             policy::authorize(
-                conn,
+                tx,
                 actor,
                 Action::CreateTeam {
                     parent_id: new_parent,
                 },
             )?;
-            if in_subtree(conn, team_id, new_parent)? {
+            if store::in_subtree(tx, team_id, new_parent)? {
                 return Err(ApiError::conflict(
                     "cycle",
                     Msg::new(
@@ -288,25 +289,14 @@ pub fn update(
                     ),
                 ));
             }
-            move_subtree(conn, team_id, new_parent)?;
+            store::move_subtree(tx, team_id, new_parent)?;
             changes.parent_id = Some(Some(new_parent.to_owned()));
         }
-        let updated = diesel::update(
-            teams::table
-                .find(team_id)
-                .filter(teams::version.eq(team.version)),
-        )
-        .set((
-            &changes,
-            teams::updated_at.eq(now()),
-            teams::version.eq(teams::version + 1),
-        ))
-        .execute(conn)?;
-        if updated != 1 {
+        if !store::update_at_version(tx, team_id, team.version, &changes)? {
             return Err(crate::http::conditional::precondition_failed());
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -324,12 +314,8 @@ pub fn update(
                 }),
             },
         )?;
-        find(conn, team_id)
+        find(tx, team_id)
     })
-}
-
-fn admin_not_found() -> ApiError {
-    ApiError::not_found()
 }
 
 pub fn list_admins(
@@ -339,18 +325,7 @@ pub fn list_admins(
 ) -> ApiResult<Vec<TeamAdminResponse>> {
     find(conn, team_id)?;
     policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
-    let rows: Vec<(String, Option<String>, chrono::NaiveDateTime)> = role_grants::table
-        .filter(role_grants::team_id.eq(team_id))
-        .filter(role_grants::role.eq(Role::TeamAdmin.code()))
-        .filter(role_grants::revoked_at.is_null())
-        .order(role_grants::created_at.asc())
-        .select((
-            role_grants::account_id,
-            role_grants::granted_by,
-            role_grants::created_at,
-        ))
-        .load(conn)?;
-    Ok(rows
+    Ok(crate::auth::service::team_admins(conn, team_id)?
         .into_iter()
         .map(|(account_id, granted_by, at)| TeamAdminResponse {
             account_id,
@@ -362,32 +337,22 @@ pub fn list_admins(
 }
 
 pub fn grant_admin(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     team_id: &str,
     account_id: &str,
 ) -> ApiResult<TeamAdminResponse> {
-    write_tx(conn, |conn| {
-        find(conn, team_id)?;
-        policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
-        let account_known = crate::http::ids::is_id(account_id)
-            && diesel::select(exists(accounts::table.find(account_id))).get_result::<bool>(conn)?;
-        if !account_known {
+    write_tx(conn, |tx| {
+        find(tx, team_id)?;
+        policy::authorize(tx, actor, Action::ManageTeam { team_id })?;
+        if !crate::auth::service::account_exists(tx, account_id)? {
             return Err(ApiError::field(
                 "account_id",
                 "not_found",
                 Msg::new("账号不存在", "The account does not exist"),
             ));
         }
-        let already: bool = diesel::select(exists(
-            role_grants::table
-                .filter(role_grants::account_id.eq(account_id))
-                .filter(role_grants::team_id.eq(team_id))
-                .filter(role_grants::role.eq(Role::TeamAdmin.code()))
-                .filter(role_grants::revoked_at.is_null()),
-        ))
-        .get_result(conn)?;
         let already_admin = || {
             ApiError::conflict(
                 "already_admin",
@@ -397,19 +362,14 @@ pub fn grant_admin(
                 ),
             )
         };
-        if already {
+        let granted =
+            crate::auth::service::grant_team_admin(tx, account_id, team_id, &actor.account_id)
+                .map_err(|e| if e.status == 409 { already_admin() } else { e })?;
+        if !granted {
             return Err(already_admin());
         }
-        crate::auth::service::grant_role(
-            conn,
-            account_id,
-            Role::TeamAdmin,
-            Some(team_id),
-            Some(&actor.account_id),
-        )
-        .map_err(|e| if e.status == 409 { already_admin() } else { e })?;
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,
@@ -430,32 +390,20 @@ pub fn grant_admin(
 
 /// Revokes at once: the policy reads current grants on every request.
 pub fn revoke_admin(
-    conn: &mut DbConn,
+    conn: &mut PooledConn,
     actor: &Actor,
     origin: &Origin,
     team_id: &str,
     account_id: &str,
 ) -> ApiResult<()> {
-    write_tx(conn, |conn| {
-        find(conn, team_id)?;
-        policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
-        let revoked = diesel::update(
-            role_grants::table
-                .filter(role_grants::account_id.eq(account_id))
-                .filter(role_grants::team_id.eq(team_id))
-                .filter(role_grants::role.eq(Role::TeamAdmin.code()))
-                .filter(role_grants::revoked_at.is_null()),
-        )
-        .set((
-            role_grants::revoked_at.eq(now()),
-            role_grants::revoked_by.eq(&actor.account_id),
-        ))
-        .execute(conn)?;
-        if revoked == 0 {
-            return Err(admin_not_found());
+    write_tx(conn, |tx| {
+        find(tx, team_id)?;
+        policy::authorize(tx, actor, Action::ManageTeam { team_id })?;
+        if !crate::auth::service::revoke_team_admin(tx, account_id, team_id, &actor.account_id)? {
+            return Err(ApiError::not_found());
         }
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,

@@ -127,11 +127,7 @@ impl VolunteerResponse {
             id_type: v.id_type,
             political_status: v.political_status,
             education: v.education,
-            skills: serde_json::from_str::<Vec<String>>(&v.skills)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|s| Skill::from_code(s))
-                .collect(),
+            skills: v.skills.into_vec(),
             id_number: id_number.unwrap_or(v.id_number_masked),
             id: v.id,
             account_id: v.account_id,

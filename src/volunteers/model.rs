@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::meta::enums::{Education, Gender, IdType, PoliticalStatus};
+use crate::meta::enums::{Codes, Education, Gender, IdType, PoliticalStatus, Skill};
 
 use crate::schema::volunteers;
 
@@ -21,7 +21,7 @@ pub struct Volunteer {
     pub email: Option<String>,
     pub political_status: PoliticalStatus,
     pub education: Option<Education>,
-    pub skills: String,
+    pub skills: Codes<Skill>,
     pub town: Option<String>,
     pub emergency_contact_name: Option<String>,
     pub emergency_contact_phone: Option<String>,
@@ -56,7 +56,7 @@ pub struct NewVolunteer<'a> {
     pub email: Option<&'a str>,
     pub political_status: PoliticalStatus,
     pub education: Option<Education>,
-    pub skills: &'a str,
+    pub skills: &'a Codes<Skill>,
     pub town: Option<&'a str>,
     pub emergency_contact_name: Option<&'a str>,
     pub emergency_contact_phone: Option<&'a str>,
@@ -69,4 +69,24 @@ pub struct NewVolunteer<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+}
+
+/// A profile edit: `None` leaves a column as it is; `Some(None)` clears a nullable one.
+#[derive(Debug, AsChangeset, Default)]
+#[diesel(table_name = volunteers)]
+pub struct VolunteerChanges {
+    pub email: Option<Option<String>>,
+    pub education: Option<Option<Education>>,
+    pub political_status: Option<PoliticalStatus>,
+    pub skills: Option<Codes<Skill>>,
+    pub town: Option<Option<String>>,
+    pub emergency_contact_name: Option<Option<String>>,
+    pub emergency_contact_phone: Option<Option<String>>,
+    pub real_name: Option<String>,
+    pub id_type: Option<IdType>,
+    pub id_number_cipher: Option<String>,
+    pub id_number_index: Option<String>,
+    pub id_number_masked: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Option<Gender>,
 }

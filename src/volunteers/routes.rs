@@ -36,7 +36,7 @@ pub async fn list_volunteers(
     let query = query.0;
     state
         .db_as(user, move |conn, state, actor| {
-            service::list(conn, state, actor, query)
+            service::list(conn, &state.stars, actor, query)
         })
         .await
         .map(web::Json)
@@ -63,7 +63,7 @@ pub async fn get_volunteer(
     let id = id.into_inner();
     let v = state
         .read_as(user, move |conn, state, actor| {
-            service::read(conn, state, actor, &id)
+            service::read(conn, &state.stars, actor, &id)
         })
         .await?;
     Ok(with_etag(StatusCode::OK, v.version, &v))
@@ -98,7 +98,18 @@ pub async fn update_volunteer(
     let (id, changes) = (id.into_inner(), body.into_inner());
     let v = state
         .db_as(user, move |conn, state, actor| {
-            service::update(conn, state, actor, &origin, &id, expected, changes)
+            service::update(
+                conn,
+                &service::ProfileDeps {
+                    pii: &state.pii,
+                    stars: &state.stars,
+                },
+                actor,
+                &origin,
+                &id,
+                expected,
+                changes,
+            )
         })
         .await?;
     Ok(with_etag(StatusCode::OK, v.version, &v))
@@ -121,7 +132,7 @@ pub async fn get_own_volunteer(
 ) -> ApiResult<HttpResponse> {
     let v = state
         .read_as(user, move |conn, state, actor| {
-            service::read_own(conn, state, actor)
+            service::read_own(conn, &state.pii, &state.stars, actor)
         })
         .await?;
     Ok(with_etag(StatusCode::OK, v.version, &v))
@@ -152,7 +163,7 @@ pub async fn reveal_id_number(
     let (id, reason) = (id.into_inner(), body.into_inner().reason);
     state
         .db_as(user, move |conn, state, actor| {
-            service::reveal_id(conn, state, actor, &origin, &id, &reason)
+            service::reveal_id(conn, &state.pii, actor, &origin, &id, &reason)
         })
         .await
         .map(web::Json)

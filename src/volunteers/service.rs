@@ -1,7 +1,7 @@
-//! Storage of volunteer profiles. Runs inside the caller's transaction.
+//! Volunteer profiles: who may read and edit them, what a valid edit is, the transaction of each
+//! change (with its audit row), and what other domains may ask of a volunteer. Queries go
+//! through `store`.
 
-use diesel::dsl::exists;
-use diesel::prelude::*;
 use serde_json::json;
 use validator::ValidateEmail;
 
@@ -9,42 +9,29 @@ use super::dto::{
     RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerQuery, VolunteerResponse,
 };
 use super::id_number::{self, mask_id_number};
-use super::model::{NewVolunteer, Volunteer};
+use super::model::{NewVolunteer, Volunteer, VolunteerChanges};
 use super::rules::{NAME_MAX, ValidRegistration};
+use super::store::{self, RosterFilter};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor, VolunteerAccess};
 use crate::crypto::PersonalDataCipher;
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
+use crate::hours::stars::StarLevels;
 use crate::http::Page;
 use crate::http::conditional::{check_version, precondition_failed};
-use crate::http::ids::check_id;
+use crate::http::ids::{check_id, is_id};
 use crate::http::pagination::page_request;
-use crate::meta::enums::IdType;
-use crate::schema::{accounts, counters, volunteers};
-use crate::state::AppState;
-use crate::teams::scope::volunteers_under;
+use crate::meta::enums::{Codes, IdType};
 use crate::time::local_today;
 use crate::validation::{
     contains_pattern, optional_phone, optional_text, optional_town, required_text,
 };
 
-/// The next volunteer number, `TS` + year + six digits. The counter row's update takes a row
-/// lock (PostgreSQL) or runs under the write lock (SQLite), so concurrent registrations never
-/// share a number, and a number is never handed out twice even if its registration rolls back.
-pub fn next_volunteer_number(conn: &mut DbConn) -> ApiResult<String> {
-    let updated = diesel::update(counters::table.find("volunteer_number"))
-        .set(counters::value.eq(counters::value + 1))
-        .execute(conn)?;
-    if updated != 1 {
-        return Err(ApiError::internal(
-            "the volunteer_number counter is missing",
-        ));
-    }
-    let value: i64 = counters::table
-        .find("volunteer_number")
-        .select(counters::value)
-        .first(conn)?;
+/// The next volunteer number, `TS` + year + six digits (see `store::take_volunteer_number`).
+fn next_volunteer_number(tx: &mut Tx) -> ApiResult<String> {
+    let value = store::take_volunteer_number(tx)?
+        .ok_or_else(|| ApiError::internal("the volunteer_number counter is missing"))?;
     Ok(format!(
         "TS{}{value:06}",
         chrono::Datelike::year(&local_today())
@@ -64,26 +51,21 @@ pub fn id_number_taken() -> ApiError {
 /// Inserts the profile for a new account. The ID number is stored encrypted, with its blind
 /// index and mask; the plaintext never reaches the database.
 pub fn create_profile(
-    conn: &mut DbConn,
+    tx: &mut Tx,
     pii: &PersonalDataCipher,
     account_id: &str,
     reg: &ValidRegistration,
     privacy_notice_version: &str,
 ) -> ApiResult<Volunteer> {
     let index = pii.blind_index(reg.id_type.code(), &reg.id_number);
-    let taken: i64 = volunteers::table
-        .filter(volunteers::id_number_index.eq(&index))
-        .count()
-        .get_result(conn)?;
-    if taken > 0 {
+    if store::id_number_index_taken(tx, &index, None)? {
         return Err(id_number_taken());
     }
     let id = new_id();
-    let number = next_volunteer_number(conn)?;
+    let number = next_volunteer_number(tx)?;
     let cipher = pii.encrypt(&reg.id_number);
     let masked = mask_id_number(&reg.id_number);
-    let skills = serde_json::to_string(&reg.skills.iter().map(|s| s.code()).collect::<Vec<_>>())
-        .map_err(ApiError::internal)?;
+    let skills = Codes::new(reg.skills.iter().copied());
     let at = now();
     let row = NewVolunteer {
         id: &id,
@@ -113,39 +95,77 @@ pub fn create_profile(
         updated_at: at,
         version: 1,
     };
-    diesel::insert_into(volunteers::table)
-        .values(&row)
-        .execute(conn)
-        .map_err(|e| match crate::db::unique_violation_target(&e) {
-            Some(t) if t.contains("id_number_index") => id_number_taken(),
-            _ => ApiError::from(e),
-        })?;
-    Ok(volunteers::table
-        .find(&id)
-        .select(Volunteer::as_select())
-        .first(conn)?)
+    store::insert(tx, &row).map_err(id_number_conflict)?;
+    store::find(tx, &id)?
+        .ok_or_else(|| ApiError::internal("a profile vanished in its own transaction"))
+}
+
+/// A unique violation on the blind index is someone else's ID number.
+fn id_number_conflict(e: diesel::result::Error) -> ApiError {
+    match crate::db::unique_violation_target(&e) {
+        Some(t) if t.contains("id_number_index") => id_number_taken(),
+        _ => ApiError::from(e),
+    }
 }
 
 pub fn find_by_account(conn: &mut DbConn, account_id: &str) -> ApiResult<Option<Volunteer>> {
-    Ok(volunteers::table
-        .filter(volunteers::account_id.eq(account_id))
-        .select(Volunteer::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(store::find_by_account(conn, account_id)?)
+}
+
+/// Whether a volunteer with this id exists (for other domains that link to one).
+pub fn exists(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<bool> {
+    Ok(is_id(volunteer_id) && store::exists_by_id(conn, volunteer_id)?)
+}
+
+/// The account a volunteer signs in with; 404 for an unknown volunteer.
+pub fn account_of(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<String> {
+    store::account_of(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
+}
+
+/// Moves the volunteer's approved total by `minutes`, in the ledger's transaction.
+pub fn add_service_minutes(tx: &mut Tx, volunteer_id: &str, minutes: i64) -> ApiResult<()> {
+    Ok(store::add_minutes(tx, volunteer_id, minutes)?)
+}
+
+/// Every volunteer's stored approved total (for the ledger's check): id, minutes.
+pub fn service_minutes(conn: &mut DbConn) -> ApiResult<Vec<(String, i64)>> {
+    Ok(store::all_minutes(conn)?)
+}
+
+/// Sets a volunteer's approved total (the ledger's repair).
+pub fn set_service_minutes(tx: &mut Tx, volunteer_id: &str, minutes: i64) -> ApiResult<()> {
+    Ok(store::set_minutes(tx, volunteer_id, minutes)?)
+}
+
+/// The profile, for other domains that decide on it (hours and star levels); 404 if unknown.
+pub fn get(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<Volunteer> {
+    check_id("id", volunteer_id)?;
+    store::find(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
+}
+
+/// Records a certified star level; the hours domain has checked it.
+pub fn set_star_level(
+    tx: &mut Tx,
+    volunteer_id: &str,
+    level: i32,
+    certified_by: &str,
+) -> ApiResult<()> {
+    Ok(store::set_star_level(
+        tx,
+        volunteer_id,
+        level,
+        certified_by,
+    )?)
 }
 
 fn load(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<(Volunteer, Option<String>)> {
-    Ok(volunteers::table
-        .inner_join(accounts::table)
-        .filter(volunteers::id.eq(volunteer_id))
-        .select((Volunteer::as_select(), accounts::mobile))
-        .first(conn)?)
+    store::find_with_mobile(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
 }
 
 /// A profile as the caller may see it (ID number always masked here).
 pub fn read(
     conn: &mut DbConn,
-    state: &AppState,
+    stars: &StarLevels,
     actor: &Actor,
     volunteer_id: &str,
 ) -> ApiResult<VolunteerResponse> {
@@ -153,13 +173,7 @@ pub fn read(
     policy::authorize(conn, actor, Action::ReadVolunteer { volunteer_id })?;
     let viewer = viewer_of(conn, actor, volunteer_id)?;
     let (v, mobile) = load(conn, volunteer_id)?;
-    Ok(VolunteerResponse::from_row(
-        v,
-        mobile,
-        viewer,
-        None,
-        &state.stars,
-    ))
+    Ok(VolunteerResponse::from_row(v, mobile, viewer, None, stars))
 }
 
 fn viewer_of(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<Viewer> {
@@ -172,7 +186,8 @@ fn viewer_of(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<
 /// The caller's own profile, ID number decrypted.
 pub fn read_own(
     conn: &mut DbConn,
-    state: &AppState,
+    pii: &PersonalDataCipher,
+    stars: &StarLevels,
     actor: &Actor,
 ) -> ApiResult<VolunteerResponse> {
     let id = actor
@@ -180,19 +195,19 @@ pub fn read_own(
         .as_deref()
         .ok_or_else(ApiError::not_found)?;
     let (v, mobile) = load(conn, id)?;
-    let id_number = state.pii.decrypt(&v.id_number_cipher);
+    let id_number = pii.decrypt(&v.id_number_cipher);
     Ok(VolunteerResponse::from_row(
         v,
         mobile,
         Viewer::Owner,
         id_number,
-        &state.stars,
+        stars,
     ))
 }
 
 pub fn list(
     conn: &mut DbConn,
-    state: &AppState,
+    stars: &StarLevels,
     actor: &Actor,
     query: VolunteerQuery,
 ) -> ApiResult<Page<VolunteerResponse>> {
@@ -212,76 +227,37 @@ pub fn list(
         check_id("team_id", team_id)?;
         policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
     }
-    let filtered = || {
-        let mut q = volunteers::table.inner_join(accounts::table).into_boxed();
-        if !actor.federation_admin {
-            q = q.filter(volunteers::id.eq_any(volunteers_under(actor.admin_team_ids.clone())));
-        }
-        if let Some(team_id) = &query.team_id {
-            q = q.filter(volunteers::id.eq_any(volunteers_under(vec![team_id.clone()])));
-        }
-        if let Some(town) = &town {
-            q = q.filter(volunteers::town.eq(town.clone()));
-        }
-        if let Some(skill) = query.skill {
-            // Skills are stored as a JSON array of codes; a quoted code matches exactly one.
-            q = q.filter(volunteers::skills.like(format!("%\"{}\"%", skill.code())));
-        }
-        if let Some(status) = query.political_status {
-            q = q.filter(volunteers::political_status.eq(status.code()));
-        }
-        if let Some(level) = query.star_level {
-            q = q.filter(volunteers::star_level.eq(level));
-        }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = contains_pattern(text);
-            q = q.filter(
-                volunteers::real_name
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(accounts::mobile.like(pattern).escape('\\')),
-            );
-        }
-        q
+    let filter = RosterFilter {
+        within: (!actor.federation_admin).then(|| actor.admin_team_ids.clone()),
+        team_id: query.team_id.as_deref(),
+        town: town.as_deref(),
+        skill: query.skill,
+        political_status: query.political_status,
+        star_level: query.star_level,
+        name_or_mobile: query
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(contains_pattern),
     };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows: Vec<(Volunteer, Option<String>)> = filtered()
-        .order((volunteers::created_at.asc(), volunteers::id.asc()))
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select((Volunteer::as_select(), accounts::mobile))
-        .load(conn)?;
+    let (rows, total) = store::roster_page(conn, &filter, page.per_page, page.offset())?;
     let items = rows
         .into_iter()
-        .map(|(v, mobile)| {
-            VolunteerResponse::from_row(v, mobile, Viewer::Admin, None, &state.stars)
-        })
+        .map(|(v, mobile)| VolunteerResponse::from_row(v, mobile, Viewer::Admin, None, stars))
         .collect();
     Ok(Page::new(items, page, total))
 }
 
-#[derive(AsChangeset, Default)]
-#[diesel(table_name = volunteers)]
-struct VolunteerChanges {
-    email: Option<Option<String>>,
-    education: Option<Option<String>>,
-    political_status: Option<String>,
-    skills: Option<String>,
-    town: Option<Option<String>>,
-    emergency_contact_name: Option<Option<String>>,
-    emergency_contact_phone: Option<Option<String>>,
-    real_name: Option<String>,
-    id_type: Option<String>,
-    id_number_cipher: Option<String>,
-    id_number_index: Option<String>,
-    id_number_masked: Option<String>,
-    birth_date: Option<chrono::NaiveDate>,
-    gender: Option<String>,
+/// What reading and editing whole profiles needs besides the database.
+pub struct ProfileDeps<'a> {
+    pub pii: &'a PersonalDataCipher,
+    pub stars: &'a StarLevels,
 }
 
 pub fn update(
-    conn: &mut DbConn,
-    state: &AppState,
+    conn: &mut PooledConn,
+    deps: &ProfileDeps,
     actor: &Actor,
     origin: &Origin,
     volunteer_id: &str,
@@ -289,9 +265,10 @@ pub fn update(
     req: UpdateVolunteerRequest,
 ) -> ApiResult<VolunteerResponse> {
     check_id("id", volunteer_id)?;
-    write_tx(conn, |conn| {
-        policy::authorize(conn, actor, Action::EditVolunteer { volunteer_id })?;
-        let (current, mobile) = load(conn, volunteer_id)?;
+    let (pii, stars) = (deps.pii, deps.stars);
+    write_tx(conn, |tx| {
+        policy::authorize(tx, actor, Action::EditVolunteer { volunteer_id })?;
+        let (current, mobile) = load(tx, volunteer_id)?;
         check_version(expected_version, current.version)?;
 
         let mut errors = FieldErrors::default();
@@ -304,7 +281,7 @@ pub fn update(
         .filter_map(|(f, set)| set.then_some(f))
         .collect();
         let may_edit_identity =
-            policy::authorize(conn, actor, Action::EditVolunteerIdentity { volunteer_id }).is_ok();
+            policy::authorize(tx, actor, Action::EditVolunteerIdentity { volunteer_id }).is_ok();
         let mut changes = VolunteerChanges::default();
         let mut reason = None;
         if !identity_fields.is_empty() && !may_edit_identity {
@@ -345,20 +322,15 @@ pub fn update(
                         if let Some((birth, gender)) = check_document(&mut errors, id_type, &number)
                         {
                             changes.birth_date = birth;
-                            changes.gender = gender.map(|g| g.code().to_owned());
+                            changes.gender = gender;
                         }
-                        let index = state.pii.blind_index(id_type.code(), &number);
-                        let taken: bool = diesel::select(exists(
-                            volunteers::table
-                                .filter(volunteers::id_number_index.eq(&index))
-                                .filter(volunteers::id.ne(volunteer_id)),
-                        ))
-                        .get_result(conn)?;
+                        let index = pii.blind_index(id_type.code(), &number);
+                        let taken = store::id_number_index_taken(tx, &index, Some(volunteer_id))?;
                         if taken && errors.0.is_empty() {
                             return Err(id_number_taken());
                         }
-                        changes.id_type = Some(id_type.code().to_owned());
-                        changes.id_number_cipher = Some(state.pii.encrypt(&number));
+                        changes.id_type = Some(id_type);
+                        changes.id_number_cipher = Some(pii.encrypt(&number));
                         changes.id_number_index = Some(index);
                         changes.id_number_masked = Some(mask_id_number(&number));
                     }
@@ -385,13 +357,12 @@ pub fn update(
             }
             e
         });
-        changes.education = req.education.map(|e| e.map(|e| e.code().to_owned()));
-        changes.political_status = req.political_status.map(|p| p.code().to_owned());
+        changes.education = req.education;
+        changes.political_status = req.political_status;
         changes.skills = req.skills.map(|mut skills| {
             skills.sort_by_key(|s| s.code());
             skills.dedup();
-            serde_json::to_string(&skills.iter().map(|s| s.code()).collect::<Vec<_>>())
-                .unwrap_or_default()
+            Codes::new(skills)
         });
         changes.town = req.town.map(|t| optional_town(&mut errors, "town", t));
         changes.emergency_contact_name = req
@@ -402,22 +373,9 @@ pub fn update(
             .map(|p| optional_phone(&mut errors, "emergency_contact_phone", p));
         errors.into_result()?;
 
-        let updated = diesel::update(
-            volunteers::table
-                .find(volunteer_id)
-                .filter(volunteers::version.eq(current.version)),
-        )
-        .set((
-            &changes,
-            volunteers::updated_at.eq(now()),
-            volunteers::version.eq(volunteers::version + 1),
-        ))
-        .execute(conn)
-        .map_err(|e| match crate::db::unique_violation_target(&e) {
-            Some(t) if t.contains("id_number_index") => id_number_taken(),
-            _ => ApiError::from(e),
-        })?;
-        if updated != 1 {
+        let updated = store::update_at_version(tx, volunteer_id, current.version, &changes)
+            .map_err(id_number_conflict)?;
+        if !updated {
             return Err(precondition_failed());
         }
         let owner = actor.volunteer_id.as_deref() == Some(volunteer_id);
@@ -443,7 +401,7 @@ pub fn update(
                 }
             }
             audit::record(
-                conn,
+                tx,
                 origin,
                 AuditEntry {
                     actor_id: &actor.account_id,
@@ -459,14 +417,8 @@ pub fn update(
             )?;
         }
         let viewer = if owner { Viewer::Owner } else { Viewer::Admin };
-        let (v, _) = load(conn, volunteer_id)?;
-        Ok(VolunteerResponse::from_row(
-            v,
-            mobile,
-            viewer,
-            None,
-            &state.stars,
-        ))
+        let (v, _) = load(tx, volunteer_id)?;
+        Ok(VolunteerResponse::from_row(v, mobile, viewer, None, stars))
     })
 }
 
@@ -506,8 +458,8 @@ fn check_document(
 
 /// The full ID number, for a federation admin with a reason; audited.
 pub fn reveal_id(
-    conn: &mut DbConn,
-    state: &AppState,
+    conn: &mut PooledConn,
+    pii: &PersonalDataCipher,
     actor: &Actor,
     origin: &Origin,
     volunteer_id: &str,
@@ -516,15 +468,15 @@ pub fn reveal_id(
     check_id("id", volunteer_id)?;
     let mut errors = FieldErrors::default();
     let reason = required_text(&mut errors, "reason", reason, 200);
-    write_tx(conn, |conn| {
-        policy::authorize(conn, actor, Action::RevealIdNumber { volunteer_id })?;
+    write_tx(conn, |tx| {
+        policy::authorize(tx, actor, Action::RevealIdNumber { volunteer_id })?;
         errors.into_result()?;
-        let (v, _) = load(conn, volunteer_id)?;
-        let number = state.pii.decrypt(&v.id_number_cipher).ok_or_else(|| {
+        let (v, _) = load(tx, volunteer_id)?;
+        let number = pii.decrypt(&v.id_number_cipher).ok_or_else(|| {
             ApiError::internal("an ID number does not decrypt with the configured data key")
         })?;
         audit::record(
-            conn,
+            tx,
             origin,
             AuditEntry {
                 actor_id: &actor.account_id,

@@ -1,0 +1,294 @@
+//! The only code that queries `teams`, `team_closure`, `memberships` and `membership_events`:
+//! typed rows in, typed rows out, no rules. The member roster joins `volunteers` and `accounts`
+//! for names and mobiles, read-only (see ARCHITECTURE.md, "Reading across domains").
+
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::model::{Membership, NewTeam, Team, TeamChanges};
+use crate::db::{DbConn, Tx, new_id, now};
+use crate::meta::enums::{MembershipStatus, TeamKind};
+use crate::schema::{accounts, membership_events, memberships, team_closure, teams, volunteers};
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Team>> {
+    teams::table
+        .find(id)
+        .select(Team::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn exists_by_id(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    diesel::select(exists(teams::table.find(id))).get_result(conn)
+}
+
+/// Inserts a team under `row.parent_id` with its closure rows: itself at depth 0 and every
+/// ancestor of its parent one level further.
+pub fn insert(tx: &mut Tx, row: &NewTeam) -> QueryResult<()> {
+    diesel::insert_into(teams::table)
+        .values(row)
+        .execute(tx.conn())?;
+    diesel::sql_query(
+        "INSERT INTO team_closure (ancestor_id, descendant_id, depth) \
+         SELECT ancestor_id, $1, depth + 1 FROM team_closure WHERE descendant_id = $2 \
+         UNION ALL SELECT $1, $1, 0",
+    )
+    .bind::<Text, _>(row.id)
+    .bind::<Text, _>(row.parent_id.unwrap_or(row.id))
+    .execute(tx.conn())
+    .map(drop)
+}
+
+/// Writes `changes` and the next version if the row is still at `version`; whether it was.
+pub fn update_at_version(
+    tx: &mut Tx,
+    id: &str,
+    version: i64,
+    changes: &TeamChanges,
+) -> QueryResult<bool> {
+    let updated = diesel::update(teams::table.find(id).filter(teams::version.eq(version)))
+        .set((
+            changes,
+            teams::updated_at.eq(now()),
+            teams::version.eq(teams::version + 1),
+        ))
+        .execute(tx.conn())?;
+    Ok(updated == 1)
+}
+
+/// Whether `candidate` lies in the subtree of `team_id` (itself included).
+pub fn in_subtree(conn: &mut DbConn, team_id: &str, candidate: &str) -> QueryResult<bool> {
+    diesel::select(exists(
+        team_closure::table
+            .filter(team_closure::ancestor_id.eq(team_id))
+            .filter(team_closure::descendant_id.eq(candidate)),
+    ))
+    .get_result(conn)
+}
+
+/// Moves `team_id` (with its subtree) under `new_parent` in the closure table: the subtree
+/// keeps its inner paths and gets the new parent's ancestors instead of the old ones.
+pub fn move_subtree(tx: &mut Tx, team_id: &str, new_parent: &str) -> QueryResult<()> {
+    diesel::sql_query(
+        "DELETE FROM team_closure \
+         WHERE descendant_id IN (SELECT descendant_id FROM team_closure WHERE ancestor_id = $1) \
+           AND ancestor_id NOT IN (SELECT descendant_id FROM team_closure WHERE ancestor_id = $1)",
+    )
+    .bind::<Text, _>(team_id)
+    .execute(tx.conn())?;
+    diesel::sql_query(
+        "INSERT INTO team_closure (ancestor_id, descendant_id, depth) \
+         SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 \
+         FROM team_closure a CROSS JOIN team_closure d \
+         WHERE a.descendant_id = $1 AND d.ancestor_id = $2",
+    )
+    .bind::<Text, _>(new_parent)
+    .bind::<Text, _>(team_id)
+    .execute(tx.conn())
+    .map(drop)
+}
+
+/// How the team list is ordered.
+#[derive(Clone, Copy)]
+pub enum TeamOrder {
+    Name,
+    NameDesc,
+    CreatedAt,
+    CreatedAtDesc,
+}
+
+pub struct TeamFilter<'a> {
+    pub kind: Option<TeamKind>,
+    pub parent_id: Option<&'a str>,
+    pub town: Option<&'a str>,
+    /// A LIKE pattern (escaped with `\`) matched against the name.
+    pub name_like: Option<String>,
+}
+
+pub fn page(
+    conn: &mut DbConn,
+    filter: &TeamFilter,
+    order: TeamOrder,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Team>, i64)> {
+    let filtered = || {
+        let mut q = teams::table.into_boxed();
+        if let Some(kind) = filter.kind {
+            q = q.filter(teams::kind.eq(kind));
+        }
+        if let Some(parent) = filter.parent_id {
+            q = q.filter(teams::parent_id.eq(parent.to_owned()));
+        }
+        if let Some(town) = filter.town {
+            q = q.filter(teams::town.eq(town.to_owned()));
+        }
+        if let Some(pattern) = &filter.name_like {
+            q = q.filter(teams::name.like(pattern.clone()).escape('\\'));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let ordered = match order {
+        TeamOrder::NameDesc => filtered().order((teams::name.desc(), teams::id.desc())),
+        TeamOrder::CreatedAt => filtered().order((teams::created_at.asc(), teams::id.asc())),
+        TeamOrder::CreatedAtDesc => filtered().order((teams::created_at.desc(), teams::id.desc())),
+        TeamOrder::Name => filtered().order((teams::name.asc(), teams::id.asc())),
+    };
+    let rows = ordered
+        .limit(limit)
+        .offset(offset)
+        .select(Team::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Moves the team's approved-member count by `delta`.
+pub fn add_to_member_count(tx: &mut Tx, team_id: &str, delta: i64) -> QueryResult<()> {
+    diesel::update(teams::table.find(team_id))
+        .set(teams::member_count.eq(teams::member_count + delta))
+        .execute(tx.conn())
+        .map(drop)
+}
+
+pub fn membership(
+    conn: &mut DbConn,
+    team_id: &str,
+    volunteer_id: &str,
+) -> QueryResult<Option<Membership>> {
+    memberships::table
+        .filter(memberships::team_id.eq(team_id))
+        .filter(memberships::volunteer_id.eq(volunteer_id))
+        .select(Membership::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn membership_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Membership>> {
+    memberships::table
+        .find(id)
+        .select(Membership::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether the volunteer has a membership in one of `statuses` in the team.
+pub fn has_membership(
+    conn: &mut DbConn,
+    team_id: &str,
+    volunteer_id: &str,
+    statuses: &[MembershipStatus],
+) -> QueryResult<bool> {
+    diesel::select(exists(
+        memberships::table
+            .filter(memberships::team_id.eq(team_id))
+            .filter(memberships::volunteer_id.eq(volunteer_id))
+            .filter(memberships::status.eq_any(statuses.to_vec())),
+    ))
+    .get_result(conn)
+}
+
+/// A new membership row; its history is written by [`insert_membership_event`].
+pub fn insert_membership(
+    tx: &mut Tx,
+    id: &str,
+    team_id: &str,
+    volunteer_id: &str,
+    status: MembershipStatus,
+) -> QueryResult<()> {
+    let at = now();
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::id.eq(id),
+            memberships::team_id.eq(team_id),
+            memberships::volunteer_id.eq(volunteer_id),
+            memberships::status.eq(status),
+            memberships::joined_at.eq((status == MembershipStatus::Approved).then_some(at)),
+            memberships::created_at.eq(at),
+            memberships::updated_at.eq(at),
+            memberships::version.eq(1),
+        ))
+        .execute(tx.conn())
+        .map(drop)
+}
+
+/// Sets the status to `to` only if it is still `from`; whether it was.
+pub fn set_membership_status(
+    tx: &mut Tx,
+    id: &str,
+    from: MembershipStatus,
+    to: MembershipStatus,
+    joined_at: Option<chrono::NaiveDateTime>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        memberships::table
+            .find(id)
+            .filter(memberships::status.eq(from)),
+    )
+    .set((
+        memberships::status.eq(to),
+        memberships::joined_at.eq(joined_at),
+        memberships::updated_at.eq(now()),
+        memberships::version.eq(memberships::version + 1),
+    ))
+    .execute(tx.conn())?;
+    Ok(changed == 1)
+}
+
+pub fn insert_membership_event(
+    tx: &mut Tx,
+    membership_id: &str,
+    from: Option<MembershipStatus>,
+    to: MembershipStatus,
+    actor_id: &str,
+    comment: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(membership_events::table)
+        .values((
+            membership_events::id.eq(new_id()),
+            membership_events::membership_id.eq(membership_id),
+            membership_events::from_status.eq(from),
+            membership_events::to_status.eq(to),
+            membership_events::actor_id.eq(actor_id),
+            membership_events::comment.eq(comment),
+            membership_events::created_at.eq(now()),
+        ))
+        .execute(tx.conn())
+        .map(drop)
+}
+
+/// A member row with who the member is: name, volunteer number, mobile.
+pub type MemberRow = (Membership, String, String, Option<String>);
+
+pub fn members_page(
+    conn: &mut DbConn,
+    team_id: &str,
+    status: Option<MembershipStatus>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<MemberRow>, i64)> {
+    let filtered = || {
+        let mut q = memberships::table
+            .filter(memberships::team_id.eq(team_id))
+            .into_boxed();
+        if let Some(status) = status {
+            q = q.filter(memberships::status.eq(status));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .inner_join(volunteers::table.inner_join(accounts::table))
+        .order((memberships::created_at.asc(), memberships::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select((
+            Membership::as_select(),
+            volunteers::real_name,
+            volunteers::volunteer_number,
+            accounts::mobile,
+        ))
+        .load(conn)?;
+    Ok((rows, total))
+}
