@@ -50,7 +50,7 @@ pub struct Config {
     /// Hours for star levels 1–5 (Guangdong: 100/300/600/1000/1500).
     pub star_thresholds_hours: [u32; 5],
     /// How a check-in window becomes minutes; stored on every record.
-    pub rounding_policy: crate::hours::rounding::RoundingPolicy,
+    pub rounding_policy: crate::rounding::RoundingPolicy,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -65,7 +65,7 @@ impl Config {
     /// Builds the settings from any key lookup, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let backend = Backend::from_url(&database_url)?;
+        let backend = Backend::from_url(&database_url).map_err(ConfigError)?;
         let bind = parse_addr(
             "ZHIYUAN_BIND",
             get("ZHIYUAN_BIND").as_deref().unwrap_or("0.0.0.0:8080"),
@@ -134,14 +134,12 @@ impl Config {
                 get("ZHIYUAN_STAR_THRESHOLDS_HOURS").as_deref(),
             )?,
             rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
-                None => crate::hours::rounding::RoundingPolicy::default(),
-                Some(v) => {
-                    crate::hours::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {
-                        ConfigError(format!(
-                            "ZHIYUAN_ROUNDING_POLICY must be floor_minute, not {v:?}"
-                        ))
-                    })?
-                }
+                None => crate::rounding::RoundingPolicy::default(),
+                Some(v) => crate::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {
+                    ConfigError(format!(
+                        "ZHIYUAN_ROUNDING_POLICY must be floor_minute, not {v:?}"
+                    ))
+                })?,
             },
         })
     }

@@ -10,6 +10,14 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Refuses a stale edit: `expected` (from `If-Match`) is not the current version.
+pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != current => Err(ApiError::precondition_failed()),
+        _ => Ok(()),
+    }
+}
+
 /// The language of messages, from `Accept-Language`: Chinese unless the client prefers English.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -126,9 +134,59 @@ impl FieldErrors {
 #[derive(Debug, Clone)]
 pub struct ApiError(Box<ErrorDetails>);
 
+/// What went wrong, as a domain says it; which HTTP status that is, is decided here alone
+/// ([`Kind::status`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The request breaks a rule of form (400).
+    Invalid,
+    /// No valid credentials (401).
+    Unauthenticated,
+    /// Known to the caller but not theirs to touch (403).
+    Forbidden,
+    /// Absent, or not the caller's to know about (404).
+    NotFound,
+    MethodNotAllowed,
+    /// The request is well-formed but the current state refuses it (409).
+    Conflict,
+    /// The client's copy is stale: its version is not the current one (412).
+    Stale,
+    TooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    /// A failure of ours; its cause is logged, never shown (500).
+    Internal,
+    /// A dependency (the database) is out of reach for now (503).
+    Unavailable,
+    /// An error the web framework produced before our code ran, by its own status.
+    Framework(u16),
+}
+
+impl Kind {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Kind::Invalid => StatusCode::BAD_REQUEST,
+            Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::Stale => StatusCode::PRECONDITION_FAILED,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Framework(status) => {
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ErrorDetails {
-    pub status: StatusCode,
+    pub kind: Kind,
     pub code: &'static str,
     pub detail: Msg,
     pub errors: Vec<FieldError>,
@@ -183,9 +241,9 @@ pub struct FieldProblem<'a> {
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: Msg) -> ApiError {
+    pub fn new(kind: Kind, code: &'static str, detail: Msg) -> ApiError {
         ApiError(Box::new(ErrorDetails {
-            status,
+            kind,
             code,
             detail,
             errors: Vec::new(),
@@ -203,7 +261,7 @@ impl ApiError {
 
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
         let mut e = ApiError::new(
-            StatusCode::BAD_REQUEST,
+            Kind::Invalid,
             "validation_failed",
             Msg::new(
                 "请求中有字段不符合要求",
@@ -220,16 +278,16 @@ impl ApiError {
     }
 
     pub fn bad_request(code: &'static str, detail: Msg) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+        ApiError::new(Kind::Invalid, code, detail)
     }
 
     pub fn unauthenticated(code: &'static str, detail: Msg) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
+        ApiError::new(Kind::Unauthenticated, code, detail)
     }
 
     pub fn forbidden() -> ApiError {
         ApiError::new(
-            StatusCode::FORBIDDEN,
+            Kind::Forbidden,
             "forbidden",
             Msg::new("无权执行此操作", "You are not allowed to do this"),
         )
@@ -237,19 +295,31 @@ impl ApiError {
 
     pub fn not_found() -> ApiError {
         ApiError::new(
-            StatusCode::NOT_FOUND,
+            Kind::NotFound,
             "not_found",
             Msg::new("资源不存在", "The resource does not exist"),
         )
     }
 
     pub fn conflict(code: &'static str, detail: Msg) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, code, detail)
+        ApiError::new(Kind::Conflict, code, detail)
+    }
+
+    /// The resource changed since the client read it (its version is not the one expected).
+    pub fn precondition_failed() -> ApiError {
+        ApiError::new(
+            Kind::Stale,
+            "precondition_failed",
+            Msg::new(
+                "资源已被他人修改，请重新读取后再提交",
+                "The resource changed since you read it; read it again and retry",
+            ),
+        )
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> ApiError {
         let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+            Kind::RateLimited,
             "rate_limited",
             Msg::new(
                 format!("尝试次数过多，请在 {retry_after_secs} 秒后再试"),
@@ -262,7 +332,7 @@ impl ApiError {
 
     pub fn unavailable() -> ApiError {
         let mut e = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Unavailable,
             "service_unavailable",
             Msg::new(
                 "服务暂时不可用，请稍后再试",
@@ -275,7 +345,7 @@ impl ApiError {
 
     pub fn method_not_allowed(allow: String) -> ApiError {
         let mut e = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
+            Kind::MethodNotAllowed,
             "method_not_allowed",
             Msg::new(
                 "该路径不支持此请求方法",
@@ -288,7 +358,7 @@ impl ApiError {
 
     pub fn payload_too_large(limit: usize) -> ApiError {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::TooLarge,
             "payload_too_large",
             Msg::new(
                 format!("请求体超过 {limit} 字节的上限"),
@@ -299,7 +369,7 @@ impl ApiError {
 
     pub fn unsupported_media_type() -> ApiError {
         ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::UnsupportedMediaType,
             "unsupported_media_type",
             Msg::new(
                 "请求体须为 application/json",
@@ -313,7 +383,7 @@ impl ApiError {
     /// nothing of it.
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ApiError {
         let mut e = ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Internal,
             "internal_error",
             Msg::new("服务器内部错误", "Internal server error"),
         );
@@ -338,8 +408,8 @@ impl ApiError {
     pub fn render(&self, lang: Lang) -> HttpResponse {
         let body = ProblemBody {
             type_: format!("urn:zhiyuan:problem:{}", self.code),
-            title: title(self.status, lang),
-            status: self.status.as_u16(),
+            title: title(self.kind.status(), lang),
+            status: self.kind.status().as_u16(),
             detail: self.detail.get(lang),
             code: self.code,
             errors: self
@@ -352,13 +422,13 @@ impl ApiError {
                 })
                 .collect(),
         };
-        let mut res = HttpResponse::build(self.status);
+        let mut res = HttpResponse::build(self.kind.status());
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         res.insert_header((
             header::CONTENT_LANGUAGE,
             if lang == Lang::En { "en" } else { "zh-CN" },
         ));
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.kind == Kind::Unauthenticated {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         if let Some(secs) = self.retry_after_secs {
@@ -397,7 +467,7 @@ impl fmt::Display for ApiError {
         write!(
             f,
             "{} {}: {}",
-            self.status.as_u16(),
+            self.kind.status().as_u16(),
             self.code,
             self.detail.en
         )?;
@@ -410,7 +480,7 @@ impl fmt::Display for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.kind.status()
     }
 
     /// Chinese by default; the problem middleware re-renders in English when asked.

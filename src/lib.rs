@@ -13,9 +13,12 @@ pub mod db;
 pub mod error;
 pub mod hours;
 pub mod http;
+pub mod ids;
 pub mod meta;
 pub mod openapi;
 pub mod ops;
+pub mod paging;
+pub mod rounding;
 pub mod schema;
 pub mod secrets;
 pub mod server;
@@ -105,7 +108,12 @@ pub fn build_app_with(
     let routes = web::Data::new(RouteTable::from_openapi(&doc));
     let metrics_here = state.config.metrics_bind.is_none();
     let cors = server::cors(&state.config.cors_origins);
-    app.app_data(state)
+    // What the HTTP layer reads on its own (settings, token keys, metrics), registered beside
+    // the state so that `http` and the extractors need not know `AppState`.
+    app.app_data(web::Data::from(state.config.clone()))
+        .app_data(web::Data::from(state.jwt.clone()))
+        .app_data(web::Data::from(state.metrics.clone()))
+        .app_data(state)
         .app_data(routes)
         .app_data(web::PathConfig::default().error_handler(|_, _| bad_path().into()))
         .app_data(web::QueryConfig::default().error_handler(|_, _| bad_query().into()))

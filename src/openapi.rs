@@ -28,7 +28,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
     components(schemas(
         crate::error::ProblemBody,
         crate::error::FieldProblem,
-        crate::http::ids::Id,
+        crate::ids::Id,
         crate::meta::towns::TownName
     )),
     modifiers(&BearerAuth),
@@ -74,7 +74,7 @@ impl Modify for SharedResponses {
                     if let RefOr::T(param) = param {
                         has_parameters = true;
                         if param.parameter_in == ParameterIn::Path {
-                            param.schema = Some(crate::http::ids::id_schema().into());
+                            param.schema = Some(crate::ids::id_schema().into());
                         } else if param.parameter_in == ParameterIn::Header
                             && param.name.eq_ignore_ascii_case("If-Match")
                         {

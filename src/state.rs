@@ -15,7 +15,7 @@ use crate::crypto::PersonalDataCipher;
 use crate::db::{AsConn, DbConn, Pool, PooledConn, ThreadReaders};
 use crate::error::{ApiError, ApiResult};
 use crate::hours::stars::StarLevels;
-use crate::ops::metrics::Metrics;
+use crate::http::metrics::Metrics;
 use crate::secrets::Secrets;
 
 #[derive(Clone)]
@@ -169,7 +169,7 @@ fn as_actor<C: AsConn, T>(
     f: impl FnOnce(&mut C, &AppState, &Actor) -> ApiResult<T>,
 ) -> impl FnOnce(&mut C, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = Actor::load(conn.as_conn(), &user)?;
+        let actor = Actor::load(conn.as_conn(), &user.account_id)?;
         f(conn, state, &actor)
     }
 }
@@ -180,7 +180,9 @@ fn as_maybe_actor<C: AsConn, T>(
     f: impl FnOnce(&mut C, &AppState, Option<&Actor>) -> ApiResult<T>,
 ) -> impl FnOnce(&mut C, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = user.map(|u| Actor::load(conn.as_conn(), &u)).transpose()?;
+        let actor = user
+            .map(|u| Actor::load(conn.as_conn(), &u.account_id))
+            .transpose()?;
         f(conn, state, actor.as_ref())
     }
 }

@@ -18,9 +18,9 @@ use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
-use crate::hours::rounding::RoundingPolicy;
 use crate::hours::service::{self as hours, Attendance};
 use crate::meta::enums::{ActivityStatus, SignupStatus};
+use crate::rounding::RoundingPolicy;
 use crate::time::{local_date, to_utc};
 
 pub const WINDOW_SECS: i64 = 120;
@@ -47,7 +47,7 @@ pub struct AttendanceRequest {
     pub latitude: Option<f64>,
     #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
-    #[schema(value_type = Option<crate::http::ids::Id>)]
+    #[schema(value_type = Option<crate::ids::Id>)]
     pub volunteer_id: Option<String>,
 }
 
@@ -164,7 +164,7 @@ fn attendee(
 ) -> ApiResult<Signup> {
     let volunteer_id = match &req.volunteer_id {
         Some(v) => {
-            crate::http::ids::check_id("volunteer_id", v)?;
+            crate::ids::check_id("volunteer_id", v)?;
             audit::record(
                 tx,
                 origin,

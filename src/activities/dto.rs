@@ -9,9 +9,9 @@ use crate::time::to_utc;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateActivityRequest {
-    #[schema(value_type = crate::http::ids::Id)]
+    #[schema(value_type = crate::ids::Id)]
     pub team_id: String,
-    #[schema(value_type = Option<crate::http::ids::Id>)]
+    #[schema(value_type = Option<crate::ids::Id>)]
     pub campaign_id: Option<String>,
     #[schema(
         min_length = 1,
@@ -75,7 +75,7 @@ pub struct CreateActivityRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateActivityRequest {
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<crate::http::ids::Id>)]
+    #[schema(value_type = Option<crate::ids::Id>)]
     pub campaign_id: Option<Option<String>>,
     #[schema(
         min_length = 1,
@@ -136,9 +136,9 @@ pub struct UpdateActivityRequest {
 #[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     /// The organisation or any below it.
-    #[param(value_type = Option<crate::http::ids::Id>)]
+    #[param(value_type = Option<crate::ids::Id>)]
     pub team_id: Option<String>,
-    #[param(value_type = Option<crate::http::ids::Id>)]
+    #[param(value_type = Option<crate::ids::Id>)]
     pub campaign_id: Option<String>,
     pub category: Option<ActivityCategory>,
     #[param(value_type = Option<crate::meta::towns::TownName>)]

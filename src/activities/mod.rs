@@ -6,6 +6,7 @@ pub mod dto;
 pub mod model;
 pub mod routes;
 pub mod rules;
+pub mod seats;
 pub mod service;
 pub mod signups;
 pub mod store;

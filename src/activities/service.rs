@@ -5,16 +5,15 @@ use serde_json::json;
 use super::dto::{ActivityQuery, ActivityResponse, CreateActivityRequest, UpdateActivityRequest};
 use super::model::Activity;
 use super::store::{self, ActivityFilter, PublicReads, Visible};
-use super::{rules, signups};
+use super::{rules, seats};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
-use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
-use crate::http::Page;
-use crate::http::conditional::{check_version, precondition_failed};
-use crate::http::ids::check_id;
-use crate::http::pagination::page_request;
+use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
+use crate::ids::check_id;
 use crate::meta::enums::ActivityStatus as Status;
+use crate::paging::Page;
+use crate::paging::page_request;
 use crate::validation::{contains_pattern, optional_town};
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Activity> {
@@ -152,10 +151,10 @@ pub fn update(
         next.updated_at = now();
         next.version = current.version + 1;
         if !store::update_at_version(tx, &next, current.version)? {
-            return Err(precondition_failed());
+            return Err(ApiError::precondition_failed());
         }
         if next.capacity > current.capacity {
-            signups::promote(tx, id, next.capacity - current.confirmed_count)?;
+            seats::promote(tx, id, next.capacity - current.confirmed_count)?;
         }
         audit::record(
             tx,
@@ -210,10 +209,10 @@ pub fn transition(
             ));
         }
         if !store::set_status_if(tx, id, from, to)? {
-            return Err(precondition_failed());
+            return Err(ApiError::precondition_failed());
         }
         if to == Status::Cancelled {
-            signups::cancel_all(tx, id)?;
+            seats::cancel_all(tx, id)?;
         }
         audit::record(
             tx,

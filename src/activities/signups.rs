@@ -1,22 +1,21 @@
-//! Sign-ups. Never more confirmed than capacity, whatever the concurrency: a seat is taken by
-//! a conditional update of `confirmed_count` (`store::take_seat`) inside the sign-up's
-//! transaction (a row lock on PostgreSQL, the write lock on SQLite). Waitlist positions are
-//! renumbered in the same transaction.
+//! Sign-ups: who may sign up (eligibility), signing up and cancelling, admins' decisions,
+//! listings and the recount of seats. Seats and the waitlist themselves are `seats`.
 
 use serde_json::json;
 
 use super::dto::{SignupQuery, SignupResponse};
 use super::model::{Activity, Signup};
+use super::seats::vacate;
 use super::service::read as read_activity;
 use super::store;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
-use crate::http::Page;
-use crate::http::ids::check_id;
-use crate::http::pagination::page_request;
+use crate::ids::check_id;
 use crate::meta::enums::{ActivityStatus, SignupStatus as Status};
+use crate::paging::Page;
+use crate::paging::page_request;
 use crate::time::{age_on, local_date};
 
 /// The sign-up statuses that hold something (a request, a seat, a waitlist place).
@@ -25,44 +24,6 @@ const OPEN: [Status; 3] = [Status::Pending, Status::Confirmed, Status::Waitliste
 fn get(conn: &mut DbConn, id: &str) -> ApiResult<Signup> {
     store::find_signup(conn, id)?
         .ok_or_else(|| ApiError::internal("a sign-up vanished in its own transaction"))
-}
-
-/// Confirms waitlisted volunteers in order while seats remain, at most `seats` of them.
-pub fn promote(tx: &mut Tx, activity_id: &str, seats: i32) -> ApiResult<i32> {
-    let mut promoted = 0;
-    while promoted < seats {
-        let Some(first) = store::first_waitlisted(tx, activity_id)? else {
-            break;
-        };
-        if !store::take_seat(tx, activity_id)? {
-            break;
-        }
-        store::set_signup_status(tx, &first.id, Status::Confirmed, None)?;
-        store::leave_waitlist(tx, activity_id, first.position.unwrap_or(1))?;
-        promoted += 1;
-    }
-    Ok(promoted)
-}
-
-/// Frees whatever the sign-up held (a seat, a waitlist place) and promotes into a freed seat.
-fn vacate(tx: &mut Tx, signup: &Signup, to: Status) -> ApiResult<()> {
-    store::set_signup_status(tx, &signup.id, to, None)?;
-    match signup.status {
-        Status::Confirmed => {
-            store::release_seat(tx, &signup.activity_id)?;
-            promote(tx, &signup.activity_id, 1)?;
-        }
-        Status::Waitlisted => {
-            store::leave_waitlist(tx, &signup.activity_id, signup.position.unwrap_or(1))?
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// Cancelling an activity cancels its sign-ups.
-pub fn cancel_all(tx: &mut Tx, activity_id: &str) -> ApiResult<()> {
-    Ok(store::cancel_signups(tx, activity_id)?)
 }
 
 fn conflict(code: &'static str, zh: &'static str, en: &'static str) -> ApiError {

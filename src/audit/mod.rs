@@ -9,7 +9,7 @@ pub mod store;
 
 pub use service::record;
 
-/// Where a request came from.
+/// Where a request came from (extracted in `routes`).
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     pub address: Option<String>,

@@ -1,9 +1,13 @@
-use actix_web::{get, web};
+use std::future::{Ready, ready};
 
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, get, web};
+
+use super::Origin;
 use super::dto::{AuditEventResponse, AuditQuery};
 use super::service;
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, BadListQuery, ProblemBody, Unauthenticated};
+use crate::error::{ApiError, ApiResult, BadListQuery, ProblemBody, Unauthenticated};
 use crate::http::{ApiQuery, Page};
 use crate::state::AppState;
 
@@ -36,4 +40,16 @@ pub async fn list_audit_events(
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_audit_events);
+}
+
+impl FromRequest for Origin {
+    type Error = ApiError;
+    type Future = Ready<Result<Origin, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Origin {
+            address: Some(crate::http::client::client_address(req)),
+            request_id: crate::http::client::request_id(req),
+        }))
+    }
 }

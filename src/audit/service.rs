@@ -7,8 +7,8 @@ use super::{AuditEntry, Origin, store};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, Tx, new_id, now};
 use crate::error::ApiResult;
-use crate::http::Page;
-use crate::http::pagination::page_request;
+use crate::paging::Page;
+use crate::paging::page_request;
 
 /// Appends an event, inside the action's transaction (it takes one).
 pub fn record(tx: &mut Tx, origin: &Origin, entry: AuditEntry<'_>) -> ApiResult<()> {

@@ -6,9 +6,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use super::tokens::JwtKeys;
 use super::tokens::RoleClaim;
 use crate::error::{ApiError, Msg};
-use crate::state::AppState;
 
 #[derive(Clone, Debug)]
 pub struct AuthUser {
@@ -33,9 +33,9 @@ impl FromRequest for AuthUser {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("AppState is not registered"))?;
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::internal("the JWT keys are not registered"))?;
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -45,7 +45,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .ok_or_else(unauthenticated)?;
-    let claims = state.jwt.verify(token).ok_or_else(unauthenticated)?;
+    let claims = keys.verify(token).ok_or_else(unauthenticated)?;
     Ok(AuthUser {
         account_id: claims.sub,
         roles: claims.roles,

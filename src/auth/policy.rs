@@ -5,18 +5,19 @@
 //! the token's claims, so a revoked admin loses them at once. A team admin's rights cover their
 //! organisation and everything below it (one indexed look-up in the closure table).
 //!
+//! It sits below every service, so it reads what it needs through stores, not services: the
+//! caller's grants (`auth::store`), reach (`teams::scope`) and identities (`volunteers::store`),
+//! read-only.
+//!
 //! Outcomes: `Ok`; 403 `forbidden` for a resource the caller may know about (teams are public)
 //! but not touch; 404 for one the caller may not even know exists (another's profile).
 
-use diesel::dsl::exists;
-use diesel::prelude::*;
-
-use super::extractor::AuthUser;
+use super::store;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::meta::enums::Role;
-use crate::schema::{memberships, role_grants, team_closure, volunteers};
-use crate::teams::scope::{teams_under, volunteers_under};
+use crate::teams::scope;
+use crate::volunteers::store as volunteers;
 
 /// The caller with their current grants.
 #[derive(Debug, Clone)]
@@ -29,24 +30,12 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn load(conn: &mut DbConn, user: &AuthUser) -> ApiResult<Actor> {
-        // Every authenticated request runs these two: see `on_backend!`.
-        let grants: Vec<(Role, Option<String>)> = crate::on_backend!(conn, |c| {
-            role_grants::table
-                .filter(role_grants::account_id.eq(&user.account_id))
-                .filter(role_grants::revoked_at.is_null())
-                .select((role_grants::role, role_grants::team_id))
-                .load(c)
-        })?;
-        let volunteer_id: Option<String> = crate::on_backend!(conn, |c| {
-            volunteers::table
-                .filter(volunteers::account_id.eq(&user.account_id))
-                .select(volunteers::id)
-                .first(c)
-                .optional()
-        })?;
+    /// The account's current grants and profile (the token only says who is calling).
+    pub fn load(conn: &mut DbConn, account_id: &str) -> ApiResult<Actor> {
+        let grants = store::current_grants(conn, account_id)?;
+        let volunteer_id = volunteers::id_of_account(conn, account_id)?;
         Ok(Actor {
-            account_id: user.account_id.clone(),
+            account_id: account_id.to_owned(),
             volunteer_id,
             federation_admin: grants.iter().any(|(r, _)| *r == Role::FederationAdmin),
             admin_team_ids: grants
@@ -270,10 +259,7 @@ pub fn administers(conn: &mut DbConn, actor: &Actor, team_id: &str) -> ApiResult
     if actor.admin_team_ids.is_empty() {
         return Ok(false);
     }
-    Ok(diesel::select(exists(
-        teams_under(actor.admin_team_ids.clone()).filter(team_closure::descendant_id.eq(team_id)),
-    ))
-    .get_result(conn)?)
+    Ok(scope::team_within(conn, &actor.admin_team_ids, team_id)?)
 }
 
 /// Team admins see volunteers who are members of (or applicants to) an organisation in their
@@ -287,9 +273,7 @@ pub fn volunteer_access(
         return Ok(VolunteerAccess::Owner);
     }
     if actor.federation_admin {
-        let known: bool =
-            diesel::select(exists(volunteers::table.find(volunteer_id))).get_result(conn)?;
-        return Ok(if known {
+        return Ok(if volunteers::exists_by_id(conn, volunteer_id)? {
             VolunteerAccess::Admin
         } else {
             VolunteerAccess::None
@@ -298,14 +282,11 @@ pub fn volunteer_access(
     if actor.admin_team_ids.is_empty() {
         return Ok(VolunteerAccess::None);
     }
-    let member_in_scope: bool = diesel::select(exists(
-        volunteers_under(actor.admin_team_ids.clone())
-            .filter(memberships::volunteer_id.eq(volunteer_id)),
-    ))
-    .get_result(conn)?;
-    Ok(if member_in_scope {
-        VolunteerAccess::Admin
-    } else {
-        VolunteerAccess::None
-    })
+    Ok(
+        if scope::volunteer_within(conn, &actor.admin_team_ids, volunteer_id)? {
+            VolunteerAccess::Admin
+        } else {
+            VolunteerAccess::None
+        },
+    )
 }

@@ -12,7 +12,7 @@ use super::store;
 use super::tokens::{JwtKeys, RoleClaim, hash_refresh_token, new_refresh_token};
 use crate::crypto::PersonalDataCipher;
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
-use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
+use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg};
 use crate::hours::stars::StarLevels;
 use crate::meta::enums::Role;
 use crate::volunteers::dto::{RegisterRequest, Viewer, VolunteerResponse};
@@ -138,7 +138,7 @@ fn grant_role(
 
 /// Whether an account with this id exists (for other domains that name one).
 pub fn account_exists(conn: &mut DbConn, account_id: &str) -> ApiResult<bool> {
-    Ok(crate::http::ids::is_id(account_id) && store::account_exists(conn, account_id)?)
+    Ok(crate::ids::is_id(account_id) && store::account_exists(conn, account_id)?)
 }
 
 /// A team-admin grant, unless the account holds one for the team already (`false` then).
@@ -251,7 +251,7 @@ pub fn login(
         .ok_or_else(invalid_credentials)?;
     if account.status != "active" {
         return Err(ApiError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
+            Kind::Forbidden,
             "account_disabled",
             Msg::new("账号已停用", "This account is disabled"),
         ));
@@ -323,7 +323,7 @@ pub fn logout(conn: &mut PooledConn, user: &AuthUser, token: &str) -> ApiResult<
     let hash = hash_refresh_token(token);
     write_tx(conn, |tx| {
         if let Some(row) = store::find_refresh_token(tx, &hash)? {
-            let actor = Actor::load(tx, user)?;
+            let actor = Actor::load(tx, &user.account_id)?;
             policy::authorize(
                 tx,
                 &actor,
@@ -346,7 +346,7 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> ApiResult<()> {
-    let actor = Actor::load(conn, user)?;
+    let actor = Actor::load(conn, &user.account_id)?;
     policy::authorize(
         conn,
         &actor,
@@ -389,7 +389,7 @@ pub fn me(
     stars: &StarLevels,
     user: &AuthUser,
 ) -> ApiResult<MeResponse> {
-    let actor = Actor::load(conn, user)?;
+    let actor = Actor::load(conn, &user.account_id)?;
     policy::authorize(
         conn,
         &actor,

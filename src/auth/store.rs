@@ -87,6 +87,21 @@ pub fn active_grants(
         .load(conn)
 }
 
+/// The account's current grants, for the policy (every authenticated request runs it: see
+/// `on_backend!`).
+pub fn current_grants(
+    conn: &mut DbConn,
+    account_id: &str,
+) -> QueryResult<Vec<(Role, Option<String>)>> {
+    crate::on_backend!(conn, |c| {
+        role_grants::table
+            .filter(role_grants::account_id.eq(account_id))
+            .filter(role_grants::revoked_at.is_null())
+            .select((role_grants::role, role_grants::team_id))
+            .load(c)
+    })
+}
+
 pub fn role_is_granted(conn: &mut DbConn, role: Role) -> QueryResult<bool> {
     diesel::select(exists(
         role_grants::table

@@ -9,12 +9,11 @@ use super::store;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
-use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
-use crate::http::Page;
-use crate::http::conditional::{check_version, precondition_failed};
-use crate::http::ids::{check_id, is_id};
-use crate::http::pagination::page_request;
+use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
+use crate::ids::{check_id, is_id};
 use crate::meta::enums::Codes;
+use crate::paging::Page;
+use crate::paging::page_request;
 use crate::validation::{optional_text, required_text};
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Campaign> {
@@ -122,7 +121,7 @@ pub fn update(
             updated_at: now(),
         };
         if !store::update_at_version(tx, id, current.version, &changes)? {
-            return Err(precondition_failed());
+            return Err(ApiError::precondition_failed());
         }
         audit::record(
             tx,

@@ -11,8 +11,6 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, MultiConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::config::ConfigError;
-
 pub mod list_totals;
 mod readers;
 pub use readers::ThreadReaders;
@@ -74,7 +72,8 @@ pub enum Backend {
 }
 
 impl Backend {
-    pub fn from_url(url: &str) -> Result<Self, ConfigError> {
+    /// The backend of a `DATABASE_URL`, or why the URL names none.
+    pub fn from_url(url: &str) -> Result<Self, String> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Backend::Postgres);
         }
@@ -83,20 +82,20 @@ impl Backend {
             let path = rest.strip_prefix("//").unwrap_or(rest);
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() || path == ":memory:" {
-                return Err(ConfigError(
+                return Err(
                     "DATABASE_URL: SQLite needs a file path (sqlite://data/zhiyuan.db); \
                      an in-memory database cannot be shared by the pool"
                         .to_owned(),
-                ));
+                );
             }
             return Ok(Backend::Sqlite {
                 path: PathBuf::from(path),
             });
         }
         let scheme = url.split(':').next().unwrap_or_default();
-        Err(ConfigError(format!(
+        Err(format!(
             "DATABASE_URL has the unsupported scheme {scheme:?}: use postgres://… or sqlite://path"
-        )))
+        ))
     }
 
     pub fn name(&self) -> &'static str {

@@ -10,11 +10,11 @@ use crate::time::to_utc;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServiceRecordRequest {
-    #[schema(value_type = crate::http::ids::Id)]
+    #[schema(value_type = crate::ids::Id)]
     pub volunteer_id: String,
     /// The recording organisation; the volunteer must be (or have been, on that date) an
     /// approved member of it.
-    #[schema(value_type = crate::http::ids::Id)]
+    #[schema(value_type = crate::ids::Id)]
     pub team_id: String,
     /// A local day, not in the future.
     pub service_date: NaiveDate,
@@ -43,7 +43,7 @@ pub struct DecisionRequest {
 #[serde(deny_unknown_fields)]
 pub struct BatchApproveRequest {
     /// Up to 500 record ids.
-    #[schema(value_type = Vec<crate::http::ids::Id>, min_items = 1, max_items = 500)]
+    #[schema(value_type = Vec<crate::ids::Id>, min_items = 1, max_items = 500)]
     pub ids: Vec<String>,
     #[schema(max_length = 500)]
     pub comment: Option<String>,
@@ -125,12 +125,12 @@ pub struct ResolveCorrectionRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecordQuery {
-    #[param(value_type = Option<crate::http::ids::Id>)]
+    #[param(value_type = Option<crate::ids::Id>)]
     pub volunteer_id: Option<String>,
     /// The recording organisation or any below it.
-    #[param(value_type = Option<crate::http::ids::Id>)]
+    #[param(value_type = Option<crate::ids::Id>)]
     pub team_id: Option<String>,
-    #[param(value_type = Option<crate::http::ids::Id>)]
+    #[param(value_type = Option<crate::ids::Id>)]
     pub activity_id: Option<String>,
     pub status: Option<RecordStatus>,
     /// Service dates from this day on.

@@ -5,7 +5,6 @@
 pub mod dto;
 pub mod model;
 pub mod requests;
-pub mod rounding;
 pub mod routes;
 pub mod service;
 pub mod stars;

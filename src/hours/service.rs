@@ -8,7 +8,6 @@ use super::dto::{
     CreateServiceRecordRequest, HoursSummary, RecordQuery, ServiceRecordResponse, YearHours,
 };
 use super::model::{NewServiceRecord, ServiceRecord};
-use super::rounding::RoundingPolicy;
 use super::stars::{StarLevels, hours_of};
 use super::store::{self, RecordFilter};
 use super::totals;
@@ -16,10 +15,11 @@ use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
-use crate::http::Page;
-use crate::http::ids::check_id;
-use crate::http::pagination::page_request;
+use crate::ids::check_id;
 use crate::meta::enums::{RecordSource, RecordStatus};
+use crate::paging::Page;
+use crate::paging::page_request;
+use crate::rounding::RoundingPolicy;
 use crate::teams::service as teams;
 use crate::time::local_today;
 use crate::validation::{optional_text, required_text};
@@ -71,7 +71,7 @@ pub fn create(
         ("volunteer_id", &req.volunteer_id),
         ("team_id", &req.team_id),
     ] {
-        if !crate::http::ids::is_id(id) {
+        if !crate::ids::is_id(id) {
             errors.add(
                 field,
                 "not_found",
@@ -326,10 +326,8 @@ pub fn batch_approve(
         );
     }
     for (i, id) in ids.iter().enumerate() {
-        if !crate::http::ids::is_id(id) {
-            errors
-                .0
-                .push(crate::http::ids::invalid_id(format!("ids[{i}]")));
+        if !crate::ids::is_id(id) {
+            errors.0.push(crate::ids::invalid_id(format!("ids[{i}]")));
         }
     }
     let comment = optional_text(&mut errors, "comment", comment, 500);

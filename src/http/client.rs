@@ -1,19 +1,14 @@
-//! `Origin`: where a request came from (address, request id), for the audit log.
+//! The client's address, as far as the server may trust it.
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 
 use super::middleware::RequestId;
-use crate::audit::Origin;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::config::Config;
 
 pub fn client_address(req: &HttpRequest) -> String {
     let trust = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.config.trust_forwarded);
+        .app_data::<web::Data<Config>>()
+        .is_some_and(|c| c.trust_forwarded);
     if trust {
         req.connection_info()
             .realip_remote_addr()
@@ -26,14 +21,7 @@ pub fn client_address(req: &HttpRequest) -> String {
     }
 }
 
-impl FromRequest for Origin {
-    type Error = ApiError;
-    type Future = Ready<Result<Origin, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Origin {
-            address: Some(client_address(req)),
-            request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-        }))
-    }
+/// The request id the client was given in `X-Request-Id`.
+pub fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }

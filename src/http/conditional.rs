@@ -56,22 +56,3 @@ pub fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
             )
         })
 }
-
-pub fn precondition_failed() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-        Msg::new(
-            "资源已被他人修改，请重新读取后再提交",
-            "The resource changed since you read it; read it again and retry",
-        ),
-    )
-}
-
-/// Refuses a stale edit.
-pub fn check_version(expected: Option<i64>, current: i64) -> Result<(), ApiError> {
-    match expected {
-        Some(v) if v != current => Err(precondition_failed()),
-        _ => Ok(()),
-    }
-}

@@ -12,8 +12,8 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use crate::config::Config;
 use crate::error::{ApiError, FieldError, Msg};
-use crate::state::AppState;
 
 /// A JSON request body.
 pub struct ApiJson<T>(pub T);
@@ -57,8 +57,8 @@ fn read_json_body<T: DeserializeOwned + 'static>(
     optional: bool,
 ) -> impl Future<Output = Result<Option<T>, ApiError>> + 'static {
     let limit = req
-        .app_data::<actix_web::web::Data<AppState>>()
-        .map(|s| s.config.max_body_bytes)
+        .app_data::<actix_web::web::Data<Config>>()
+        .map(|c| c.max_body_bytes)
         .unwrap_or(1024 * 1024);
     let content_type_ok = is_json_content_type(req);
     let declared_len = req

@@ -13,8 +13,8 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use futures_util::FutureExt;
 
-use crate::error::{ApiError, Lang, Msg, PROBLEM_JSON};
-use crate::state::AppState;
+use super::metrics::Metrics;
+use crate::error::{ApiError, Kind, Lang, Msg, PROBLEM_JSON};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -44,7 +44,7 @@ pub async fn observe(
         .and_then(acceptable_request_id)
         .unwrap_or_else(crate::db::new_id);
     req.extensions_mut().insert(RequestId(request_id.clone()));
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().clone();
     let path = req.path().to_owned();
 
@@ -55,8 +55,8 @@ pub async fn observe(
         Ok(res) => (res.status(), res.request().match_pattern()),
         Err(e) => (e.as_response_error().status_code(), None),
     };
-    if let Some(state) = state {
-        state.metrics.observe(
+    if let Some(metrics) = metrics {
+        metrics.observe(
             method.as_str(),
             route.as_deref().unwrap_or("unmatched"),
             status.as_u16(),
@@ -183,7 +183,7 @@ pub async fn problems(
 /// A server error's cause goes to the log once, here, with the request id that the client saw
 /// in `X-Request-Id` (the response itself shows nothing of it).
 fn log_server_error(api: &ApiError, request_id: Option<&str>) {
-    if api.status == StatusCode::INTERNAL_SERVER_ERROR {
+    if api.kind == Kind::Internal {
         let cause = api.cause_chain().unwrap_or_default();
         tracing::error!(
             request_id = request_id.unwrap_or_default(),
@@ -237,5 +237,5 @@ fn generic_problem(status: StatusCode) -> ApiError {
             Msg::new("服务器内部错误", "Internal server error"),
         ),
     };
-    ApiError::new(status, code, msg)
+    ApiError::new(Kind::Framework(status.as_u16()), code, msg)
 }

@@ -6,10 +6,9 @@ pub mod client;
 pub mod conditional;
 pub mod extract;
 pub mod fallback;
-pub mod ids;
+pub mod metrics;
 pub mod middleware;
-pub mod pagination;
 pub mod patch;
 
+pub use crate::paging::{Page, PageQuery};
 pub use extract::{ApiJson, ApiQuery, OptionalJson};
-pub use pagination::{Page, PageQuery};

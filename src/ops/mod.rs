@@ -1,4 +1,3 @@
-//! Operations: liveness, readiness, metrics.
+//! Operations: liveness, readiness, metrics (collected by `http::metrics`).
 
-pub mod metrics;
 pub mod routes;

@@ -20,7 +20,7 @@ pub struct CreateTeamRequest {
     /// `town`, `unit` or `service_team` (there is one federation, the root).
     pub kind: TeamKind,
     /// Defaults to the federation root.
-    #[schema(value_type = Option<crate::http::ids::Id>)]
+    #[schema(value_type = Option<crate::ids::Id>)]
     pub parent_id: Option<String>,
     /// One of `/api/v1/meta/towns`.
     #[schema(value_type = Option<crate::meta::towns::TownName>)]
@@ -45,7 +45,7 @@ pub struct UpdateTeamRequest {
     )]
     pub name: Option<String>,
     pub kind: Option<TeamKind>,
-    #[schema(value_type = Option<crate::http::ids::Id>)]
+    #[schema(value_type = Option<crate::ids::Id>)]
     pub parent_id: Option<String>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<crate::meta::towns::TownName>)]
@@ -84,7 +84,7 @@ impl From<MembershipDecision> for MembershipStatus {
 #[into_params(parameter_in = Query)]
 pub struct TeamQuery {
     pub kind: Option<TeamKind>,
-    #[param(value_type = Option<crate::http::ids::Id>)]
+    #[param(value_type = Option<crate::ids::Id>)]
     pub parent_id: Option<String>,
     #[param(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,
@@ -152,7 +152,7 @@ impl From<Team> for TeamResponse {
 #[serde(deny_unknown_fields)]
 pub struct AddMemberRequest {
     /// Admins add a volunteer (approved at once); without it the caller applies (pending).
-    #[schema(value_type = Option<crate::http::ids::Id>)]
+    #[schema(value_type = Option<crate::ids::Id>)]
     pub volunteer_id: Option<String>,
 }
 
@@ -220,7 +220,7 @@ impl MembershipResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantAdminRequest {
-    #[schema(value_type = crate::http::ids::Id)]
+    #[schema(value_type = crate::ids::Id)]
     pub account_id: String,
 }
 

@@ -14,10 +14,10 @@ use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
-use crate::http::Page;
-use crate::http::ids::check_id;
-use crate::http::pagination::page_request;
+use crate::ids::check_id;
 use crate::meta::enums::MembershipStatus as Status;
+use crate::paging::Page;
+use crate::paging::page_request;
 use crate::volunteers::id_number::mask_mobile;
 
 fn get(conn: &mut DbConn, id: &str) -> ApiResult<Membership> {

@@ -13,8 +13,8 @@ use crate::audit::Origin;
 use crate::auth::AuthUser;
 use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, StaleIfMatch, Unauthenticated};
 use crate::http::conditional::{expected_version, with_etag};
-use crate::http::ids::check_id;
 use crate::http::{ApiJson, ApiQuery, Page};
+use crate::ids::check_id;
 use crate::state::AppState;
 
 /// Organisations, public. Filters: `kind`, `parent_id`, `town`, `q` (part of the name).

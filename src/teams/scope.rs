@@ -3,9 +3,10 @@
 //! volunteers within it. Which members count is one rule, [`IN_REACH`]: approved members and
 //! pending applicants (an admin must see an applicant to decide).
 
-use diesel::dsl::auto_type;
+use diesel::dsl::{auto_type, exists};
 use diesel::prelude::*;
 
+use crate::db::DbConn;
 use crate::meta::enums::MembershipStatus;
 use crate::schema::{memberships, team_closure};
 
@@ -29,4 +30,24 @@ pub fn volunteers_under(ancestors: Vec<String>) -> _ {
         .filter(memberships::status.eq_any(in_reach))
         .filter(memberships::team_id.eq_any(subtree))
         .select(memberships::volunteer_id)
+}
+
+/// Whether `team_id` lies in the subtree of any of `ancestors`.
+pub fn team_within(conn: &mut DbConn, ancestors: &[String], team_id: &str) -> QueryResult<bool> {
+    diesel::select(exists(
+        teams_under(ancestors.to_vec()).filter(team_closure::descendant_id.eq(team_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Whether the volunteer is within reach of admins of `ancestors`.
+pub fn volunteer_within(
+    conn: &mut DbConn,
+    ancestors: &[String],
+    volunteer_id: &str,
+) -> QueryResult<bool> {
+    diesel::select(exists(
+        volunteers_under(ancestors.to_vec()).filter(memberships::volunteer_id.eq(volunteer_id)),
+    ))
+    .get_result(conn)
 }

@@ -12,11 +12,11 @@ use super::store::{self, TeamFilter, TeamOrder};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
-use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
-use crate::http::Page;
-use crate::http::ids::check_id;
-use crate::http::pagination::page_request;
+use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg, check_version};
+use crate::ids::check_id;
 use crate::meta::enums::{MembershipStatus, TeamKind};
+use crate::paging::Page;
+use crate::paging::page_request;
 use crate::validation::{
     contains_pattern, optional_phone, optional_text, optional_town, required_text,
 };
@@ -31,7 +31,7 @@ pub fn find(conn: &mut DbConn, team_id: &str) -> ApiResult<Team> {
 
 /// Whether a team with this id exists (for other domains that link to one).
 pub fn exists(conn: &mut DbConn, team_id: &str) -> ApiResult<bool> {
-    Ok(crate::http::ids::is_id(team_id) && store::exists_by_id(conn, team_id)?)
+    Ok(crate::ids::is_id(team_id) && store::exists_by_id(conn, team_id)?)
 }
 
 /// Whether the volunteer holds a membership in one of `statuses` in the team.
@@ -257,7 +257,7 @@ pub fn update(
     write_tx(conn, |tx| {
         let team = find(tx, team_id)?;
         policy::authorize(tx, actor, Action::ManageTeam { team_id })?;
-        crate::http::conditional::check_version(expected_version, team.version)?;
+        check_version(expected_version, team.version)?;
         if team.parent_id.is_none() && (req.kind.is_some() || req.parent_id.is_some()) {
             return Err(ApiError::conflict(
                 "root_immutable",
@@ -293,7 +293,7 @@ pub fn update(
             changes.parent_id = Some(Some(new_parent.to_owned()));
         }
         if !store::update_at_version(tx, team_id, team.version, &changes)? {
-            return Err(crate::http::conditional::precondition_failed());
+            return Err(ApiError::precondition_failed());
         }
         audit::record(
             tx,
@@ -364,7 +364,13 @@ pub fn grant_admin(
         };
         let granted =
             crate::auth::service::grant_team_admin(tx, account_id, team_id, &actor.account_id)
-                .map_err(|e| if e.status == 409 { already_admin() } else { e })?;
+                .map_err(|e| {
+                    if e.kind == Kind::Conflict {
+                        already_admin()
+                    } else {
+                        e
+                    }
+                })?;
         if !granted {
             return Err(already_admin());
         }

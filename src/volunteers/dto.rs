@@ -200,7 +200,7 @@ pub struct UpdateVolunteerRequest {
 #[into_params(parameter_in = Query)]
 pub struct VolunteerQuery {
     /// Members of this organisation or any below it.
-    #[param(value_type = Option<crate::http::ids::Id>)]
+    #[param(value_type = Option<crate::ids::Id>)]
     pub team_id: Option<String>,
     #[param(value_type = Option<crate::meta::towns::TownName>)]
     pub town: Option<String>,

@@ -16,13 +16,12 @@ use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor, VolunteerAccess};
 use crate::crypto::PersonalDataCipher;
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
-use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
+use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
 use crate::hours::stars::StarLevels;
-use crate::http::Page;
-use crate::http::conditional::{check_version, precondition_failed};
-use crate::http::ids::{check_id, is_id};
-use crate::http::pagination::page_request;
+use crate::ids::{check_id, is_id};
 use crate::meta::enums::{Codes, IdType};
+use crate::paging::Page;
+use crate::paging::page_request;
 use crate::time::local_today;
 use crate::validation::{
     contains_pattern, optional_phone, optional_text, optional_town, required_text,
@@ -376,7 +375,7 @@ pub fn update(
         let updated = store::update_at_version(tx, volunteer_id, current.version, &changes)
             .map_err(id_number_conflict)?;
         if !updated {
-            return Err(precondition_failed());
+            return Err(ApiError::precondition_failed());
         }
         let owner = actor.volunteer_id.as_deref() == Some(volunteer_id);
         if !owner || reason.is_some() {
