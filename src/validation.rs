@@ -53,6 +53,13 @@ pub fn optional_phone(
     value: Option<String>,
 ) -> Option<String> {
     let value = value.filter(|v| !v.is_empty())?;
+    check_phone(errors, field, &value);
+    Some(value)
+}
+
+/// A contact phone: at most 20 of digits, `+` and `-` (the schema's `^[0-9+-]*$`, as written:
+/// not trimmed).
+pub fn check_phone(errors: &mut FieldErrors, field: &str, value: &str) {
     if value.chars().count() > 20
         || !value
             .bytes()
@@ -67,7 +74,6 @@ pub fn optional_phone(
             ),
         );
     }
-    Some(value)
 }
 
 /// A town from `/api/v1/meta/towns`, written exactly as listed, or nothing.

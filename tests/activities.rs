@@ -400,6 +400,17 @@ async fn invalid_activities_are_refused() {
             "starts_at",
             "invalid_type",
         ),
+        // A contact phone follows the same rule as an organisation's, untrimmed.
+        (
+            with("contact_phone", json!("call 0750")),
+            "contact_phone",
+            "format",
+        ),
+        (
+            with("contact_phone", json!(" 0750-5551234")),
+            "contact_phone",
+            "format",
+        ),
     ];
     for (body, field, code) in cases {
         app.post("/api/v1/activities", Some(&w.team_admin.token), &body)
@@ -413,6 +424,7 @@ async fn invalid_activities_are_refused() {
     // An online activity without a place is fine; the deadline defaults to the start.
     let mut online = base.clone();
     online["online"] = json!(true);
+    online["contact_phone"] = json!("+86-750-5551234");
     for k in ["address", "latitude", "longitude"] {
         online.as_object_mut().unwrap().remove(k);
     }
@@ -425,6 +437,24 @@ async fn invalid_activities_are_refused() {
         .await
         .json();
     assert_eq!(a["signup_deadline"], a["starts_at"]);
+    assert_eq!(a["contact_phone"], "+86-750-5551234");
+    // An edit is held to the same rule, and a refused one changes nothing.
+    app.patch(
+        &format!("/api/v1/activities/{id}"),
+        Some(&w.team_admin.token),
+        &json!({"contact_phone": "0750 555"}),
+    )
+    .await
+    .field_error("contact_phone", "format");
+    let after = app
+        .get(
+            &format!("/api/v1/activities/{id}"),
+            Some(&w.team_admin.token),
+        )
+        .await
+        .json();
+    assert_eq!(after["contact_phone"], "+86-750-5551234");
+    assert_eq!(after["version"], a["version"]);
 }
 
 #[actix_web::test]

@@ -65,7 +65,7 @@ pub struct CreateActivityRequest {
     pub safety_measures: Option<String>,
     #[schema(max_length = 50)]
     pub contact_name: Option<String>,
-    #[schema(max_length = 20)]
+    #[schema(max_length = 20, pattern = r"^[0-9+-]*$")]
     pub contact_phone: Option<String>,
 }
 
@@ -128,7 +128,7 @@ pub struct UpdateActivityRequest {
     #[schema(value_type = Option<String>, max_length = 50)]
     pub contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>, max_length = 20)]
+    #[schema(value_type = Option<String>, max_length = 20, pattern = r"^[0-9+-]*$")]
     pub contact_phone: Option<Option<String>>,
 }
 

@@ -8,6 +8,7 @@ use super::model::Activity;
 use crate::error::{FieldErrors, Msg};
 use crate::meta::enums::{ActivityStatus, Codes};
 use crate::meta::towns::is_town;
+use crate::validation::check_phone;
 
 pub const DEFAULT_RADIUS_M: i32 = 200;
 
@@ -50,7 +51,7 @@ pub fn draft_from(req: CreateActivityRequest, id: String, at: chrono::NaiveDateT
         insurance_policy: clean(req.insurance_policy),
         safety_measures: clean(req.safety_measures),
         contact_name: clean(req.contact_name),
-        contact_phone: clean(req.contact_phone),
+        contact_phone: req.contact_phone.filter(|p| !p.is_empty()),
         status: ActivityStatus::Draft,
         confirmed_count: 0,
         waitlist_count: 0,
@@ -90,7 +91,9 @@ pub fn edited(mut a: Activity, req: UpdateActivityRequest) -> Activity {
     set!(insurance_policy, text);
     set!(safety_measures, text);
     set!(contact_name, text);
-    set!(contact_phone, text);
+    if let Some(p) = req.contact_phone {
+        a.contact_phone = p.filter(|p| !p.is_empty());
+    }
     if let Some(t) = req.title {
         a.title = t.trim().to_owned();
     }
@@ -157,7 +160,9 @@ pub fn check(a: &Activity) -> FieldErrors {
         2000,
     );
     too_long(&mut errors, "contact_name", a.contact_name.as_deref(), 50);
-    too_long(&mut errors, "contact_phone", a.contact_phone.as_deref(), 20);
+    if let Some(phone) = &a.contact_phone {
+        check_phone(&mut errors, "contact_phone", phone);
+    }
     if a.town.as_deref().is_some_and(|t| !is_town(t)) {
         errors.add(
             "town",
