@@ -12,7 +12,7 @@ use crate::auth::policy::Actor;
 use crate::auth::tokens::JwtKeys;
 use crate::config::Config;
 use crate::crypto::PersonalDataCipher;
-use crate::db::{AsConn, DbConn, Pool, PooledConn, ThreadReaders};
+use crate::db::{Pool, PooledConn, ReadConn, ThreadReaders};
 use crate::error::{ApiError, ApiResult};
 use crate::hours::stars::StarLevels;
 use crate::http::metrics::Metrics;
@@ -122,31 +122,42 @@ impl AppState {
     /// cannot hold up the other requests of this worker thread.
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &AppState) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut ReadConn, &AppState) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         match &self.readers {
-            Some(readers) => readers.with(|conn| f(conn, self)),
-            None => self.db(move |conn, state| f(conn, state)).await,
+            Some(readers) => readers.with(|conn| f(&mut ReadConn::lend(conn), self)),
+            None => {
+                self.db(move |conn, state| f(&mut ReadConn::lend(conn), state))
+                    .await
+            }
         }
     }
 
     /// [`AppState::read`] with the caller's current grants.
     pub async fn read_as<T, F>(&self, user: AuthUser, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut ReadConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(as_actor(user, f)).await
+        self.read(move |conn, state| {
+            let actor = Actor::load(conn, &user.account_id)?;
+            f(conn, state, &actor)
+        })
+        .await
     }
 
     /// [`AppState::read`] for endpoints anonymous callers may use too.
     pub async fn read_maybe_as<T, F>(&self, user: Option<AuthUser>, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &AppState, Option<&Actor>) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut ReadConn, &AppState, Option<&Actor>) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(as_maybe_actor(user, f)).await
+        self.read(move |conn, state| {
+            let actor = user.map(|u| Actor::load(conn, &u.account_id)).transpose()?;
+            f(conn, state, actor.as_ref())
+        })
+        .await
     }
 
     /// Whether a connection can be had and answers, within `timeout`.
@@ -164,25 +175,23 @@ impl AppState {
 }
 
 /// `f` with the caller's current grants, loaded on the same connection first.
-fn as_actor<C: AsConn, T>(
+fn as_actor<T>(
     user: AuthUser,
-    f: impl FnOnce(&mut C, &AppState, &Actor) -> ApiResult<T>,
-) -> impl FnOnce(&mut C, &AppState) -> ApiResult<T> {
+    f: impl FnOnce(&mut PooledConn, &AppState, &Actor) -> ApiResult<T>,
+) -> impl FnOnce(&mut PooledConn, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = Actor::load(conn.as_conn(), &user.account_id)?;
+        let actor = Actor::load(conn, &user.account_id)?;
         f(conn, state, &actor)
     }
 }
 
 /// `f` with the caller's grants when there is a caller.
-fn as_maybe_actor<C: AsConn, T>(
+fn as_maybe_actor<T>(
     user: Option<AuthUser>,
-    f: impl FnOnce(&mut C, &AppState, Option<&Actor>) -> ApiResult<T>,
-) -> impl FnOnce(&mut C, &AppState) -> ApiResult<T> {
+    f: impl FnOnce(&mut PooledConn, &AppState, Option<&Actor>) -> ApiResult<T>,
+) -> impl FnOnce(&mut PooledConn, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = user
-            .map(|u| Actor::load(conn.as_conn(), &u.account_id))
-            .transpose()?;
+        let actor = user.map(|u| Actor::load(conn, &u.account_id)).transpose()?;
         f(conn, state, actor.as_ref())
     }
 }

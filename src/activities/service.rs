@@ -8,7 +8,7 @@ use super::store::{self, ActivityFilter, PublicReads, Visible};
 use super::{rules, seats};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, ReadConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
 use crate::ids::check_id;
 use crate::meta::enums::ActivityStatus as Status;
@@ -80,10 +80,10 @@ pub fn read(conn: &mut DbConn, actor: Option<&Actor>, id: &str) -> ApiResult<Act
     Ok(a)
 }
 
-/// [`read`] for public reads, outside any transaction (a `&mut DbConn`, never a `Tx`): the
-/// activity comes from memory when its version is current.
+/// [`read`] for public reads, outside any transaction (a [`ReadConn`], which a `Tx` does not
+/// give): the activity comes from memory when its version is current.
 pub fn read_current(
-    conn: &mut DbConn,
+    conn: &mut ReadConn,
     reads: &PublicReads,
     actor: Option<&Actor>,
     id: &str,
@@ -276,7 +276,7 @@ fn total_key(query: &ActivityQuery, draft_teams: Option<&[String]>) -> Option<St
 }
 
 pub fn list(
-    conn: &mut DbConn,
+    conn: &mut ReadConn,
     reads: &PublicReads,
     actor: Option<&Actor>,
     query: ActivityQuery,

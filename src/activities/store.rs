@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::cache::{ActivityCache, Current};
 use super::model::{Activity, Signup};
 use crate::db::list_totals::{self, ListTotals, Listed};
-use crate::db::{DbConn, Tx, now};
+use crate::db::{DbConn, ReadConn, Tx, now};
 use crate::meta::enums::{ActivityCategory, ActivityStatus, SignupStatus};
 use crate::schema::{activities, signups};
 use crate::teams::scope::teams_under;
@@ -36,10 +36,11 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Activity>> {
 /// One activity for a public read, outside any transaction: id, version and counts from the
 /// table, the rest from the cache when the version is current (see `cache`).
 pub fn find_current(
-    conn: &mut DbConn,
+    conn: &mut ReadConn,
     reads: &PublicReads,
     id: &str,
 ) -> QueryResult<Option<Activity>> {
+    let conn: &mut DbConn = conn;
     let current = crate::on_backend!(conn, |c| {
         activities::table
             .find(id)
@@ -219,7 +220,7 @@ pub struct ActivityFilter {
 /// the count depends on when it may be remembered (see `db::list_totals`); rows come through
 /// the cache.
 pub fn public_page(
-    conn: &mut DbConn,
+    conn: &mut ReadConn,
     reads: &PublicReads,
     filter: &ActivityFilter,
     total_key: Option<String>,
@@ -227,6 +228,7 @@ pub fn public_page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Activity>, i64)> {
+    let conn: &mut DbConn = conn;
     let filtered = || {
         let mut q = activities::table.into_boxed();
         q = match &filter.visible {

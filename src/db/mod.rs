@@ -46,20 +46,28 @@ pub type Pool = r2d2::Pool<DbManager>;
 /// transaction ([`write_tx`]).
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
 
-/// A connection however it was lent (pooled, or a per-thread reader), for code that only reads.
-pub trait AsConn {
-    fn as_conn(&mut self) -> &mut DbConn;
-}
+/// A connection lent for reading outside any transaction ([`crate::state::AppState::read`]):
+/// the only kind the public-read caches may be filled from, since a version seen inside a
+/// transaction that later rolls back could name other content. A [`Tx`] does not give one.
+pub struct ReadConn<'c>(&'c mut DbConn);
 
-impl AsConn for DbConn {
-    fn as_conn(&mut self) -> &mut DbConn {
-        self
+impl<'c> ReadConn<'c> {
+    /// For the composition root, which lends connections to requests, and tests.
+    pub fn lend(conn: &'c mut DbConn) -> ReadConn<'c> {
+        ReadConn(conn)
     }
 }
 
-impl AsConn for PooledConn {
-    fn as_conn(&mut self) -> &mut DbConn {
-        self
+impl std::ops::Deref for ReadConn<'_> {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for ReadConn<'_> {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        self.0
     }
 }
 
