@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::meta::enums::Role;
+use crate::meta::enums::{AccountStatus, Role};
 
 use crate::schema::{accounts, refresh_tokens, role_grants};
 
@@ -12,7 +12,7 @@ pub struct Account {
     pub username: Option<String>,
     pub mobile: Option<String>,
     pub password_hash: String,
-    pub status: String,
+    pub status: AccountStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub password_changed_at: NaiveDateTime,
@@ -26,7 +26,7 @@ pub struct NewAccount<'a> {
     pub username: Option<&'a str>,
     pub mobile: Option<&'a str>,
     pub password_hash: &'a str,
-    pub status: &'a str,
+    pub status: AccountStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub password_changed_at: NaiveDateTime,

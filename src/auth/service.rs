@@ -14,7 +14,7 @@ use crate::crypto::PersonalDataCipher;
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg};
 use crate::hours::stars::StarLevels;
-use crate::meta::enums::Role;
+use crate::meta::enums::{AccountStatus, Role};
 use crate::volunteers::dto::{RegisterRequest, Viewer, VolunteerResponse};
 use crate::volunteers::id_number::is_mobile;
 use crate::volunteers::rules::{check_password, validate_registration};
@@ -80,7 +80,7 @@ pub fn register(
                 username: None,
                 mobile: Some(&reg.mobile),
                 password_hash: &password_hash,
-                status: "active",
+                status: AccountStatus::Active,
                 created_at: at,
                 updated_at: at,
                 password_changed_at: at,
@@ -249,7 +249,7 @@ pub fn login(
     let account = account
         .filter(|_| verified)
         .ok_or_else(invalid_credentials)?;
-    if account.status != "active" {
+    if account.status != AccountStatus::Active {
         return Err(ApiError::new(
             Kind::Forbidden,
             "account_disabled",
@@ -289,8 +289,8 @@ pub fn refresh(
             store::revoke_token_family(tx, &row.family_id)?;
             return Ok(RefreshOutcome::Reused);
         }
-        let active =
-            store::find_account(tx, &row.account_id)?.is_some_and(|a| a.status == "active");
+        let active = store::find_account(tx, &row.account_id)?
+            .is_some_and(|a| a.status == AccountStatus::Active);
         if !active {
             store::revoke_token_family(tx, &row.family_id)?;
             return Ok(RefreshOutcome::Invalid);
@@ -471,7 +471,7 @@ pub fn create_federation_admin(
                 username: (!mobile).then_some(login.as_str()),
                 mobile: mobile.then_some(login.as_str()),
                 password_hash: &hash,
-                status: "active",
+                status: AccountStatus::Active,
                 created_at: at,
                 updated_at: at,
                 password_changed_at: at,

@@ -532,7 +532,7 @@ pub fn summary(
 ) -> ApiResult<HoursSummary> {
     check_id("id", volunteer_id)?;
     policy::authorize(conn, actor, Action::ReadVolunteer { volunteer_id })?;
-    let v = crate::volunteers::service::get(conn, volunteer_id)?;
+    let v = crate::volunteers::service::hours_standing(conn, volunteer_id)?;
     let years = store::volunteer_years(conn, volunteer_id)?;
     let total = v.total_minutes;
     Ok(HoursSummary {
@@ -577,7 +577,7 @@ pub fn certify_star_level(
     errors.into_result()?;
     write_tx(conn, |tx| {
         policy::authorize(tx, actor, Action::CertifyStarLevel { volunteer_id })?;
-        let v = crate::volunteers::service::get(tx, volunteer_id)?;
+        let v = crate::volunteers::service::hours_standing(tx, volunteer_id)?;
         let eligible = stars.eligible(v.total_minutes);
         if req.level > eligible {
             return Err(ApiError::conflict(

@@ -176,6 +176,14 @@ where
     }
 }
 
+labelled_enum!(
+    /// 账号状态 (internal: the API does not list it)
+    AccountStatus, "account_status" {
+        Active = "active", "正常", "Active";
+        Disabled = "disabled", "已停用", "Disabled";
+    }
+);
+
 /// The schema of a labelled enum: a string that is one of its codes.
 fn code_schema(
     title: &str,

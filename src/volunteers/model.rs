@@ -71,6 +71,17 @@ pub struct NewVolunteer<'a> {
     pub version: i64,
 }
 
+/// Where a volunteer stands in hours and stars: the columns a summary needs, nothing personal.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = volunteers)]
+pub struct HoursStanding {
+    /// Approved, not superseded service minutes (kept by the hours ledger).
+    pub total_minutes: i64,
+    pub star_level: i32,
+    pub star_certified_by: Option<String>,
+    pub star_certified_at: Option<NaiveDateTime>,
+}
+
 /// A profile edit: `None` leaves a column as it is; `Some(None)` clears a nullable one.
 #[derive(Debug, AsChangeset, Default)]
 #[diesel(table_name = volunteers)]

@@ -9,7 +9,7 @@ use super::dto::{
     RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerQuery, VolunteerResponse,
 };
 use super::id_number::{self, mask_id_number};
-use super::model::{NewVolunteer, Volunteer, VolunteerChanges};
+use super::model::{HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
 use super::rules::{NAME_MAX, ValidRegistration};
 use super::store::{self, RosterFilter};
 use crate::audit::{self, AuditEntry, Origin};
@@ -136,10 +136,16 @@ pub fn set_service_minutes(tx: &mut Tx, volunteer_id: &str, minutes: i64) -> Api
     Ok(store::set_minutes(tx, volunteer_id, minutes)?)
 }
 
-/// The profile, for other domains that decide on it (hours and star levels); 404 if unknown.
+/// The profile, for other domains that decide on it (sign-up eligibility); 404 if unknown.
 pub fn get(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<Volunteer> {
     check_id("id", volunteer_id)?;
     store::find(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
+}
+
+/// A volunteer's hours total and star level (for the hours summary); 404 if unknown.
+pub fn hours_standing(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<HoursStanding> {
+    check_id("id", volunteer_id)?;
+    store::hours_standing(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
 }
 
 /// Records a certified star level; the hours domain has checked it.
