@@ -554,4 +554,17 @@ async fn an_unknown_stored_code_is_an_error_not_a_default() {
         format!("{err:?}").contains("unknown education code \\\"kindergarten\\\""),
         "{err}"
     );
+    // Lists of codes kept as a JSON array fail the same way: nothing is dropped unseen.
+    diesel::update(volunteers::table.find(&person.volunteer_id))
+        .set((
+            volunteers::education.eq("bachelor"),
+            volunteers::skills.eq(r#"["medical","juggling"]"#),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    let err = read(&mut conn).expect_err("an unknown skill must not be dropped");
+    assert!(
+        format!("{err:?}").contains("unknown skill code \\\"juggling\\\""),
+        "{err}"
+    );
 }

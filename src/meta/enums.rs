@@ -77,9 +77,7 @@ macro_rules! labelled_enum {
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let code = String::from_sql(bytes)?;
-                Self::from_code(&code)
-                    .ok_or_else(|| format!("unknown {} code {code:?} in the database", $key).into())
+                <Self as Coded>::stored(&String::from_sql(bytes)?)
             }
         }
 
@@ -103,6 +101,12 @@ pub trait Coded: Copy + Eq + std::fmt::Debug + Sized + 'static {
     const KEY: &'static str;
     fn code(self) -> &'static str;
     fn from_code(code: &str) -> Option<Self>;
+
+    /// A code read from the database: one the enum does not know is an error.
+    fn stored(code: &str) -> diesel::deserialize::Result<Self> {
+        Self::from_code(code)
+            .ok_or_else(|| format!("unknown {} code {code:?} in the database", Self::KEY).into())
+    }
 }
 
 /// Codes of a labelled enum kept in one TEXT column as a JSON array (skills, service targets,
@@ -153,11 +157,7 @@ where
         let codes: Vec<String> = serde_json::from_str(&json)?;
         let items = codes
             .iter()
-            .map(|code| {
-                E::from_code(code).ok_or_else(|| {
-                    format!("unknown {} code {code:?} in the database", E::KEY).into()
-                })
-            })
+            .map(|code| E::stored(code))
             .collect::<diesel::deserialize::Result<Vec<E>>>()?;
         Ok(Codes { items, json })
     }
