@@ -51,6 +51,13 @@ pub struct Config {
     pub star_thresholds_hours: [u32; 5],
     /// How a check-in window becomes minutes; stored on every record.
     pub rounding_policy: crate::rounding::RoundingPolicy,
+    /// The address in credentials, QR codes and verify links (no trailing slash).
+    pub public_base_url: String,
+    /// The issuer's name in credentials.
+    pub federation_name: String,
+    /// The Ed25519 signing key as a Multikey `secretKeyMultibase` (else generated into the
+    /// data directory).
+    pub signing_key: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -101,6 +108,10 @@ impl Config {
             bootstrap_admin,
             jwt_secret: get("ZHIYUAN_JWT_SECRET"),
             data_key: get("ZHIYUAN_DATA_KEY"),
+            signing_key: get("ZHIYUAN_SIGNING_KEY"),
+            public_base_url: public_base_url(get("ZHIYUAN_PUBLIC_BASE_URL"))?,
+            federation_name: get("ZHIYUAN_FEDERATION_NAME")
+                .unwrap_or_else(|| "台山市志愿者联合会".to_owned()),
             index_key: get("ZHIYUAN_INDEX_KEY"),
             cors_origins: get("ZHIYUAN_CORS_ORIGINS")
                 .map(|v| {
@@ -142,6 +153,21 @@ impl Config {
                 })?,
             },
         })
+    }
+}
+
+/// An absolute http(s) address without a trailing slash: credentials and QR codes carry it.
+fn public_base_url(value: Option<String>) -> Result<String, ConfigError> {
+    let value = value.unwrap_or_else(|| "http://localhost:8080".to_owned());
+    let trimmed = value.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => Ok(trimmed.to_owned()),
+        _ => Err(ConfigError(format!(
+            "ZHIYUAN_PUBLIC_BASE_URL must be an http(s) address such as https://zhiyuan.example.cn, not {value:?}"
+        ))),
     }
 }
 

@@ -14,6 +14,8 @@ pub mod error;
 pub mod hours;
 pub mod http;
 pub mod ids;
+pub mod integrity;
+pub mod issuer;
 pub mod meta;
 pub mod openapi;
 pub mod ops;
@@ -61,6 +63,7 @@ where
                 .configure(volunteers::routes::configure)
                 .configure(hours::routes::configure)
                 .configure(campaigns::routes::configure)
+                .configure(issuer::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

@@ -1,4 +1,5 @@
-//! The `zhiyuan` command: serve (default), migrate, create-admin, export-openapi.
+//! The `zhiyuan` command: serve (default), migrate, create-admin, export-openapi,
+//! rotate-signing-key, verify-totals, seed-bench.
 
 mod seed;
 
@@ -57,6 +58,9 @@ enum Command {
         #[arg(long)]
         ids_out: Option<std::path::PathBuf>,
     },
+    /// Sign credentials with a new Ed25519 key from now on (restart the server to use it); the
+    /// old public key stays published, so everything it signed stays verifiable.
+    RotateSigningKey,
     /// Recompute every total from the ledger and report differences (exit status 1 if any).
     VerifyTotals {
         /// Repair the stored totals to match the ledger.
@@ -120,6 +124,29 @@ fn run(command: Command) -> Result<(), StartError> {
                 ))
             })?;
             println!("created federation admin {login} ({id})");
+            Ok(())
+        }
+        Command::RotateSigningKey => {
+            // The current key is published first (a start does it too), so it is never lost
+            // from the issuer's document, then replaced.
+            let state = server::prepare_without_bootstrap(config)?;
+            let old = state.signer.key_id().to_owned();
+            let key = zhiyuan::secrets::rotate_signing_key(&state.config, &old)?;
+            let signer = zhiyuan::issuer::Signer::new(
+                key,
+                &state.config.public_base_url,
+                &state.config.federation_name,
+            );
+            let mut conn = state
+                .pool
+                .get()
+                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            zhiyuan::issuer::service::publish(&mut conn, &signer)
+                .map_err(|e| StartError(format!("cannot publish the new key: {e}")))?;
+            println!(
+                "signing with {} from the next start; {old} stays published for what it signed",
+                signer.key_id()
+            );
             Ok(())
         }
         Command::VerifyTotals { fix } => {

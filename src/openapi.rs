@@ -21,6 +21,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "campaigns", description = "Campaigns (主题活动)"),
         (name = "activities", description = "Activities and sign-ups"),
         (name = "audit", description = "The audit log"),
+        (name = "verification", description = "Verifying credentials: the issuer and its keys"),
         (name = "meta", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),
     ),

@@ -188,6 +188,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    signing_keys (key_id) {
+        key_id -> Text,
+        public_key_multibase -> Text,
+        created_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     signups (id) {
         id -> Text,
         activity_id -> Text,
@@ -309,6 +318,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     role_grants,
     service_records,
+    signing_keys,
     signups,
     team_closure,
     team_year_hours,

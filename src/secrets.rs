@@ -10,11 +10,17 @@ use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 
 use crate::config::{Config, ConfigError};
+use crate::integrity::SigningKey;
+
+/// Where a generated signing key is kept in the data directory.
+pub const SIGNING_KEY_FILE: &str = "signing.key";
 
 pub struct Secrets {
     pub jwt_secret: Vec<u8>,
     pub data_key: [u8; 32],
     pub index_key: [u8; 32],
+    /// Signs credentials (certificates, service-record proofs).
+    pub signing_key: SigningKey,
 }
 
 impl Secrets {
@@ -44,8 +50,69 @@ impl Secrets {
             jwt_secret,
             data_key,
             index_key,
+            signing_key: signing_key(config)?,
         })
     }
+}
+
+/// `ZHIYUAN_SIGNING_KEY`, else the data directory's `signing.key` (a `secretKeyMultibase`),
+/// generated at first start.
+fn signing_key(config: &Config) -> Result<SigningKey, ConfigError> {
+    if let Some(text) = &config.signing_key {
+        return SigningKey::from_multibase(text.trim()).map_err(|e| {
+            ConfigError(format!(
+                "ZHIYUAN_SIGNING_KEY must be an Ed25519 secretKeyMultibase (z3u2…): {e}"
+            ))
+        });
+    }
+    let path = config.data_dir.join(SIGNING_KEY_FILE);
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        return SigningKey::from_multibase(text.trim()).map_err(|e| {
+            ConfigError(format!(
+                "{} is not an Ed25519 secretKeyMultibase ({e}); restore it or set ZHIYUAN_SIGNING_KEY",
+                path.display()
+            ))
+        });
+    }
+    new_signing_key(config)
+}
+
+/// Replaces the data directory's generated signing key with a new one, keeping the old file
+/// beside it as `signing.key.<suffix>`; the new key.
+pub fn rotate_signing_key(config: &Config, old_suffix: &str) -> Result<SigningKey, ConfigError> {
+    if config.signing_key.is_some() {
+        return Err(ConfigError(
+            "ZHIYUAN_SIGNING_KEY is set: put the new key there instead (the old public key stays published)"
+                .to_owned(),
+        ));
+    }
+    let path = config.data_dir.join(SIGNING_KEY_FILE);
+    if path.exists() {
+        let kept = config
+            .data_dir
+            .join(format!("{SIGNING_KEY_FILE}.{old_suffix}"));
+        std::fs::rename(&path, &kept).map_err(|e| {
+            ConfigError(format!(
+                "cannot keep the old key as {}: {e}",
+                kept.display()
+            ))
+        })?;
+    }
+    new_signing_key(config)
+}
+
+/// A fresh signing key, written to the data directory.
+fn new_signing_key(config: &Config) -> Result<SigningKey, ConfigError> {
+    let key = SigningKey::generate();
+    write_new_secret(
+        &config.data_dir,
+        SIGNING_KEY_FILE,
+        &key.to_multibase(),
+        "ZHIYUAN_SIGNING_KEY",
+    )?;
+    Ok(key)
 }
 
 fn key32(
@@ -94,14 +161,22 @@ fn file_secret(dir: &Path, file: &str, len: usize, var: &str) -> Result<Vec<u8>,
         }
         return Ok(bytes);
     }
+    let mut bytes = vec![0u8; len];
+    rand::rng().fill_bytes(&mut bytes);
+    write_new_secret(dir, file, &STANDARD.encode(&bytes), var)?;
+    Ok(bytes)
+}
+
+/// Writes a new secret file (mode 0600; never over an existing one), with a warning that the
+/// variable should be set in production.
+fn write_new_secret(dir: &Path, file: &str, contents: &str, var: &str) -> Result<(), ConfigError> {
+    let path = dir.join(file);
     std::fs::create_dir_all(dir).map_err(|e| {
         ConfigError(format!(
             "cannot create the data directory {}: {e}; make it writable or set ZHIYUAN_DATA_DIR",
             dir.display()
         ))
     })?;
-    let mut bytes = vec![0u8; len];
-    rand::rng().fill_bytes(&mut bytes);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -112,12 +187,12 @@ fn file_secret(dir: &Path, file: &str, len: usize, var: &str) -> Result<Vec<u8>,
             path.display()
         ))
     })?;
-    f.write_all(STANDARD.encode(&bytes).as_bytes())
+    f.write_all(contents.as_bytes())
         .and_then(|_| f.sync_all())
         .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
     tracing::warn!(
         file = %path.display(),
         "{var} is not set: generated a secret into the data directory; set {var} in production and keep a backup"
     );
-    Ok(bytes)
+    Ok(())
 }

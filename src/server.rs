@@ -91,7 +91,16 @@ pub fn prepare_without_bootstrap(config: Config) -> Result<AppState, StartError>
         std::time::Duration::from_millis(config.db_timeout_ms),
     )?;
     let secrets = Secrets::load(&config)?;
-    Ok(AppState::new(config, pool, &secrets))
+    let state = AppState::new(config, pool, &secrets);
+    // Verifiers must find the key before anything it signs reaches them.
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+    crate::issuer::service::publish(&mut conn, &state.signer)
+        .map_err(|e| StartError(format!("cannot publish the signing key: {e}")))?;
+    drop(conn);
+    Ok(state)
 }
 
 /// Everything `prepare_without_bootstrap` does, and makes sure a first federation admin exists.

@@ -30,6 +30,8 @@ pub struct AppState {
     pub stars: StarLevels,
     /// Keys the rotating check-in codes (derived from the JWT secret, domain-separated).
     pub checkin_key: Arc<crate::activities::checkin::CodeKey>,
+    /// Signs credentials with the current key (see `issuer`).
+    pub signer: Arc<crate::issuer::Signer>,
     /// Activities as last read and remembered list totals (see `activities::store`).
     pub activity_reads: Arc<crate::activities::store::PublicReads>,
     /// Per-thread read-only connections for short reads (SQLite only).
@@ -63,6 +65,11 @@ impl AppState {
                 h.finalize().into()
             }),
             activity_reads: Arc::default(),
+            signer: Arc::new(crate::issuer::Signer::new(
+                secrets.signing_key.clone(),
+                &config.public_base_url,
+                &config.federation_name,
+            )),
             readers: ThreadReaders::for_backend(&config.backend, &config.database_url)
                 .map(Arc::new),
             config: Arc::new(config),

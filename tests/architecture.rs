@@ -17,6 +17,7 @@ const DOMAINS: &[&str] = &[
     "auth",
     "campaigns",
     "hours",
+    "issuer",
     "teams",
     "volunteers",
     "ops",

@@ -1,5 +1,5 @@
 //! The `zhiyuan` command as an operator meets it: a first start with nothing configured,
-//! one-line failures, create-admin, migrate, export-openapi.
+//! one-line failures, create-admin, migrate, export-openapi, rotate-signing-key.
 
 mod common;
 
@@ -17,6 +17,7 @@ fn zhiyuan(db: &TestDb) -> Command {
         .env_remove("ZHIYUAN_JWT_SECRET")
         .env_remove("ZHIYUAN_DATA_KEY")
         .env_remove("ZHIYUAN_INDEX_KEY")
+        .env_remove("ZHIYUAN_SIGNING_KEY")
         .env("DATABASE_URL", &db.url)
         .env("ZHIYUAN_DATA_DIR", db.dir.path().join("data"))
         .env("ZHIYUAN_LOG_FORMAT", "json")
@@ -253,4 +254,52 @@ fn a_first_start_needs_no_configuration() {
     .unwrap();
     assert_eq!(status, 200);
     drop(server);
+}
+
+/// Rotation generates a new key, keeps the old file beside it, and leaves both public keys
+/// in the issuer's document; with the key in the environment it refuses in one line.
+#[test]
+fn rotate_signing_key_keeps_the_old_key_published() {
+    let db = TestDb::new();
+    let (ok, out, err) = run({
+        let mut c = zhiyuan(&db);
+        c.arg("rotate-signing-key");
+        c
+    });
+    assert!(ok, "{err}");
+    let data = db.dir.path().join("data");
+    let kept: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("signing.key."))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let old_id = kept[0].trim_start_matches("signing.key.").to_owned();
+    assert!(out.contains(&old_id), "{out}");
+    let new_secret = std::fs::read_to_string(data.join("signing.key")).unwrap();
+    let new_id = zhiyuan::issuer::service::key_id_of(
+        &zhiyuan::integrity::SigningKey::from_multibase(new_secret.trim())
+            .unwrap()
+            .public_key(),
+    );
+    assert_ne!(new_id, old_id);
+    assert!(out.contains(&new_id), "{out}");
+    // Both keys are in the document a verifier reads.
+    let port = free_port();
+    let (_server, _) = start(&db, port);
+    let (status, body) = http(port, "GET", "/api/v1/verify/issuer", None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&format!("#{old_id}")), "{body}");
+    assert!(body.contains(&format!("#{new_id}")), "{body}");
+
+    let (ok, _, err) = run({
+        let mut c = zhiyuan(&db);
+        c.arg("rotate-signing-key").env(
+            "ZHIYUAN_SIGNING_KEY",
+            "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq",
+        );
+        c
+    });
+    assert!(!ok);
+    assert_one_clear_line(&err, "ZHIYUAN_SIGNING_KEY is set");
 }

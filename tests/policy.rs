@@ -255,6 +255,11 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
             [200, 200, 200, 200, 200, 200, 200],
         ),
         (
+            "the issuer's keys",
+            |_| (Method::GET, "/api/v1/verify/issuer".into(), None),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
             "towns",
             |_| (Method::GET, "/api/v1/meta/towns".into(), None),
             [200, 200, 200, 200, 200, 200, 200],
