@@ -147,3 +147,36 @@ async fn a_configured_key_is_used_and_a_malformed_one_refused() {
         "https://zhiyuan.example.cn"
     );
 }
+
+/// Instances that start together with the same key publish it together: both succeed, and
+/// the key is listed once.
+#[actix_web::test]
+async fn publishing_the_same_key_at_once_succeeds_everywhere() {
+    let app = TestApp::new().await;
+    for _ in 0..5 {
+        let key = SigningKey::generate().to_multibase();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let pool = app.state.pool.clone();
+                let barrier = barrier.clone();
+                let key = key.clone();
+                std::thread::spawn(move || {
+                    let signer = Signer::new(
+                        SigningKey::from_multibase(&key).unwrap(),
+                        "http://localhost:8080",
+                        "义工联",
+                    );
+                    let mut conn = pool.get().unwrap();
+                    barrier.wait();
+                    zhiyuan::issuer::service::publish(&mut conn, &signer)
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap().expect("every instance publishes");
+        }
+    }
+    let doc = app.get("/api/v1/verify/issuer", None).await.json();
+    assert_eq!(doc["verificationMethod"].as_array().unwrap().len(), 6);
+}
