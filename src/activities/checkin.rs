@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use super::model::{Activity, Signup};
 use super::service::read as read_activity;
+use super::signups;
 use super::store;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
@@ -250,12 +251,6 @@ fn response(
     }
 }
 
-/// The sign-up as it is now, inside the attendance's transaction.
-fn current(tx: &mut Tx, signup_id: &str) -> ApiResult<Signup> {
-    store::find_signup(tx, signup_id)?
-        .ok_or_else(|| ApiError::internal("a sign-up vanished in its own transaction"))
-}
-
 pub fn check_in(
     key: &CodeKey,
     conn: &mut PooledConn,
@@ -295,7 +290,7 @@ pub fn check_in(
             ));
         }
         store::set_checked_in(tx, &signup.id, at)?;
-        Ok(response(current(tx, &signup.id)?, None, None, None))
+        Ok(response(signups::get(tx, &signup.id)?, None, None, None))
     })
 }
 
@@ -362,7 +357,7 @@ pub fn check_out(
             (Some(hours::record_attendance(tx, &attended)?), None)
         };
         Ok(response(
-            current(tx, &signup.id)?,
+            signups::get(tx, &signup.id)?,
             Some(minutes),
             record,
             note,

@@ -21,7 +21,8 @@ use crate::time::{age_on, local_date};
 /// The sign-up statuses that hold something (a request, a seat, a waitlist place).
 const OPEN: [Status; 3] = [Status::Pending, Status::Confirmed, Status::Waitlisted];
 
-fn get(conn: &mut DbConn, id: &str) -> ApiResult<Signup> {
+/// A sign-up this transaction has just read or written.
+pub(super) fn get(conn: &mut DbConn, id: &str) -> ApiResult<Signup> {
     store::find_signup(conn, id)?
         .ok_or_else(|| ApiError::internal("a sign-up vanished in its own transaction"))
 }
@@ -46,7 +47,7 @@ fn check_eligible(conn: &mut DbConn, a: &Activity, volunteer_id: &str) -> ApiRes
             "The sign-up deadline has passed",
         ));
     }
-    let volunteer = crate::volunteers::service::get(conn, volunteer_id)?;
+    let volunteer = crate::volunteers::service::eligibility(conn, volunteer_id)?;
     if let Some(min_age) = a.min_age
         && age_on(volunteer.birth_date, local_date(a.starts_at)) < min_age
     {

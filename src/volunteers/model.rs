@@ -82,6 +82,14 @@ pub struct HoursStanding {
     pub star_certified_at: Option<NaiveDateTime>,
 }
 
+/// What sign-up eligibility needs of a volunteer: age and skills.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = volunteers)]
+pub struct Eligibility {
+    pub birth_date: NaiveDate,
+    pub skills: Codes<Skill>,
+}
+
 /// A profile edit: `None` leaves a column as it is; `Some(None)` clears a nullable one.
 #[derive(Debug, AsChangeset, Default)]
 #[diesel(table_name = volunteers)]

@@ -9,7 +9,7 @@ use super::dto::{
     RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerQuery, VolunteerResponse,
 };
 use super::id_number::{self, mask_id_number};
-use super::model::{HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
+use super::model::{Eligibility, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
 use super::rules::{NAME_MAX, ValidRegistration};
 use super::store::{self, RosterFilter};
 use crate::audit::{self, AuditEntry, Origin};
@@ -136,10 +136,10 @@ pub fn set_service_minutes(tx: &mut Tx, volunteer_id: &str, minutes: i64) -> Api
     Ok(store::set_minutes(tx, volunteer_id, minutes)?)
 }
 
-/// The profile, for other domains that decide on it (sign-up eligibility); 404 if unknown.
-pub fn get(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<Volunteer> {
+/// A volunteer's age and skills (for sign-up eligibility); 404 if unknown.
+pub fn eligibility(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<Eligibility> {
     check_id("id", volunteer_id)?;
-    store::find(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
+    store::eligibility(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
 }
 
 /// A volunteer's hours total and star level (for the hours summary); 404 if unknown.

@@ -5,7 +5,7 @@
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
-use super::model::{HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
+use super::model::{Eligibility, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
 use crate::db::{DbConn, Tx, now};
 use crate::meta::enums::{PoliticalStatus, Skill};
 use crate::schema::{accounts, counters, volunteers};
@@ -53,6 +53,14 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Volunteer>> {
     volunteers::table
         .find(id)
         .select(Volunteer::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn eligibility(conn: &mut DbConn, id: &str) -> QueryResult<Option<Eligibility>> {
+    volunteers::table
+        .find(id)
+        .select(Eligibility::as_select())
         .first(conn)
         .optional()
 }
