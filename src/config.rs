@@ -58,6 +58,10 @@ pub struct Config {
     /// The Ed25519 signing key as a Multikey `secretKeyMultibase` (else generated into the
     /// data directory).
     pub signing_key: Option<String>,
+    /// The share of approved members each organisation should certify (0–1, default 0.5).
+    pub certificate_target: f64,
+    /// Public verify look-ups per client address and minute.
+    pub verify_limit_per_address: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -144,6 +148,8 @@ impl Config {
             star_thresholds_hours: star_thresholds(
                 get("ZHIYUAN_STAR_THRESHOLDS_HOURS").as_deref(),
             )?,
+            certificate_target: certificate_target(get("ZHIYUAN_CERTIFICATE_TARGET"))?,
+            verify_limit_per_address: number(&get, "ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", 120)?,
             rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
                 None => crate::rounding::RoundingPolicy::default(),
                 Some(v) => crate::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {
@@ -167,6 +173,19 @@ fn public_base_url(value: Option<String>) -> Result<String, ConfigError> {
         Some(h) if !h.is_empty() && !h.contains(char::is_whitespace) => Ok(trimmed.to_owned()),
         _ => Err(ConfigError(format!(
             "ZHIYUAN_PUBLIC_BASE_URL must be an http(s) address such as https://zhiyuan.example.cn, not {value:?}"
+        ))),
+    }
+}
+
+/// A share between 0 and 1.
+fn certificate_target(value: Option<String>) -> Result<f64, ConfigError> {
+    let Some(value) = value else {
+        return Ok(0.5);
+    };
+    match value.trim().parse::<f64>() {
+        Ok(t) if (0.0..=1.0).contains(&t) => Ok(t),
+        _ => Err(ConfigError(format!(
+            "ZHIYUAN_CERTIFICATE_TARGET must be a share between 0 and 1, e.g. 0.5, not {value:?}"
         ))),
     }
 }

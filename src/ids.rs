@@ -51,6 +51,61 @@ pub fn id_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
+/// Crockford's base32 alphabet: no I, L, O or U, so that a number read aloud or typed from
+/// paper cannot be mistaken.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Random characters in a credential number: 16 × 5 = 80 bits.
+const NUMBER_CHARS: usize = 16;
+
+/// A new credential number: `prefix`, then 80 random bits as four groups of four Crockford
+/// base32 characters, e.g. `ZYC-7K3M-Q9XA-20FD-RT5B`. Numbers are never reused: their table
+/// holds them unique, and 80 bits make a collision (or a guess) practically impossible.
+pub fn new_credential_number(prefix: &str) -> String {
+    let bytes: [u8; 10] = rand::random();
+    let mut bits: u128 = 0;
+    for b in bytes {
+        bits = (bits << 8) | u128::from(b);
+    }
+    let chars: Vec<char> = (0..NUMBER_CHARS)
+        .rev()
+        .map(|i| CROCKFORD[((bits >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    let groups: Vec<String> = chars.chunks(4).map(|c| c.iter().collect()).collect();
+    format!("{prefix}-{}", groups.join("-"))
+}
+
+/// A credential number as a person may type it (any case, with or without hyphens or spaces,
+/// I and L for 1, O for 0), in its one stored form; `None` when it cannot be a number with
+/// this prefix.
+pub fn normalize_credential_number(prefix: &str, input: &str) -> Option<String> {
+    if input.len() > 64 {
+        return None;
+    }
+    let compact: String = input
+        .chars()
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let rest = compact.strip_prefix(prefix)?;
+    let chars: Option<Vec<char>> = rest
+        .chars()
+        .map(|c| {
+            let c = match c {
+                'I' | 'L' => '1',
+                'O' => '0',
+                c => c,
+            };
+            CROCKFORD
+                .contains(&(c as u8))
+                .then_some(c)
+                .filter(char::is_ascii)
+        })
+        .collect();
+    let chars = chars.filter(|c| c.len() == NUMBER_CHARS)?;
+    let groups: Vec<String> = chars.chunks(4).map(|c| c.iter().collect()).collect();
+    Some(format!("{prefix}-{}", groups.join("-")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +128,42 @@ mod tests {
         let re = regex_lite::Regex::new(UUID_PATTERN).unwrap();
         assert!(re.is_match("0192f5e4-7c1a-7b3e-9f00-1234567890ab"));
         assert!(!re.is_match("0192f5e47c1a7b3e9f001234567890ab"));
+    }
+
+    #[test]
+    fn credential_numbers_are_readable_random_and_read_back_as_typed() {
+        let a = new_credential_number("ZYC");
+        let b = new_credential_number("ZYC");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "ZYC-".len() + 19);
+        assert!(
+            a.chars()
+                .skip(4)
+                .all(|c| c == '-' || CROCKFORD.contains(&(c as u8)))
+        );
+        assert_eq!(
+            normalize_credential_number("ZYC", &a).as_deref(),
+            Some(a.as_str())
+        );
+        let typed = a
+            .to_lowercase()
+            .replace('-', " ")
+            .replace('1', "l")
+            .replace('0', "o");
+        assert_eq!(normalize_credential_number("ZYC", &typed), Some(a.clone()));
+        assert_eq!(
+            normalize_credential_number("ZYP", &a),
+            None,
+            "another prefix"
+        );
+        assert_eq!(normalize_credential_number("ZYC", &a[..a.len() - 1]), None);
+        assert_eq!(
+            normalize_credential_number("ZYC", "ZYC-UUUU-0000-0000-0000"),
+            None
+        );
+        assert_eq!(
+            normalize_credential_number("ZYC", "ZYC-é000-0000-0000-000"),
+            None
+        );
     }
 }

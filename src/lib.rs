@@ -7,6 +7,7 @@ pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod certificates;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -20,11 +21,13 @@ pub mod meta;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod rate_limit;
 pub mod rounding;
 pub mod schema;
 pub mod secrets;
 pub mod server;
 pub mod state;
+pub mod svg;
 pub mod teams;
 pub mod time;
 pub mod validation;
@@ -64,6 +67,7 @@ where
                 .configure(hours::routes::configure)
                 .configure(campaigns::routes::configure)
                 .configure(issuer::routes::configure)
+                .configure(certificates::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

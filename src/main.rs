@@ -158,9 +158,16 @@ fn run(command: Command) -> Result<(), StartError> {
             let failed = |e: zhiyuan::error::ApiError| {
                 StartError(format!("verify-totals failed: {}", e.detail.en))
             };
-            let mut differences = zhiyuan::hours::totals::verify(&mut conn, fix).map_err(failed)?;
+            let mut differences: Vec<String> = zhiyuan::hours::totals::verify(&mut conn, fix)
+                .map_err(failed)?
+                .iter()
+                .chain(
+                    &zhiyuan::activities::signups::verify_counts(&mut conn, fix).map_err(failed)?,
+                )
+                .map(ToString::to_string)
+                .collect();
             differences.extend(
-                zhiyuan::activities::signups::verify_counts(&mut conn, fix).map_err(failed)?,
+                zhiyuan::certificates::service::verify_totals(&mut conn, fix).map_err(failed)?,
             );
             for d in &differences {
                 println!("{d}");

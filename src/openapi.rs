@@ -21,7 +21,9 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "campaigns", description = "Campaigns (主题活动)"),
         (name = "activities", description = "Activities and sign-ups"),
         (name = "audit", description = "The audit log"),
-        (name = "verification", description = "Verifying credentials: the issuer and its keys"),
+        (name = "certificates", description = "Electronic volunteer certificates (电子志愿者证)"),
+        (name = "verification", description = "Verifying credentials: the issuer, its keys, certificate and proof numbers"),
+        (name = "statistics", description = "Statistics"),
         (name = "meta", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),
     ),
@@ -48,7 +50,7 @@ impl Modify for BearerAuth {
 }
 
 /// What every operation shares, stated once here rather than on each handler: path parameters
-/// are ids; an operation that reads a body answers 413 and 415 and one with parameters or a body
+/// are ids (but credential numbers); an operation that reads a body answers 413 and 415 and one with parameters or a body
 /// answers 400; an operation that touches the database answers 503 when it cannot be reached;
 /// a secured one answers 401; and every response has a description (OpenAPI requires one).
 pub struct SharedResponses;
@@ -74,7 +76,8 @@ impl Modify for SharedResponses {
                 for param in op.parameters.iter_mut().flatten() {
                     if let RefOr::T(param) = param {
                         has_parameters = true;
-                        if param.parameter_in == ParameterIn::Path {
+                        // Credential numbers are the one path parameter that is not an id.
+                        if param.parameter_in == ParameterIn::Path && param.name != "number" {
                             param.schema = Some(crate::ids::id_schema().into());
                         } else if param.parameter_in == ParameterIn::Header
                             && param.name.eq_ignore_ascii_case("If-Match")

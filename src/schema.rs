@@ -82,6 +82,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    certificates (id) {
+        id -> Text,
+        number -> Text,
+        team_id -> Text,
+        volunteer_id -> Text,
+        status -> Text,
+        holder_name_masked -> Text,
+        team_name -> Text,
+        credential -> Text,
+        key_id -> Text,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        revocation_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     correction_requests (id) {
         id -> Text,
         record_id -> Text,
@@ -134,6 +153,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Int8,
+        certified -> Bool,
     }
 }
 
@@ -160,6 +180,25 @@ diesel::table! {
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    service_proofs (id) {
+        id -> Text,
+        number -> Text,
+        team_id -> Text,
+        volunteer_id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        record_count -> Int4,
+        total_minutes -> Int8,
+        holder_name_masked -> Text,
+        team_name -> Text,
+        credential -> Text,
+        key_id -> Text,
+        issued_by -> Text,
+        issued_at -> Timestamp,
     }
 }
 
@@ -289,6 +328,9 @@ diesel::table! {
 diesel::joinable!(activities -> campaigns (campaign_id));
 diesel::joinable!(activities -> teams (team_id));
 diesel::joinable!(campaigns -> accounts (created_by));
+diesel::joinable!(certificates -> signing_keys (key_id));
+diesel::joinable!(certificates -> teams (team_id));
+diesel::joinable!(certificates -> volunteers (volunteer_id));
 diesel::joinable!(correction_requests -> accounts (decided_by));
 diesel::joinable!(correction_requests -> teams (team_id));
 diesel::joinable!(correction_requests -> volunteers (volunteer_id));
@@ -297,6 +339,10 @@ diesel::joinable!(membership_events -> memberships (membership_id));
 diesel::joinable!(memberships -> teams (team_id));
 diesel::joinable!(memberships -> volunteers (volunteer_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::joinable!(service_proofs -> accounts (issued_by));
+diesel::joinable!(service_proofs -> signing_keys (key_id));
+diesel::joinable!(service_proofs -> teams (team_id));
+diesel::joinable!(service_proofs -> volunteers (volunteer_id));
 diesel::joinable!(service_records -> teams (team_id));
 diesel::joinable!(service_records -> volunteers (volunteer_id));
 diesel::joinable!(signups -> activities (activity_id));
@@ -310,6 +356,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     audit_events,
     campaigns,
+    certificates,
     correction_requests,
     counters,
     list_generations,
@@ -317,6 +364,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     refresh_tokens,
     role_grants,
+    service_proofs,
     service_records,
     signing_keys,
     signups,

@@ -26,6 +26,8 @@ pub struct AppState {
     pub passwords: Arc<PasswordHashing>,
     pub pii: Arc<PersonalDataCipher>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Public verify look-ups per client address and minute (numbers must not be enumerable).
+    pub verify_limiter: Arc<crate::rate_limit::SlidingWindows>,
     pub metrics: Arc<Metrics>,
     pub stars: StarLevels,
     /// Keys the rotating check-in codes (derived from the JWT secret, domain-separated).
@@ -54,6 +56,10 @@ impl AppState {
                 config.login_limit_per_account,
                 config.login_limit_per_address,
                 config.login_window_secs,
+            )),
+            verify_limiter: Arc::new(crate::rate_limit::SlidingWindows::new(
+                config.verify_limit_per_address,
+                60,
             )),
             metrics: Arc::new(Metrics::default()),
             stars: StarLevels::from_hours(config.star_thresholds_hours),

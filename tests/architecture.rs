@@ -9,13 +9,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The infrastructure: shared by every domain, so it may know none of them.
-const INFRASTRUCTURE: &[&str] = &["db", "http", "config", "error", "ids", "paging"];
+const INFRASTRUCTURE: &[&str] = &[
+    "db",
+    "http",
+    "config",
+    "error",
+    "ids",
+    "paging",
+    "rate_limit",
+    "svg",
+];
 /// The domains, and the composition root that wires them.
 const DOMAINS: &[&str] = &[
     "activities",
     "audit",
     "auth",
     "campaigns",
+    "certificates",
     "hours",
     "issuer",
     "teams",

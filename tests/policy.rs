@@ -1,6 +1,6 @@
 //! The authorization policy as a table: every operation (accounts and sessions, the shared
 //! vocabulary, organisations, members, volunteers, activities, sign-ups, the ledger, campaigns,
-//! the audit log, health) × every kind of caller → the status the caller gets. Each case runs in a fresh world, so mutations in one
+//! certificates, the audit log, health) × every kind of caller → the status the caller gets. Each case runs in a fresh world, so mutations in one
 //! case cannot colour another.
 
 mod common;
@@ -59,6 +59,9 @@ struct Scene {
     correction_request: String,
     /// A refresh token of the member's (a second session, from logging in).
     member_refresh: String,
+    /// The member's certificate of T, and its number.
+    certificate: String,
+    certificate_number: String,
     /// Distinct per scene: registrations made by a case use it.
     seed: u32,
 }
@@ -173,7 +176,19 @@ async fn scene(app: &TestApp, seed: u32) -> Scene {
         .await;
     assert_eq!(login.status, 200, "login");
     let member_refresh = login.json()["refresh_token"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            "/api/v1/certificates",
+            Some(&w.team_admin.token),
+            &json!({"team_id": w.team, "volunteer_id": w.member.volunteer_id}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "certificate");
+    let certificate = res.json()["id"].as_str().unwrap().to_owned();
+    let certificate_number = res.json()["number"].as_str().unwrap().to_owned();
     Scene {
+        certificate,
+        certificate_number,
         w,
         seed,
         member_refresh,
@@ -818,6 +833,105 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
                 )
             },
             [401, 403, 403, 403, 403, 403, 200],
+        ),
+        // Certificates (the member holds one of T), their verification and statistics.
+        (
+            "issue a certificate (the member holds one: 409 past the policy)",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/certificates".into(),
+                    Some(json!({"team_id": s.team, "volunteer_id": s.member.volunteer_id})),
+                )
+            },
+            [401, 403, 403, 409, 409, 403, 409],
+        ),
+        (
+            "issue certificates in a batch",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/teams/{}/certificates/batch", s.team),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "list certificates",
+            |_| (Method::GET, "/api/v1/certificates".into(), None),
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "list one's certificates",
+            |_| (Method::GET, "/api/v1/me/certificates".into(), None),
+            [401, 200, 200, 200, 200, 200, 404],
+        ),
+        (
+            "read a certificate",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/certificates/{}", s.certificate),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "a certificate's credential",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/certificates/{}/credential", s.certificate),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "a certificate's card",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/certificates/{}/card.svg", s.certificate),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "revoke a certificate",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/certificates/{}/revoke", s.certificate),
+                    Some(json!({"reason": "信息有误"})),
+                )
+            },
+            [401, 403, 404, 200, 200, 404, 200],
+        ),
+        (
+            "verify a certificate number",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/verify/certificates/{}", s.certificate_number),
+                    None,
+                )
+            },
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "certificate issuance statistics",
+            |_| {
+                (
+                    Method::GET,
+                    "/api/v1/stats/certificate-issuance".into(),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 200, 200],
         ),
     ]
 }

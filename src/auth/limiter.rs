@@ -1,106 +1,41 @@
-//! Failed-login counting per login and per client address, in sliding windows.
-//!
-//! Kept in process memory: cheap on every login, and good for a single instance. Behind a load
-//! balancer each instance counts on its own, so the effective limit is multiplied by the number
-//! of instances (see README).
+//! Failed-login counting per login and per client address, in sliding windows (see
+//! `rate_limit` for where they are kept).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use crate::rate_limit::SlidingWindows;
 
 pub struct LoginLimiter {
-    per_login: u32,
-    per_address: u32,
-    window_secs: i64,
-    failures: Mutex<Failures>,
-}
-
-#[derive(Default)]
-struct Failures {
-    by_login: HashMap<String, VecDeque<i64>>,
-    by_address: HashMap<String, VecDeque<i64>>,
-    last_sweep: i64,
+    by_login: SlidingWindows,
+    by_address: SlidingWindows,
 }
 
 impl LoginLimiter {
     pub fn new(per_login: u32, per_address: u32, window_secs: i64) -> LoginLimiter {
         LoginLimiter {
-            per_login,
-            per_address,
-            window_secs,
-            failures: Mutex::new(Failures::default()),
+            by_login: SlidingWindows::new(per_login, window_secs),
+            by_address: SlidingWindows::new(per_address, window_secs),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Failures> {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// `Some(seconds)` to wait when either count is at its limit.
     pub fn check(&self, login: &str, address: &str, now: i64) -> Option<u64> {
-        let mut f = self.lock();
-        let window = self.window_secs;
-        let login_wait = blocked_for(
-            f.by_login.get_mut(&normalize(login)),
-            self.per_login,
-            window,
-            now,
-        );
-        let address_wait =
-            blocked_for(f.by_address.get_mut(address), self.per_address, window, now);
+        let login_wait = self.by_login.blocked_for(&normalize(login), now);
+        let address_wait = self.by_address.blocked_for(address, now);
         login_wait.max(address_wait)
     }
 
     pub fn record_failure(&self, login: &str, address: &str, now: i64) {
-        let mut f = self.lock();
-        if now - f.last_sweep > self.window_secs {
-            // Forget keys whose newest failure left the window, so memory stays bounded.
-            let cutoff = now - self.window_secs;
-            f.by_login
-                .retain(|_, q| q.back().is_some_and(|t| *t > cutoff));
-            f.by_address
-                .retain(|_, q| q.back().is_some_and(|t| *t > cutoff));
-            f.last_sweep = now;
-        }
-        push(
-            f.by_login.entry(normalize(login)).or_default(),
-            now,
-            self.per_login,
-        );
-        push(
-            f.by_address.entry(address.to_owned()).or_default(),
-            now,
-            self.per_address,
-        );
+        self.by_login.record(&normalize(login), now);
+        self.by_address.record(address, now);
     }
 
     /// A successful login clears its login's count (not the address's).
     pub fn record_success(&self, login: &str) {
-        self.lock().by_login.remove(&normalize(login));
+        self.by_login.forget(&normalize(login));
     }
 }
 
 fn normalize(login: &str) -> String {
     login.trim().to_lowercase()
-}
-
-fn push(q: &mut VecDeque<i64>, now: i64, limit: u32) {
-    q.push_back(now);
-    while q.len() > limit as usize {
-        q.pop_front();
-    }
-}
-
-fn blocked_for(q: Option<&mut VecDeque<i64>>, limit: u32, window: i64, now: i64) -> Option<u64> {
-    let q = q?;
-    while q.front().is_some_and(|t| *t <= now - window) {
-        q.pop_front();
-    }
-    if q.len() >= limit as usize {
-        let oldest = *q.front()?;
-        Some((oldest + window - now).max(1) as u64)
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]

@@ -131,6 +131,27 @@ pub enum Action<'a> {
     },
     /// Sign up for activities (the caller must be a volunteer).
     SignUp,
+    /// Issue certificates of an organisation (one or in a batch).
+    IssueCertificates {
+        team_id: &'a str,
+    },
+    /// Search certificates (scoped to the caller's subtrees by the service).
+    ListCertificates,
+    /// Read a certificate or service-record proof: its holder, or admins of the issuer.
+    ReadCredential {
+        team_id: &'a str,
+        volunteer_id: &'a str,
+    },
+    RevokeCertificate {
+        team_id: &'a str,
+        volunteer_id: &'a str,
+    },
+    /// Have an organisation prove a volunteer's service: the volunteer, or its admins.
+    RequestServiceProof {
+        team_id: &'a str,
+        volunteer_id: &'a str,
+    },
+    ReadIssuanceStatistics,
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -184,6 +205,10 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::ReadServiceRecord {
             team_id,
             volunteer_id,
+        }
+        | Action::ReadCredential {
+            team_id,
+            volunteer_id,
         } => {
             if is_volunteer(actor, volunteer_id) || administers(conn, actor, team_id)? {
                 Ok(())
@@ -192,6 +217,10 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
             }
         }
         Action::DecideServiceRecord {
+            team_id,
+            volunteer_id,
+        }
+        | Action::RevokeCertificate {
             team_id,
             volunteer_id,
         } => {
@@ -224,6 +253,20 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::ManageCampaigns => allowed(actor.federation_admin),
         Action::ManageActivity { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::SignUp => allowed(actor.volunteer_id.is_some()),
+        Action::IssueCertificates { team_id } => allowed(administers(conn, actor, team_id)?),
+        Action::ListCertificates | Action::ReadIssuanceStatistics => allowed(actor.is_admin()),
+        Action::RequestServiceProof {
+            team_id,
+            volunteer_id,
+        } => {
+            if is_volunteer(actor, volunteer_id) || administers(conn, actor, team_id)? {
+                Ok(())
+            } else if volunteer_access(conn, actor, volunteer_id)? == VolunteerAccess::None {
+                Err(ApiError::not_found())
+            } else {
+                Err(ApiError::forbidden())
+            }
+        }
     }
 }
 

@@ -20,6 +20,7 @@ pub struct Signer {
     key_id: String,
     issuer_id: String,
     issuer_name: String,
+    public_base_url: String,
 }
 
 impl Signer {
@@ -29,6 +30,7 @@ impl Signer {
             key,
             issuer_id: format!("{public_base_url}{ISSUER_PATH}"),
             issuer_name: issuer_name.to_owned(),
+            public_base_url: public_base_url.to_owned(),
         }
     }
 
@@ -43,6 +45,11 @@ impl Signer {
 
     pub fn issuer_name(&self) -> &str {
         &self.issuer_name
+    }
+
+    /// `ZHIYUAN_PUBLIC_BASE_URL`: where credentials' links and QR codes point.
+    pub fn public_base_url(&self) -> &str {
+        &self.public_base_url
     }
 
     pub fn public_key(&self) -> PublicKey {

@@ -373,6 +373,14 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 证书状态
+    CertificateStatus, "certificate_status" {
+        Valid = "valid", "有效", "Valid";
+        Revoked = "revoked", "已撤销", "Revoked";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -409,7 +417,8 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         ActivityCategory,
         ServiceTarget,
         ActivityStatus,
-        SignupStatus
+        SignupStatus,
+        CertificateStatus
     )
 }
 

@@ -43,18 +43,31 @@ fn transition(
     if !store::set_membership_status(tx, &membership.id, from, to, joined_at)? {
         return Ok(false);
     }
-    adjust_member_count(tx, &membership.team_id, from, to)?;
+    adjust_member_count(tx, &membership.id, &membership.team_id, from, to)?;
     store::insert_membership_event(tx, &membership.id, Some(from), to, actor_id, comment)?;
     Ok(true)
 }
 
-fn adjust_member_count(tx: &mut Tx, team_id: &str, from: Status, to: Status) -> ApiResult<()> {
+/// Keeps member_count, and certified_count for a member holding a certificate, when a
+/// membership enters or leaves `approved` (the row is locked by the change already, so its
+/// certified mark is current).
+fn adjust_member_count(
+    tx: &mut Tx,
+    membership_id: &str,
+    team_id: &str,
+    from: Status,
+    to: Status,
+) -> ApiResult<()> {
     let delta = match (from == Status::Approved, to == Status::Approved) {
         (false, true) => 1,
         (true, false) => -1,
         _ => return Ok(()),
     };
-    Ok(store::add_to_member_count(tx, team_id, delta)?)
+    store::add_to_member_count(tx, team_id, delta)?;
+    if store::membership_certified(tx, membership_id)? {
+        store::add_to_certified_count(tx, team_id, delta)?;
+    }
+    Ok(())
 }
 
 fn already_member() -> ApiError {
@@ -120,7 +133,7 @@ pub fn join(
                         e.into()
                     }
                 })?;
-                adjust_member_count(tx, team_id, Status::Pending, status)?;
+                adjust_member_count(tx, &id, team_id, Status::Pending, status)?;
                 store::insert_membership_event(tx, &id, None, status, &actor.account_id, None)?;
                 get(tx, &id)?
             }

@@ -64,4 +64,6 @@ pub struct Membership {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// Holds a valid certificate of this organisation.
+    pub certified: bool,
 }

@@ -11,7 +11,7 @@ use super::model::{NewTeam, Team, TeamChanges};
 use super::store::{self, TeamFilter, TeamOrder};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg, check_version};
 use crate::ids::check_id;
 use crate::meta::enums::{MembershipStatus, TeamKind};
@@ -77,6 +77,121 @@ pub fn membership(
     volunteer_id: &str,
 ) -> ApiResult<Option<super::model::Membership>> {
     Ok(store::membership(conn, team_id, volunteer_id)?)
+}
+
+/// Why a volunteer could not be certified by an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotCertified {
+    /// Not (or no longer) an approved member.
+    NotAMember,
+    /// Holds a valid certificate of the organisation already.
+    AlreadyCertified,
+}
+
+/// Marks each volunteer's membership certified (an approved member without a valid
+/// certificate) and counts them in certified_count, in the caller's transaction; per volunteer,
+/// in order, whether it was marked.
+pub fn certify_members(
+    tx: &mut Tx,
+    team_id: &str,
+    volunteer_ids: &[String],
+) -> ApiResult<Vec<Result<(), NotCertified>>> {
+    let mut outcomes = Vec::with_capacity(volunteer_ids.len());
+    let mut certified = 0;
+    for volunteer_id in volunteer_ids {
+        outcomes.push(if store::certify_if_approved(tx, team_id, volunteer_id)? {
+            certified += 1;
+            Ok(())
+        } else {
+            match store::membership(tx, team_id, volunteer_id)? {
+                Some(m) if m.status == MembershipStatus::Approved => {
+                    Err(NotCertified::AlreadyCertified)
+                }
+                _ => Err(NotCertified::NotAMember),
+            }
+        });
+    }
+    if certified > 0 {
+        store::add_to_certified_count(tx, team_id, certified)?;
+    }
+    Ok(outcomes)
+}
+
+/// Clears the volunteer's certified mark (their certificate was revoked), in the caller's
+/// transaction, and stops counting them if they are an approved member.
+pub fn uncertify_member(tx: &mut Tx, team_id: &str, volunteer_id: &str) -> ApiResult<()> {
+    if store::uncertify(tx, team_id, volunteer_id)? == Some(MembershipStatus::Approved) {
+        store::add_to_certified_count(tx, team_id, -1)?;
+    }
+    Ok(())
+}
+
+/// Approved members without a valid certificate of the organisation.
+pub fn uncertified_members(conn: &mut DbConn, team_id: &str) -> ApiResult<Vec<String>> {
+    Ok(store::uncertified_members(conn, team_id)?)
+}
+
+/// Organisations in the caller's reach (every one for federation admins) with their member
+/// and certified counts; `below_basis_points` keeps those under that target (1/10 000).
+pub fn issuance_page(
+    conn: &mut DbConn,
+    actor: &Actor,
+    below_basis_points: Option<i64>,
+    page: crate::paging::PageRequest,
+) -> ApiResult<(Vec<Team>, i64)> {
+    policy::authorize(conn, actor, Action::ReadIssuanceStatistics)?;
+    let roots = (!actor.federation_admin).then(|| actor.admin_team_ids.clone());
+    Ok(store::issuance_page(
+        conn,
+        roots,
+        below_basis_points,
+        page.per_page,
+        page.offset(),
+    )?)
+}
+
+/// Every membership marked certified: (team, volunteer), for the totals' check.
+pub fn certified_memberships(conn: &mut DbConn) -> ApiResult<Vec<(String, String)>> {
+    Ok(store::certified_memberships(conn)?)
+}
+
+/// Sets or clears a membership's certified mark (the totals' repair; the counts are repaired
+/// after it by [`verify_certified_counts`]).
+pub fn set_certified_mark(
+    tx: &mut Tx,
+    team_id: &str,
+    volunteer_id: &str,
+    certified: bool,
+) -> ApiResult<()> {
+    Ok(store::set_certified_mark(
+        tx,
+        team_id,
+        volunteer_id,
+        certified,
+    )?)
+}
+
+/// Compares every team's certified_count with its approved, certified memberships; with `fix`,
+/// repairs the counts. One line per difference.
+pub fn verify_certified_counts(conn: &mut PooledConn, fix: bool) -> ApiResult<Vec<String>> {
+    let differences: Vec<(String, i64, i64)> = store::certified_counts(conn)?
+        .into_iter()
+        .filter(|(_, stored, actual)| stored != actual)
+        .collect();
+    if fix && !differences.is_empty() {
+        write_tx(conn, |tx| {
+            for (team_id, _, actual) in &differences {
+                store::set_certified_count(tx, team_id, *actual)?;
+            }
+            Ok::<_, ApiError>(())
+        })?;
+    }
+    Ok(differences
+        .into_iter()
+        .map(|(team_id, stored, actual)| {
+            format!("team {team_id}: certified_count {stored}, certified members {actual}")
+        })
+        .collect())
 }
 
 fn not_under_federation_kind(errors: &mut FieldErrors, kind: TeamKind) {

@@ -292,3 +292,155 @@ pub fn members_page(
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// Marks the volunteer's membership certified, only if it is approved and not certified yet;
+/// whether it was. The update holds the membership's row until commit, so a concurrent
+/// membership change or issue waits and then sees this one.
+pub fn certify_if_approved(tx: &mut Tx, team_id: &str, volunteer_id: &str) -> QueryResult<bool> {
+    let changed = diesel::update(
+        memberships::table
+            .filter(memberships::team_id.eq(team_id))
+            .filter(memberships::volunteer_id.eq(volunteer_id))
+            .filter(memberships::status.eq(MembershipStatus::Approved))
+            .filter(memberships::certified.eq(false)),
+    )
+    .set(memberships::certified.eq(true))
+    .execute(tx.conn())?;
+    Ok(changed == 1)
+}
+
+/// Clears the certified mark, if set; the membership's status afterwards (`None`: the mark
+/// was not set).
+pub fn uncertify(
+    tx: &mut Tx,
+    team_id: &str,
+    volunteer_id: &str,
+) -> QueryResult<Option<MembershipStatus>> {
+    let changed = diesel::update(
+        memberships::table
+            .filter(memberships::team_id.eq(team_id))
+            .filter(memberships::volunteer_id.eq(volunteer_id))
+            .filter(memberships::certified.eq(true)),
+    )
+    .set(memberships::certified.eq(false))
+    .execute(tx.conn())?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    memberships::table
+        .filter(memberships::team_id.eq(team_id))
+        .filter(memberships::volunteer_id.eq(volunteer_id))
+        .select(memberships::status)
+        .first(tx.conn())
+        .map(Some)
+}
+
+/// Whether the membership is marked certified (read under the row lock its caller holds).
+pub fn membership_certified(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    memberships::table
+        .find(id)
+        .select(memberships::certified)
+        .first(conn)
+}
+
+/// Moves the team's certified-member count by `delta`.
+pub fn add_to_certified_count(tx: &mut Tx, team_id: &str, delta: i64) -> QueryResult<()> {
+    diesel::update(teams::table.find(team_id))
+        .set(teams::certified_count.eq(teams::certified_count + delta))
+        .execute(tx.conn())
+        .map(drop)
+}
+
+/// Approved members without the certified mark, in joining order.
+pub fn uncertified_members(conn: &mut DbConn, team_id: &str) -> QueryResult<Vec<String>> {
+    memberships::table
+        .filter(memberships::team_id.eq(team_id))
+        .filter(memberships::status.eq(MembershipStatus::Approved))
+        .filter(memberships::certified.eq(false))
+        .order((memberships::joined_at.asc(), memberships::id.asc()))
+        .select(memberships::volunteer_id)
+        .load(conn)
+}
+
+/// Every membership marked certified: (team, volunteer).
+pub fn certified_memberships(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
+    memberships::table
+        .filter(memberships::certified.eq(true))
+        .select((memberships::team_id, memberships::volunteer_id))
+        .load(conn)
+}
+
+/// Every team's stored certified count beside the approved, certified memberships it has.
+pub fn certified_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64, i64)>> {
+    let stored: Vec<(String, i64)> = teams::table
+        .select((teams::id, teams::certified_count))
+        .load(conn)?;
+    let counted: Vec<(String, i64)> = memberships::table
+        .filter(memberships::status.eq(MembershipStatus::Approved))
+        .filter(memberships::certified.eq(true))
+        .group_by(memberships::team_id)
+        .select((memberships::team_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counted: std::collections::HashMap<String, i64> = counted.into_iter().collect();
+    Ok(stored
+        .into_iter()
+        .map(|(id, n)| {
+            let actual = counted.get(&id).copied().unwrap_or(0);
+            (id, n, actual)
+        })
+        .collect())
+}
+
+/// Sets a team's certified count (the totals' repair).
+pub fn set_certified_count(tx: &mut Tx, team_id: &str, count: i64) -> QueryResult<()> {
+    diesel::update(teams::table.find(team_id))
+        .set(teams::certified_count.eq(count))
+        .execute(tx.conn())
+        .map(drop)
+}
+
+/// Sets or clears the certified mark (the totals' repair).
+pub fn set_certified_mark(
+    tx: &mut Tx,
+    team_id: &str,
+    volunteer_id: &str,
+    certified: bool,
+) -> QueryResult<()> {
+    diesel::update(
+        memberships::table
+            .filter(memberships::team_id.eq(team_id))
+            .filter(memberships::volunteer_id.eq(volunteer_id)),
+    )
+    .set(memberships::certified.eq(certified))
+    .execute(tx.conn())
+    .map(drop)
+}
+
+/// Teams in scope (`None`: all) with their counts, for the issuance statistics; with
+/// `below_basis_points`, only those where certified < target × members (target in 1/10 000).
+pub fn issuance_page(
+    conn: &mut DbConn,
+    roots: Option<Vec<String>>,
+    below_basis_points: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Team>, i64)> {
+    let filtered = || {
+        let mut q = teams::table.into_boxed();
+        if let Some(roots) = &roots {
+            q = q.filter(teams::id.eq_any(super::scope::teams_under(roots.clone())));
+        }
+        if let Some(bp) = below_basis_points {
+            q = q.filter((teams::certified_count * 10_000).lt(teams::member_count * bp));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order((teams::name.asc(), teams::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(Team::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

@@ -100,6 +100,16 @@ pub fn mask_id_number(id: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
 }
 
+/// `张*`, `欧阳**`... : the first character and a star for each other one (names in credentials
+/// and on public verify answers).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 /// Mainland mobile numbers: 11 digits matching `1[3-9]\d{9}`.
 pub fn is_mobile(s: &str) -> bool {
     let b = s.as_bytes();

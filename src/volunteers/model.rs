@@ -90,6 +90,18 @@ pub struct Eligibility {
     pub skills: Codes<Skill>,
 }
 
+/// What a credential says of its holder.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = volunteers)]
+pub struct Holder {
+    pub id: String,
+    pub real_name: String,
+    pub volunteer_number: String,
+    pub id_type: crate::meta::enums::IdType,
+    pub id_number_masked: String,
+    pub star_level: i32,
+}
+
 /// A profile edit: `None` leaves a column as it is; `Some(None)` clears a nullable one.
 #[derive(Debug, AsChangeset, Default)]
 #[diesel(table_name = volunteers)]

@@ -9,7 +9,7 @@ use super::dto::{
     RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerQuery, VolunteerResponse,
 };
 use super::id_number::{self, mask_id_number};
-use super::model::{Eligibility, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
+use super::model::{Eligibility, Holder, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
 use super::rules::{NAME_MAX, ValidRegistration};
 use super::store::{self, RosterFilter};
 use crate::audit::{self, AuditEntry, Origin};
@@ -140,6 +140,24 @@ pub fn set_service_minutes(tx: &mut Tx, volunteer_id: &str, minutes: i64) -> Api
 pub fn eligibility(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<Eligibility> {
     check_id("id", volunteer_id)?;
     store::eligibility(conn, volunteer_id)?.ok_or_else(ApiError::not_found)
+}
+
+/// What credentials say of these volunteers (ids not found are left out), fetched in chunks so
+/// that a batch of thousands stays within the databases' parameter limits.
+pub fn holders(conn: &mut DbConn, ids: &[String]) -> ApiResult<Vec<Holder>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        found.extend(store::holders(conn, chunk)?);
+    }
+    Ok(found)
+}
+
+/// What a credential says of one volunteer; 404 if unknown.
+pub fn holder(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<Holder> {
+    check_id("volunteer_id", volunteer_id)?;
+    store::holders(conn, &[volunteer_id.to_owned()])?
+        .pop()
+        .ok_or_else(ApiError::not_found)
 }
 
 /// A volunteer's hours total and star level (for the hours summary); 404 if unknown.

@@ -5,7 +5,7 @@
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
-use super::model::{Eligibility, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
+use super::model::{Eligibility, Holder, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
 use crate::db::{DbConn, Tx, now};
 use crate::meta::enums::{PoliticalStatus, Skill};
 use crate::schema::{accounts, counters, volunteers};
@@ -63,6 +63,14 @@ pub fn eligibility(conn: &mut DbConn, id: &str) -> QueryResult<Option<Eligibilit
         .select(Eligibility::as_select())
         .first(conn)
         .optional()
+}
+
+/// Holders by id, in no particular order (unknown ids are left out).
+pub fn holders(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Holder>> {
+    volunteers::table
+        .filter(volunteers::id.eq_any(ids))
+        .select(Holder::as_select())
+        .load(conn)
 }
 
 pub fn hours_standing(conn: &mut DbConn, id: &str) -> QueryResult<Option<HoursStanding>> {

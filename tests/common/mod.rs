@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod contract;
+pub mod svg;
+pub mod verifier;
 
 use std::collections::HashMap;
 
@@ -215,6 +217,11 @@ impl TestApp {
     /// A second server on this one's database, as when several instances run side by side.
     pub async fn another_instance(&self) -> TestApp {
         TestApp::on(self.db.clone(), &[], |_| {}).await
+    }
+
+    /// Another instance on this database, with settings of its own.
+    pub async fn another_instance_with(&self, overrides: &[(&str, &str)]) -> TestApp {
+        TestApp::on(self.db.clone(), overrides, |_| {}).await
     }
 
     async fn on(
