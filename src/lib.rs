@@ -21,6 +21,7 @@ pub mod meta;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod proofs;
 pub mod rate_limit;
 pub mod rounding;
 pub mod schema;
@@ -68,6 +69,7 @@ where
                 .configure(campaigns::routes::configure)
                 .configure(issuer::routes::configure)
                 .configure(certificates::routes::configure)
+                .configure(proofs::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

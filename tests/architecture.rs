@@ -28,6 +28,7 @@ const DOMAINS: &[&str] = &[
     "certificates",
     "hours",
     "issuer",
+    "proofs",
     "teams",
     "volunteers",
     "ops",

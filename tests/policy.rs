@@ -1,6 +1,6 @@
 //! The authorization policy as a table: every operation (accounts and sessions, the shared
 //! vocabulary, organisations, members, volunteers, activities, sign-ups, the ledger, campaigns,
-//! certificates, the audit log, health) × every kind of caller → the status the caller gets. Each case runs in a fresh world, so mutations in one
+//! certificates and proofs, the audit log, health) × every kind of caller → the status the caller gets. Each case runs in a fresh world, so mutations in one
 //! case cannot colour another.
 
 mod common;
@@ -62,6 +62,9 @@ struct Scene {
     /// The member's certificate of T, and its number.
     certificate: String,
     certificate_number: String,
+    /// The member's proof of T's records, and its number.
+    proof: String,
+    proof_number: String,
     /// Distinct per scene: registrations made by a case use it.
     seed: u32,
 }
@@ -186,9 +189,24 @@ async fn scene(app: &TestApp, seed: u32) -> Scene {
     assert_eq!(res.status, 201, "certificate");
     let certificate = res.json()["id"].as_str().unwrap().to_owned();
     let certificate_number = res.json()["number"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/volunteers/{}/service-proofs",
+                w.member.volunteer_id
+            ),
+            Some(&w.member.token),
+            &json!({"team_id": w.team, "from": "2026-01-01", "to": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "proof");
+    let proof = res.json()["id"].as_str().unwrap().to_owned();
+    let proof_number = res.json()["number"].as_str().unwrap().to_owned();
     Scene {
         certificate,
         certificate_number,
+        proof,
+        proof_number,
         w,
         seed,
         member_refresh,
@@ -917,6 +935,67 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
                 (
                     Method::GET,
                     format!("/api/v1/verify/certificates/{}", s.certificate_number),
+                    None,
+                )
+            },
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "prove the member's service in T",
+            |s| {
+                (
+                    Method::POST,
+                    format!(
+                        "/api/v1/volunteers/{}/service-proofs",
+                        s.member.volunteer_id
+                    ),
+                    Some(json!({"team_id": s.team, "from": "2026-01-01", "to": "2026-12-31"})),
+                )
+            },
+            [401, 201, 404, 201, 201, 404, 201],
+        ),
+        (
+            "list the member's proofs",
+            |s| {
+                (
+                    Method::GET,
+                    format!(
+                        "/api/v1/volunteers/{}/service-proofs",
+                        s.member.volunteer_id
+                    ),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "read a proof",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/service-proofs/{}", s.proof),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "a proof's page",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/service-proofs/{}/document.svg", s.proof),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "verify a proof number",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/verify/proofs/{}", s.proof_number),
                     None,
                 )
             },

@@ -16,6 +16,18 @@ use crate::paging::Page;
 use crate::paging::page_request;
 use crate::validation::{contains_pattern, optional_town};
 
+/// Titles of activities by id, for documents that name them (e.g. service-record proofs).
+pub fn titles(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> ApiResult<std::collections::HashMap<String, String>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        found.extend(store::titles(conn, chunk)?);
+    }
+    Ok(found)
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Activity> {
     check_id("id", id)?;
     store::find(conn, id)?.ok_or_else(ApiError::not_found)

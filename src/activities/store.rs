@@ -522,3 +522,11 @@ pub fn active_signups(conn: &mut DbConn) -> QueryResult<Vec<Signup>> {
         .select(Signup::as_select())
         .load(conn)
 }
+
+/// Titles of these activities (unknown ids are left out).
+pub fn titles(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    activities::table
+        .filter(activities::id.eq_any(ids))
+        .select((activities::id, activities::title))
+        .load(conn)
+}

@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
+use crate::issuer::Signer;
+use crate::issuer::service::xsd_date_time;
 use crate::svg::{Anchor, Svg};
 use crate::time::local_date;
 use crate::volunteers::model::Holder;
@@ -17,19 +19,7 @@ pub struct CertificateFacts<'a> {
     pub holder_name_masked: &'a str,
     pub team_id: &'a str,
     pub team_name: &'a str,
-    pub issuer_id: &'a str,
-    pub issuer_name: &'a str,
-    pub public_base_url: &'a str,
-}
-
-/// A credential's times: XML Schema dateTime in UTC, to the second.
-pub fn xsd_date_time(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// The address a QR code and a verifier use for a certificate number.
-pub fn verify_address(public_base_url: &str, number: &str) -> String {
-    format!("{public_base_url}/api/v1/verify/certificates/{number}")
+    pub signer: &'a Signer,
 }
 
 /// The unsigned credential (api.md "Certificates and proofs"). Holds no floating-point number
@@ -42,7 +32,7 @@ pub fn credential(f: &CertificateFacts) -> Value {
         ],
         "id": format!("urn:uuid:{}", f.id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": f.issuer_id, "type": ["Profile"], "name": f.issuer_name},
+        "issuer": {"id": f.signer.issuer_id(), "type": ["Profile"], "name": f.signer.issuer_name()},
         "validFrom": xsd_date_time(f.issued_at),
         "name": "电子志愿者证",
         "credentialSubject": {
@@ -52,7 +42,7 @@ pub fn credential(f: &CertificateFacts) -> Value {
             "volunteer_number": f.holder.volunteer_number,
             "certificate_number": f.number,
             "achievement": {
-                "id": format!("{}/api/v1/teams/{}#volunteer-certificate", f.public_base_url, f.team_id),
+                "id": format!("{}/api/v1/teams/{}#volunteer-certificate", f.signer.public_base_url(), f.team_id),
                 "type": ["Achievement"],
                 "achievementType": "CommunityService",
                 "name": format!("{} 电子志愿者证", f.team_name),
@@ -94,7 +84,14 @@ pub fn card_svg(f: &CertificateFacts, revoked: bool) -> String {
         false,
         "Volunteer Certificate",
     );
-    svg.text(816.0, 74.0, 16.0, Anchor::End, false, f.issuer_name);
+    svg.text(
+        816.0,
+        74.0,
+        16.0,
+        Anchor::End,
+        false,
+        f.signer.issuer_name(),
+    );
     let rows = [
         ("姓名 Name", f.holder.real_name.clone()),
         ("志愿者编号 No.", f.holder.volunteer_number.clone()),
@@ -111,8 +108,12 @@ pub fn card_svg(f: &CertificateFacts, revoked: bool) -> String {
         svg.text(40.0, y, 16.0, Anchor::Start, false, label);
         svg.text(40.0, y + 26.0, 24.0, Anchor::Start, true, value);
     }
-    let address = verify_address(f.public_base_url, f.number);
-    svg.qr(596.0, 150.0, 220.0, &address);
+    svg.qr(
+        596.0,
+        150.0,
+        220.0,
+        &f.signer.verify_address("certificates", f.number),
+    );
     svg.text(
         706.0,
         396.0,

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Certificate, CertificateStanding};
+use crate::issuer::dto::{Credential, CredentialKind, VerificationResponse};
 use crate::meta::enums::CertificateStatus;
 use crate::time::to_utc;
 
@@ -28,26 +29,6 @@ pub struct RevokeCertificateRequest {
     )]
     pub reason: String,
 }
-
-/// A signed credential, as issued.
-#[derive(Debug, Serialize)]
-pub struct Credential(pub serde_json::Value);
-
-impl utoipa::PartialSchema for Credential {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some(
-                "A W3C Verifiable Credential (VC Data Model 2.0) secured with a Data Integrity \
-                 proof of `eddsa-jcs-2022`: verify it with the key its \
-                 `proof.verificationMethod` names in `GET /api/v1/verify/issuer`.",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for Credential {}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CertificateResponse {
@@ -146,30 +127,12 @@ pub struct BatchIssueResponse {
     pub failed: Vec<BatchFailureItem>,
 }
 
-/// What anyone may learn of a credential number.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VerificationResponse {
-    pub number: String,
-    /// `certificate` or `service_proof`.
-    #[schema(pattern = "^(certificate|service_proof)$")]
-    pub kind: &'static str,
-    /// `valid`, or `revoked`.
-    #[schema(pattern = "^(valid|revoked)$")]
-    pub status: &'static str,
-    /// `张*`: the first character of the holder's name.
-    pub holder_name_masked: String,
-    /// The issuing organisation.
-    pub team_name: String,
-    pub issued_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
 impl From<CertificateStanding> for VerificationResponse {
     fn from(s: CertificateStanding) -> Self {
         VerificationResponse {
             number: s.number,
-            kind: "certificate",
-            status: s.status.code(),
+            kind: CredentialKind::Certificate,
+            status: s.status,
             holder_name_masked: s.holder_name_masked,
             team_name: s.team_name,
             issued_at: to_utc(s.issued_at),

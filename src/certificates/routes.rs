@@ -3,17 +3,18 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::dto::{
-    BatchIssueResponse, CertificateQuery, CertificateResponse, Credential, IssuanceQuery,
-    IssuanceRow, IssueCertificateRequest, OwnCertificateQuery, RevokeCertificateRequest,
-    VerificationResponse,
+    BatchIssueResponse, CertificateQuery, CertificateResponse, IssuanceQuery, IssuanceRow,
+    IssueCertificateRequest, OwnCertificateQuery, RevokeCertificateRequest,
 };
 use super::service;
 use crate::audit::Origin;
 use crate::auth::AuthUser;
 use crate::error::{
-    ApiError, ApiResult, BadListQuery, NotFound, NotOrganisationAdmin, ProblemBody, Unauthenticated,
+    ApiResult, BadListQuery, NotFound, NotOrganisationAdmin, ProblemBody, Unauthenticated,
 };
 use crate::http::{ApiJson, ApiQuery, Page};
+use crate::issuer::dto::{Credential, VerificationResponse};
+use crate::issuer::routes::admit_verification;
 use crate::state::AppState;
 
 /// Issue a certificate to an approved member (admins of the organisation) → 201.
@@ -238,15 +239,6 @@ pub async fn revoke_certificate(
         })
         .await
         .map(|c| web::Json(c.into()))
-}
-
-/// Counts a public verify look-up of the client's address; past the limit, 429.
-pub fn admit_verification(req: &HttpRequest, state: &AppState) -> ApiResult<()> {
-    let address = crate::http::client::client_address(req);
-    state
-        .verify_limiter
-        .admit(&address, chrono::Utc::now().timestamp())
-        .map_err(ApiError::rate_limited)
 }
 
 /// Verify a certificate number (anyone; rate-limited per address): status and minimal,

@@ -4,14 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
 
 use super::NUMBER_PREFIX;
-use super::document::{self, CertificateFacts, xsd_date_time};
+use super::document::{self, CertificateFacts};
 use super::dto::{
     BatchFailure, BatchFailureItem, BatchIssueResponse, CertificateQuery, CertificateResponse,
-    IssuanceQuery, IssuanceRow, IssueCertificateRequest, OwnCertificateQuery, VerificationResponse,
+    IssuanceQuery, IssuanceRow, IssueCertificateRequest, OwnCertificateQuery,
 };
 use super::model::Certificate;
 use super::store::{self, CertificateFilter};
@@ -21,6 +21,8 @@ use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::ids::{check_id, new_credential_number, normalize_credential_number};
 use crate::issuer::Signer;
+use crate::issuer::dto::VerificationResponse;
+use crate::issuer::service::{issue_time, xsd_date_time};
 use crate::meta::enums::CertificateStatus;
 use crate::paging::{Page, page_request};
 use crate::teams::model::Team;
@@ -52,11 +54,6 @@ fn already_certified() -> ApiError {
     )
 }
 
-/// A credential's moment: to the second, so the stored time and `validFrom` agree.
-fn issue_time() -> NaiveDateTime {
-    now().with_nanosecond(0).unwrap_or_else(now)
-}
-
 /// A signed certificate for one holder (not stored yet).
 fn sign_certificate(
     signer: &Signer,
@@ -76,9 +73,7 @@ fn sign_certificate(
         holder_name_masked: &holder_name_masked,
         team_id: &team.id,
         team_name: &team.name,
-        issuer_id: signer.issuer_id(),
-        issuer_name: signer.issuer_name(),
-        public_base_url: signer.public_base_url(),
+        signer,
     });
     let signed = signer
         .sign(&unsigned, &xsd_date_time(issued_at))
@@ -289,9 +284,7 @@ pub fn card(conn: &mut DbConn, signer: &Signer, actor: &Actor, id: &str) -> ApiR
             holder_name_masked: &certificate.holder_name_masked,
             team_id: &certificate.team_id,
             team_name: &certificate.team_name,
-            issuer_id: signer.issuer_id(),
-            issuer_name: signer.issuer_name(),
-            public_base_url: signer.public_base_url(),
+            signer,
         },
         certificate.status == CertificateStatus::Revoked,
     ))

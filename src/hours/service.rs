@@ -461,6 +461,18 @@ pub fn correct(
     get(tx, &id)
 }
 
+/// The records an organisation may prove of a volunteer for a period (谁记录谁证明: its own
+/// approved, current records; never another organisation's), oldest first.
+pub fn provable_records(
+    conn: &mut DbConn,
+    team_id: &str,
+    volunteer_id: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> ApiResult<Vec<ServiceRecord>> {
+    Ok(store::provable(conn, team_id, volunteer_id, from, to)?)
+}
+
 /// Records for admins (their subtrees) or, with `own`, the caller's own.
 pub fn list(
     conn: &mut DbConn,

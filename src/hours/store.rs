@@ -329,3 +329,29 @@ pub fn requests_page(
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// What an organisation can prove of a volunteer for a period: its own approved records that
+/// no correction superseded and that count for something, oldest first.
+pub fn provable(
+    conn: &mut DbConn,
+    team_id: &str,
+    volunteer_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<ServiceRecord>> {
+    service_records::table
+        .filter(service_records::team_id.eq(team_id))
+        .filter(service_records::volunteer_id.eq(volunteer_id))
+        .filter(service_records::status.eq(RecordStatus::Approved))
+        .filter(service_records::superseded_by.is_null())
+        .filter(service_records::minutes.gt(0))
+        .filter(service_records::service_date.ge(from))
+        .filter(service_records::service_date.le(to))
+        .order((
+            service_records::service_date.asc(),
+            service_records::created_at.asc(),
+            service_records::id.asc(),
+        ))
+        .select(ServiceRecord::as_select())
+        .load(conn)
+}

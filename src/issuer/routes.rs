@@ -1,10 +1,10 @@
 //! The issuer's public document.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::dto::ControllerDocument;
 use super::service;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The issuer's controller document (anyone): every Ed25519 key it has signed credentials
@@ -22,6 +22,15 @@ pub async fn issuer_document(state: web::Data<AppState>) -> ApiResult<HttpRespon
         .read(|conn, state| service::controller_document(conn, state.signer.issuer_id()))
         .await?;
     Ok(HttpResponse::Ok().json(doc))
+}
+
+/// Counts a public verify look-up of the client's address; past the limit, 429.
+pub fn admit_verification(req: &HttpRequest, state: &AppState) -> ApiResult<()> {
+    let address = crate::http::client::client_address(req);
+    state
+        .verify_limiter
+        .admit(&address, chrono::Utc::now().timestamp())
+        .map_err(ApiError::rate_limited)
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

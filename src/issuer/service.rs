@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::dto::{ControllerDocument, VerificationMethod};
+use super::dto::{ControllerDocument, KeyType, VerificationMethod};
 use super::model::SigningKeyRow;
 use super::store;
 use crate::db::{DbConn, PooledConn, now, write_tx};
@@ -47,6 +47,15 @@ impl Signer {
         &self.issuer_name
     }
 
+    /// The public address that verifies a credential number; `collection` is `certificates`
+    /// or `proofs`.
+    pub fn verify_address(&self, collection: &str, number: &str) -> String {
+        format!(
+            "{}/api/v1/verify/{collection}/{number}",
+            self.public_base_url
+        )
+    }
+
     /// `ZHIYUAN_PUBLIC_BASE_URL`: where credentials' links and QR codes point.
     pub fn public_base_url(&self) -> &str {
         &self.public_base_url
@@ -72,6 +81,18 @@ impl Signer {
             },
         )
     }
+}
+
+/// A credential's times: XML Schema dateTime in UTC, to the second.
+pub fn xsd_date_time(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The moment a credential is issued: to the second, so the stored time and the credential's
+/// `validFrom` agree.
+pub fn issue_time() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    now().with_nanosecond(0).unwrap_or_else(now)
 }
 
 /// A key's id: derived from the public key, so the same key always has the same id.
@@ -101,7 +122,7 @@ pub fn controller_document(conn: &mut DbConn, issuer_id: &str) -> ApiResult<Cont
         .into_iter()
         .map(|k| VerificationMethod {
             id: format!("{issuer_id}#{}", k.key_id),
-            type_: "Multikey",
+            type_: KeyType::Multikey,
             controller: issuer_id.to_owned(),
             public_key_multibase: k.public_key_multibase,
         })
