@@ -124,6 +124,12 @@ def seed(api: Api) -> dict:
         }))
     api.call("POST", f"/api/v1/service-records/{records[0]['id']}/approve", fed, {})
     correction = api.call("POST", f"/api/v1/service-records/{records[0]['id']}/correction-requests", member_token, {"reason": "少记了半小时", "minutes": 150})
+    certificate = api.call("POST", "/api/v1/certificates", fed, {"team_id": team["id"], "volunteer_id": member_id})
+    proof = api.call("POST", f"/api/v1/volunteers/{member_id}/service-proofs", member_token, {
+        "team_id": team["id"],
+        "from": (today - timedelta(days=30)).isoformat(),
+        "to": today.isoformat(),
+    })
     return {
         "fed": fed,
         "member": member_token,
@@ -136,6 +142,10 @@ def seed(api: Api) -> dict:
         "pending_record": records[1]["id"],
         "approved_record": records[0]["id"],
         "correction_request": correction["id"],
+        "certificate": certificate["id"],
+        "certificate_number": certificate["number"],
+        "proof": proof["id"],
+        "proof_number": proof["number"],
     }
 
 
@@ -164,6 +174,8 @@ BUSINESS_RULES = {
     "update_campaign": "ends on or after it starts",
     "create_service_record": "the volunteer and organisation must exist; the day not in the future",
     "resolve_correction_request": "accepting needs minutes, given or proposed",
+    "issue_certificate": "the volunteer and organisation must exist",
+    "create_service_proof": "the organisation must exist; the period ends on or after it starts",
 }
 
 
@@ -178,6 +190,10 @@ def operation_parameters(path: str, world: dict) -> dict:
         ("/api/v1/service-records/{id}/reject", {"id": world["pending_record"]}),
         ("/api/v1/service-records/{id}", {"id": world["approved_record"]}),
         ("/api/v1/correction-requests/{id}", {"id": world["correction_request"]}),
+        ("/api/v1/certificates/{id}", {"id": world["certificate"]}),
+        ("/api/v1/service-proofs/{id}", {"id": world["proof"]}),
+        ("/api/v1/verify/certificates/{number}", {"number": world["certificate_number"]}),
+        ("/api/v1/verify/proofs/{number}", {"number": world["proof_number"]}),
     ]
     names = re.findall(r"\{(\w+)\}", path)
     for prefix, values in by_prefix:
@@ -253,6 +269,8 @@ def main() -> int:
         "ZHIYUAN_ACCESS_TOKEN_TTL_SECS": "7200",
         "ZHIYUAN_ARGON2_MEMORY_KIB": "1024",
         "ZHIYUAN_LOG": "warn",
+        # The verify limit has its own test; here it would only turn the fuzzer's calls to 429.
+        "ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS": "1000000",
     })
     log = open(os.path.join(workdir, "server.log"), "w")
     proc = subprocess.Popen([args.binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
