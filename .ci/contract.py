@@ -251,7 +251,10 @@ def main() -> int:
     ap.add_argument("--st", required=True)
     ap.add_argument("--max-examples", default="40")
     ap.add_argument("--seed", default="20261129")
-    ap.add_argument("--workers", default="2")
+    # One worker: CPython 3.11 keeps the AST builder's recursion depth per interpreter, not per
+    # thread, so Hypothesis parsing source in two worker threads at once can fail a run with
+    # "SystemError: AST constructor recursion depth mismatch" (gh-106905; seen here with two).
+    ap.add_argument("--workers", default="1")
     args = ap.parse_args()
     # The runs happen in a scratch directory: paths given relative to here must still work.
     args.binary = os.path.abspath(args.binary)
@@ -300,7 +303,10 @@ def main() -> int:
                 "--report", "junit",
                 "--report-dir", os.path.join(workdir, f"report-{role}"),
             ]
-            if subprocess.run(cmd, cwd=workdir).returncode != 0:
+            hooks_env = dict(os.environ)
+            hooks_env["SCHEMATHESIS_HOOKS"] = "contract_hooks"
+            hooks_env["PYTHONPATH"] = os.path.dirname(os.path.abspath(__file__))
+            if subprocess.run(cmd, cwd=workdir, env=hooks_env).returncode != 0:
                 failed = True
     finally:
         proc.terminate()

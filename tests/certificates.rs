@@ -610,3 +610,35 @@ async fn certificates_signed_before_a_key_rotation_stay_verifiable() {
     verifier::verify(&before["credential"], &doc).unwrap();
     verifier::verify(&after["credential"], &doc).unwrap();
 }
+
+#[actix_web::test]
+async fn verify_totals_finds_and_repairs_drifted_marks_and_counts() {
+    let app = TestApp::new().await;
+    let w = app.world(10).await;
+    issue(&app, &w.team_admin.token, &w.team, &w.member.volunteer_id).await;
+    {
+        use diesel::RunQueryDsl;
+        let mut conn = app.conn();
+        for sql in [
+            "UPDATE memberships SET certified = FALSE".to_owned(),
+            format!(
+                "UPDATE teams SET certified_count = 5 WHERE id = '{}'",
+                w.team
+            ),
+        ] {
+            diesel::sql_query(sql).execute(&mut *conn).unwrap();
+        }
+    }
+    let mut conn = app.conn();
+    let found = zhiyuan::certificates::service::verify_totals(&mut conn, false).unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains(&w.member.volunteer_id), "{found:?}");
+    assert!(found[1].contains("certified_count 5"), "{found:?}");
+    // Marks are repaired first, then counts against the repaired marks.
+    let repaired = zhiyuan::certificates::service::verify_totals(&mut conn, true).unwrap();
+    assert_eq!(repaired[0], found[0]);
+    assert!(repaired[1].ends_with("certified members 1"), "{repaired:?}");
+    drop(conn);
+    assert_eq!(team_counts(&app, &w.team).await, (1, 1));
+    no_differences(&app);
+}
