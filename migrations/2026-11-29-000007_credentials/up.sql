@@ -5,7 +5,7 @@
 
 CREATE TABLE certificates (
     id TEXT PRIMARY KEY NOT NULL,
-    number TEXT NOT NULL UNIQUE,
+    number TEXT NOT NULL,
     team_id TEXT NOT NULL REFERENCES teams (id),
     volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
     status TEXT NOT NULL CHECK (status IN ('valid', 'revoked')),
@@ -23,11 +23,18 @@ CREATE TABLE certificates (
 CREATE UNIQUE INDEX certificates_one_valid ON certificates (team_id, volunteer_id)
     WHERE status = 'valid';
 CREATE INDEX certificates_team ON certificates (team_id, issued_at);
+-- The public verify look-up reads this index alone, never the wide rows (signed documents)
+-- beside it. Numbers are unique through an index the look-up cannot use (numbers are stored
+-- upper-case, so lower(number) is as unique as number): with a plain unique index on number,
+-- SQLite would take that one and read the row.
+CREATE INDEX certificates_standing ON certificates
+    (number, status, holder_name_masked, team_name, issued_at, revoked_at);
+CREATE UNIQUE INDEX certificates_number ON certificates (lower(number));
 CREATE INDEX certificates_volunteer ON certificates (volunteer_id, issued_at);
 
 CREATE TABLE service_proofs (
     id TEXT PRIMARY KEY NOT NULL,
-    number TEXT NOT NULL UNIQUE,
+    number TEXT NOT NULL,
     team_id TEXT NOT NULL REFERENCES teams (id),
     volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
     period_from DATE NOT NULL,
@@ -42,6 +49,9 @@ CREATE TABLE service_proofs (
     issued_at TIMESTAMP NOT NULL
 );
 CREATE INDEX service_proofs_volunteer ON service_proofs (volunteer_id, issued_at);
+CREATE INDEX service_proofs_standing ON service_proofs
+    (number, holder_name_masked, team_name, issued_at);
+CREATE UNIQUE INDEX service_proofs_number ON service_proofs (lower(number));
 
 -- Whether the member holds a valid certificate of the organisation. teams.certified_count counts
 -- the approved members with it set, kept in the same transactions as memberships and
