@@ -14,7 +14,7 @@ use crate::error::{
 };
 use crate::http::{ApiJson, ApiQuery, Page};
 use crate::issuer::dto::{Credential, VerificationResponse};
-use crate::issuer::routes::admit_verification;
+use crate::issuer::routes::answer_verification;
 use crate::state::AppState;
 
 /// Issue a certificate to an approved member (admins of the organisation) → 201.
@@ -202,9 +202,7 @@ pub async fn get_certificate_card(
             service::card(conn, &state.signer, actor, &id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml; charset=utf-8")
-        .body(svg))
+    Ok(crate::http::svg_response(svg))
 }
 
 /// Revoke a valid certificate with a reason (admins of the issuing organisation); audited. It
@@ -258,12 +256,8 @@ pub async fn verify_certificate(
     state: web::Data<AppState>,
     number: web::Path<String>,
 ) -> ApiResult<web::Json<VerificationResponse>> {
-    admit_verification(&req, &state)?;
     let number = number.into_inner();
-    state
-        .read(move |conn, _| service::verify(conn, &number))
-        .await
-        .map(web::Json)
+    answer_verification(&req, &state, move |conn| service::verify(conn, &number)).await
 }
 
 /// Certificate issuance per organisation in the caller's reach, against the target

@@ -19,10 +19,10 @@ use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
-use crate::ids::{check_id, new_credential_number, normalize_credential_number};
+use crate::ids::{check_id, new_credential_number};
 use crate::issuer::Signer;
 use crate::issuer::dto::VerificationResponse;
-use crate::issuer::service::{issue_time, xsd_date_time};
+use crate::issuer::service::{issue_time, verify_number, xsd_date_time};
 use crate::meta::enums::CertificateStatus;
 use crate::paging::{Page, page_request};
 use crate::teams::model::Team;
@@ -413,11 +413,7 @@ pub fn list_own(
 /// What anyone may learn of a certificate number: masked holder, organisation, status. A
 /// number that is malformed or unknown is a 404 alike.
 pub fn verify(conn: &mut DbConn, number: &str) -> ApiResult<VerificationResponse> {
-    let number =
-        normalize_credential_number(NUMBER_PREFIX, number).ok_or_else(ApiError::not_found)?;
-    store::standing(conn, &number)?
-        .map(VerificationResponse::from)
-        .ok_or_else(ApiError::not_found)
+    verify_number(NUMBER_PREFIX, number, |n| Ok(store::standing(conn, n)?))
 }
 
 /// The issuance target as a whole number of 1/10 000 (the comparison stays in integers).

@@ -12,3 +12,10 @@ pub mod patch;
 
 pub use crate::paging::{Page, PageQuery};
 pub use extract::{ApiJson, ApiQuery, OptionalJson};
+
+/// A picture the server drew (`svg`), as a response.
+pub fn svg_response(svg: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("image/svg+xml; charset=utf-8")
+        .body(svg)
+}

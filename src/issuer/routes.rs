@@ -2,8 +2,9 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::dto::ControllerDocument;
+use super::dto::{ControllerDocument, VerificationResponse};
 use super::service;
+use crate::db::ReadConn;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -24,13 +25,25 @@ pub async fn issuer_document(state: web::Data<AppState>) -> ApiResult<HttpRespon
     Ok(HttpResponse::Ok().json(doc))
 }
 
-/// Counts a public verify look-up of the client's address; past the limit, 429.
-pub fn admit_verification(req: &HttpRequest, state: &AppState) -> ApiResult<()> {
+/// Answers a public verify look-up: the client's address is counted first (past the limit,
+/// 429 with `Retry-After`, so that numbers cannot be enumerated), then `look_up` reads.
+pub async fn answer_verification<F>(
+    req: &HttpRequest,
+    state: &AppState,
+    look_up: F,
+) -> ApiResult<web::Json<VerificationResponse>>
+where
+    F: FnOnce(&mut ReadConn) -> ApiResult<VerificationResponse> + Send + 'static,
+{
     let address = crate::http::client::client_address(req);
     state
         .verify_limiter
         .admit(&address, chrono::Utc::now().timestamp())
-        .map_err(ApiError::rate_limited)
+        .map_err(ApiError::rate_limited)?;
+    state
+        .read(move |conn, _| look_up(conn))
+        .await
+        .map(web::Json)
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::dto::{ControllerDocument, KeyType, VerificationMethod};
+use super::dto::{ControllerDocument, KeyType, VerificationMethod, VerificationResponse};
 use super::model::SigningKeyRow;
 use super::store;
 use crate::db::{DbConn, PooledConn, now, write_tx};
@@ -81,6 +81,20 @@ impl Signer {
             },
         )
     }
+}
+
+/// The public answer for a credential number as a person typed it: normalised for the kind's
+/// `prefix`, then read by `standing`. Malformed and unknown numbers are 404 alike.
+pub fn verify_number<S: Into<VerificationResponse>>(
+    prefix: &str,
+    typed: &str,
+    standing: impl FnOnce(&str) -> ApiResult<Option<S>>,
+) -> ApiResult<VerificationResponse> {
+    let number =
+        crate::ids::normalize_credential_number(prefix, typed).ok_or_else(ApiError::not_found)?;
+    standing(&number)?
+        .map(Into::into)
+        .ok_or_else(ApiError::not_found)
 }
 
 /// A credential's times: XML Schema dateTime in UTC, to the second.

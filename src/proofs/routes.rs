@@ -9,7 +9,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, Unauthenticated};
 use crate::http::{ApiJson, ApiQuery, Page};
 use crate::issuer::dto::VerificationResponse;
-use crate::issuer::routes::admit_verification;
+use crate::issuer::routes::answer_verification;
 use crate::state::AppState;
 
 /// Have an organisation prove the volunteer's service in a period (admins of the organisation,
@@ -123,9 +123,7 @@ pub async fn get_service_proof_document(
             service::page_svg(conn, &state.signer, actor, &id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml; charset=utf-8")
-        .body(svg))
+    Ok(crate::http::svg_response(svg))
 }
 
 /// Verify a proof number (anyone; rate-limited per address): minimal, masked details.
@@ -145,12 +143,8 @@ pub async fn verify_service_proof(
     state: web::Data<AppState>,
     number: web::Path<String>,
 ) -> ApiResult<web::Json<VerificationResponse>> {
-    admit_verification(&req, &state)?;
     let number = number.into_inner();
-    state
-        .read(move |conn, _| service::verify(conn, &number))
-        .await
-        .map(web::Json)
+    answer_verification(&req, &state, move |conn| service::verify(conn, &number)).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

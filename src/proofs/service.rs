@@ -12,10 +12,10 @@ use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, new_id, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
-use crate::ids::{check_id, new_credential_number, normalize_credential_number};
+use crate::ids::{check_id, new_credential_number};
 use crate::issuer::Signer;
 use crate::issuer::dto::VerificationResponse;
-use crate::issuer::service::{issue_time, xsd_date_time};
+use crate::issuer::service::{issue_time, verify_number, xsd_date_time};
 use crate::paging::{Page, page_request};
 use crate::teams::model::Team;
 use crate::teams::service as teams;
@@ -258,9 +258,5 @@ pub fn list(
 
 /// What anyone may learn of a proof number. Malformed and unknown numbers are 404 alike.
 pub fn verify(conn: &mut DbConn, number: &str) -> ApiResult<VerificationResponse> {
-    let number =
-        normalize_credential_number(NUMBER_PREFIX, number).ok_or_else(ApiError::not_found)?;
-    store::standing(conn, &number)?
-        .map(VerificationResponse::from)
-        .ok_or_else(ApiError::not_found)
+    verify_number(NUMBER_PREFIX, number, |n| Ok(store::standing(conn, n)?))
 }
