@@ -50,9 +50,10 @@ impl Modify for BearerAuth {
 }
 
 /// What every operation shares, stated once here rather than on each handler: path parameters
-/// are ids (but credential numbers); an operation that reads a body answers 413 and 415 and one with parameters or a body
-/// answers 400; an operation that touches the database answers 503 when it cannot be reached;
-/// a secured one answers 401; and every response has a description (OpenAPI requires one).
+/// are ids (but credential numbers); an operation that reads a body answers 413 and 415 and
+/// one with parameters or a body answers 400; an operation that touches the database answers
+/// 503 when it cannot be reached; a secured one answers 401; any may answer 500 (a bug, logged
+/// with the request id); and every response has a description (OpenAPI requires one).
 pub struct SharedResponses;
 
 impl Modify for SharedResponses {
@@ -117,6 +118,10 @@ impl Modify for SharedResponses {
                         "The database cannot be reached in time (`Retry-After`)",
                     );
                 }
+                add(
+                    "500",
+                    "`internal_error`: an unexpected failure; `X-Request-Id` finds it in the server's log",
+                );
                 for (status, response) in responses.iter_mut() {
                     if let RefOr::T(response) = response
                         && response.description.is_empty()

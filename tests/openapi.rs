@@ -183,6 +183,11 @@ fn the_document_is_complete_for_client_generators() {
                     "{method} {path}: no 503"
                 );
             }
+            assert_eq!(
+                op["responses"]["500"]["content"]["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem",
+                "{method} {path}: no 500 problem"
+            );
             if op.get("requestBody").is_some() {
                 for status in ["400", "413", "415"] {
                     assert!(
