@@ -642,3 +642,50 @@ async fn verify_totals_finds_and_repairs_drifted_marks_and_counts() {
     assert_eq!(team_counts(&app, &w.team).await, (1, 1));
     no_differences(&app);
 }
+
+#[actix_web::test]
+async fn concurrent_batches_and_single_issues_certify_each_member_once() {
+    let app = TestApp::new().await;
+    let w = app.world(11).await;
+    let mut members = vec![w.member.volunteer_id.clone()];
+    for n in 0..20 {
+        let p = app.person(11_100 + n).await;
+        let res = app
+            .post(
+                &format!("/api/v1/teams/{}/members", w.team),
+                Some(&w.team_admin.token),
+                &json!({"volunteer_id": p.volunteer_id}),
+            )
+            .await;
+        assert_eq!(res.status, 201);
+        members.push(p.volunteer_id);
+    }
+    let batch = format!("/api/v1/teams/{}/certificates/batch", w.team);
+    let empty = json!({});
+    let batches = (0..3).map(|_| app.post(&batch, Some(&w.team_admin.token), &empty));
+    let singles = members[..6]
+        .iter()
+        .map(|v| issue(&app, &w.team_admin.token, &w.team, v));
+    let (batches, singles) = futures::future::join(
+        futures::future::join_all(batches),
+        futures::future::join_all(singles),
+    )
+    .await;
+    let mut issued = 0;
+    for r in &batches {
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        issued += r.json()["issued"].as_i64().unwrap();
+    }
+    for r in &singles {
+        match r.status.as_u16() {
+            201 => issued += 1,
+            _ => {
+                r.problem(409, "already_certified");
+            }
+        }
+    }
+    assert_eq!(issued, 21, "every member certified exactly once");
+    assert_eq!(app.count("certificates"), 21);
+    assert_eq!(team_counts(&app, &w.team).await, (21, 21));
+    no_differences(&app);
+}

@@ -293,20 +293,29 @@ pub fn members_page(
     Ok((rows, total))
 }
 
-/// Marks the volunteer's membership certified, only if it is approved and not certified yet;
-/// whether it was. The update holds the membership's row until commit, so a concurrent
-/// membership change or issue waits and then sees this one.
-pub fn certify_if_approved(tx: &mut Tx, team_id: &str, volunteer_id: &str) -> QueryResult<bool> {
-    let changed = diesel::update(
-        memberships::table
-            .filter(memberships::team_id.eq(team_id))
-            .filter(memberships::volunteer_id.eq(volunteer_id))
-            .filter(memberships::status.eq(MembershipStatus::Approved))
-            .filter(memberships::certified.eq(false)),
-    )
-    .set(memberships::certified.eq(true))
-    .execute(tx.conn())?;
-    Ok(changed == 1)
+/// Marks these volunteers' memberships certified where they are approved and not certified
+/// yet; the volunteers marked. One statement per 500 volunteers, each holding the rows it
+/// changes until commit, so a concurrent membership change or issue waits and then sees it.
+pub fn certify_approved(
+    tx: &mut Tx,
+    team_id: &str,
+    volunteer_ids: &[String],
+) -> QueryResult<Vec<String>> {
+    let mut marked = Vec::with_capacity(volunteer_ids.len());
+    for chunk in volunteer_ids.chunks(500) {
+        let update = diesel::update(
+            memberships::table
+                .filter(memberships::team_id.eq(team_id))
+                .filter(memberships::volunteer_id.eq_any(chunk))
+                .filter(memberships::status.eq(MembershipStatus::Approved))
+                .filter(memberships::certified.eq(false)),
+        )
+        .set(memberships::certified.eq(true))
+        .returning(memberships::volunteer_id);
+        // RETURNING exists per backend, not for the multi-backend connection.
+        marked.extend(crate::on_backend!(tx.conn(), |c| update.get_results::<String>(c))?);
+    }
+    Ok(marked)
 }
 
 /// Clears the certified mark, if set; the membership's status afterwards (`None`: the mark
