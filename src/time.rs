@@ -30,9 +30,28 @@ pub fn local_date(stored: NaiveDateTime) -> NaiveDate {
     stored.and_utc().with_timezone(&local_offset()).date_naive()
 }
 
+/// The first instant of a local day, as stored (UTC): the inverse of [`local_date`], for
+/// filters on timestamps given as local days.
+pub fn local_day_start(day: NaiveDate) -> NaiveDateTime {
+    let offset = chrono::Duration::seconds(i64::from(local_offset().local_minus_utc()));
+    day.and_hms_opt(0, 0, 0).unwrap_or_default() - offset
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_day_starts_at_its_first_instant() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let start = local_day_start(day);
+        assert_eq!(start.to_string(), "2026-02-28 16:00:00");
+        assert_eq!(local_date(start), day);
+        assert_eq!(
+            local_date(start - chrono::Duration::seconds(1)),
+            day.pred_opt().unwrap()
+        );
+    }
 
     #[test]
     fn age_counts_birthdays() {

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde_json::json;
 
 use super::NUMBER_PREFIX;
@@ -27,6 +27,7 @@ use crate::meta::enums::CertificateStatus;
 use crate::paging::{Page, page_request};
 use crate::teams::model::Team;
 use crate::teams::service::{self as teams, NotCertified};
+use crate::time::local_day_start;
 use crate::validation::required_text;
 use crate::volunteers::id_number::mask_name;
 use crate::volunteers::model::Holder;
@@ -176,10 +177,12 @@ pub fn issue_batch(
     origin: &Origin,
     team_id: &str,
 ) -> ApiResult<BatchIssueResponse> {
-    let team = teams::find(conn, team_id)?;
+    // Found and authorized before the transaction, so a refused caller never takes SQLite's
+    // writer turn; read again inside it for the certified count as of the transaction.
+    teams::find(conn, team_id)?;
     policy::authorize(conn, actor, Action::IssueCertificates { team_id })?;
     write_tx(conn, |tx| {
-        let team = teams::find(tx, &team.id)?;
+        let team = teams::find(tx, team_id)?;
         let skipped = team.certified_count;
         let candidates = teams::uncertified_members(tx, &team.id)?;
         let mut holders: HashMap<String, Holder> = volunteers::holders(tx, &candidates)?
@@ -338,13 +341,6 @@ pub fn revoke(
         )?;
         find(tx, id)
     })
-}
-
-/// The first instant of a local day, as stored (UTC).
-fn local_day_start(day: NaiveDate) -> NaiveDateTime {
-    let offset =
-        chrono::Duration::seconds(i64::from(crate::time::local_offset().local_minus_utc()));
-    day.and_hms_opt(0, 0, 0).unwrap_or_default() - offset
 }
 
 /// Certificates for admins (their subtrees), newest first.
