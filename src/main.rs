@@ -3,8 +3,6 @@
 
 mod seed;
 
-use std::process::ExitCode;
-
 use clap::{Parser, Subcommand};
 use zhiyuan::config::Config;
 use zhiyuan::server::{self, StartError};
@@ -69,19 +67,33 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
+fn main() {
     let cli = Cli::parse();
     if let Some(Command::ExportOpenapi) = cli.command {
         print!("{}", zhiyuan::openapi::document_json());
-        return ExitCode::SUCCESS;
+        return;
     }
-    match run(cli.command.unwrap_or(Command::Serve)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let code = match run(cli.command.unwrap_or(Command::Serve)) {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("zhiyuan: {e}");
-            ExitCode::FAILURE
+            1
         }
-    }
+    };
+    exit_now(code)
+}
+
+/// Ends the process without the C library's exit handlers. The connection pool keeps
+/// background threads that may be inside libpq (opening a spare connection) when a command
+/// finishes; running libpq's and its TLS library's exit-time clean-up under them ended
+/// `rotate-signing-key` and `create-admin` on PostgreSQL with SIGSEGV after their work was
+/// done. Everything the process wrote is flushed first; the database has committed.
+fn exit_now(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit only ends the process; nothing runs after it.
+    unsafe { libc::_exit(code) }
 }
 
 fn run(command: Command) -> Result<(), StartError> {
