@@ -62,6 +62,12 @@ pub struct Config {
     pub certificate_target: f64,
     /// Public verify look-ups per client address and minute.
     pub verify_limit_per_address: u32,
+    /// The largest file an upload may carry (bytes; default 10 MiB).
+    pub max_upload_bytes: u64,
+    /// Where uploaded files are kept (default `<data dir>/files`).
+    pub files_dir: PathBuf,
+    /// Uploads per account and local day.
+    pub uploads_per_day: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -103,12 +109,17 @@ impl Config {
                 )));
             }
         };
+        let data_dir =
+            PathBuf::from(get("ZHIYUAN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         Ok(Config {
             database_url,
             backend,
             bind,
             metrics_bind,
-            data_dir: PathBuf::from(get("ZHIYUAN_DATA_DIR").unwrap_or_else(|| "./data".to_owned())),
+            files_dir: get("ZHIYUAN_FILES_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("files")),
+            data_dir,
             bootstrap_admin,
             jwt_secret: get("ZHIYUAN_JWT_SECRET"),
             data_key: get("ZHIYUAN_DATA_KEY"),
@@ -150,6 +161,8 @@ impl Config {
             )?,
             certificate_target: certificate_target(get("ZHIYUAN_CERTIFICATE_TARGET"))?,
             verify_limit_per_address: number(&get, "ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", 120)?,
+            max_upload_bytes: number(&get, "ZHIYUAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)?,
+            uploads_per_day: number(&get, "ZHIYUAN_UPLOADS_PER_DAY", 100)?,
             rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
                 None => crate::rounding::RoundingPolicy::default(),
                 Some(v) => crate::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {

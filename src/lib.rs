@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod hours;
 pub mod http;
 pub mod ids;
@@ -28,6 +29,7 @@ pub mod schema;
 pub mod secrets;
 pub mod server;
 pub mod state;
+pub mod storage;
 pub mod svg;
 pub mod teams;
 pub mod time;
@@ -70,6 +72,7 @@ where
                 .configure(issuer::routes::configure)
                 .configure(certificates::routes::configure)
                 .configure(proofs::routes::configure)
+                .configure(files::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

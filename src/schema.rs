@@ -66,6 +66,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_report_comments (id) {
+        id -> Text,
+        report_id -> Text,
+        comment -> Text,
+        author_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_reports (id) {
+        id -> Text,
+        campaign_id -> Text,
+        team_id -> Text,
+        summary -> Text,
+        highlights -> Nullable<Text>,
+        photos -> Text,
+        late -> Bool,
+        filed_at -> Timestamp,
+        filed_by -> Text,
+        updated_at -> Timestamp,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     campaigns (id) {
         id -> Text,
         theme -> Text,
@@ -78,6 +104,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Int8,
+        applications_open_at -> Nullable<Timestamp>,
+        applications_close_at -> Nullable<Timestamp>,
     }
 }
 
@@ -125,6 +153,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    file_links (file_id, subject_type, subject_id) {
+        file_id -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        team_id -> Text,
+        public -> Bool,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Text,
+        sha256 -> Text,
+        content_type -> Text,
+        size -> Int8,
+        file_name -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     list_generations (name) {
         name -> Text,
         generation -> Int8,
@@ -154,6 +204,43 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> Int8,
         certified -> Bool,
+    }
+}
+
+diesel::table! {
+    project_application_transitions (id) {
+        id -> Text,
+        application_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Text,
+        at -> Timestamp,
+        comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    project_applications (id) {
+        id -> Text,
+        team_id -> Text,
+        campaign_id -> Nullable<Text>,
+        name -> Text,
+        category -> Text,
+        summary -> Text,
+        goals -> Text,
+        beneficiaries -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        budget_fen -> Nullable<Int8>,
+        member_count -> Int4,
+        activity_ids -> Text,
+        attachments -> Text,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        version -> Int8,
     }
 }
 
@@ -327,6 +414,11 @@ diesel::table! {
 
 diesel::joinable!(activities -> campaigns (campaign_id));
 diesel::joinable!(activities -> teams (team_id));
+diesel::joinable!(campaign_report_comments -> accounts (author_id));
+diesel::joinable!(campaign_report_comments -> campaign_reports (report_id));
+diesel::joinable!(campaign_reports -> accounts (filed_by));
+diesel::joinable!(campaign_reports -> campaigns (campaign_id));
+diesel::joinable!(campaign_reports -> teams (team_id));
 diesel::joinable!(campaigns -> accounts (created_by));
 diesel::joinable!(certificates -> signing_keys (key_id));
 diesel::joinable!(certificates -> teams (team_id));
@@ -334,10 +426,18 @@ diesel::joinable!(certificates -> volunteers (volunteer_id));
 diesel::joinable!(correction_requests -> accounts (decided_by));
 diesel::joinable!(correction_requests -> teams (team_id));
 diesel::joinable!(correction_requests -> volunteers (volunteer_id));
+diesel::joinable!(file_links -> files (file_id));
+diesel::joinable!(file_links -> teams (team_id));
+diesel::joinable!(files -> accounts (uploaded_by));
 diesel::joinable!(membership_events -> accounts (actor_id));
 diesel::joinable!(membership_events -> memberships (membership_id));
 diesel::joinable!(memberships -> teams (team_id));
 diesel::joinable!(memberships -> volunteers (volunteer_id));
+diesel::joinable!(project_application_transitions -> accounts (actor_id));
+diesel::joinable!(project_application_transitions -> project_applications (application_id));
+diesel::joinable!(project_applications -> accounts (created_by));
+diesel::joinable!(project_applications -> campaigns (campaign_id));
+diesel::joinable!(project_applications -> teams (team_id));
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(service_proofs -> accounts (issued_by));
 diesel::joinable!(service_proofs -> signing_keys (key_id));
@@ -355,13 +455,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     activities,
     audit_events,
+    campaign_report_comments,
+    campaign_reports,
     campaigns,
     certificates,
     correction_requests,
     counters,
+    file_links,
+    files,
     list_generations,
     membership_events,
     memberships,
+    project_application_transitions,
+    project_applications,
     refresh_tokens,
     role_grants,
     service_proofs,

@@ -91,7 +91,13 @@ pub fn prepare_without_bootstrap(config: Config) -> Result<AppState, StartError>
         std::time::Duration::from_millis(config.db_timeout_ms),
     )?;
     let secrets = Secrets::load(&config)?;
-    let state = AppState::new(config, pool, &secrets);
+    let blobs = crate::storage::LocalBlobs::open_dir(&config.files_dir).map_err(|e| {
+        StartError(format!(
+            "cannot use the files directory {}: {e}",
+            config.files_dir.display()
+        ))
+    })?;
+    let state = AppState::new(config, pool, &secrets, std::sync::Arc::new(blobs));
     // Verifiers must find the key before anything it signs reaches them.
     let mut conn = state
         .pool

@@ -36,13 +36,21 @@ pub struct AppState {
     pub signer: Arc<crate::issuer::Signer>,
     /// Activities as last read and remembered list totals (see `activities::store`).
     pub activity_reads: Arc<crate::activities::store::PublicReads>,
+    /// Where uploaded files' bytes live (see `storage`).
+    pub blobs: Arc<dyn crate::storage::BlobStore>,
     /// Per-thread read-only connections for short reads (SQLite only).
     readers: Option<Arc<ThreadReaders>>,
 }
 
 impl AppState {
-    pub fn new(config: Config, pool: Pool, secrets: &Secrets) -> AppState {
+    pub fn new(
+        config: Config,
+        pool: Pool,
+        secrets: &Secrets,
+        blobs: Arc<dyn crate::storage::BlobStore>,
+    ) -> AppState {
         AppState {
+            blobs,
             jwt: Arc::new(JwtKeys::new(
                 &secrets.jwt_secret,
                 config.access_token_ttl_secs,

@@ -18,6 +18,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "paging",
     "rate_limit",
     "svg",
+    "storage",
 ];
 /// The domains, and the composition root that wires them.
 const DOMAINS: &[&str] = &[
@@ -26,9 +27,12 @@ const DOMAINS: &[&str] = &[
     "auth",
     "campaigns",
     "certificates",
+    "files",
     "hours",
     "issuer",
+    "projects",
     "proofs",
+    "reports",
     "teams",
     "volunteers",
     "ops",

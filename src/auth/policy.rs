@@ -152,6 +152,8 @@ pub enum Action<'a> {
         volunteer_id: &'a str,
     },
     ReadIssuanceStatistics,
+    /// Upload a file (any account; the service counts the daily quota).
+    UploadFile,
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -255,6 +257,7 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::SignUp => allowed(actor.volunteer_id.is_some()),
         Action::IssueCertificates { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::ListCertificates | Action::ReadIssuanceStatistics => allowed(actor.is_admin()),
+        Action::UploadFile => Ok(()),
         Action::RequestServiceProof {
             team_id,
             volunteer_id,
@@ -288,6 +291,31 @@ pub fn may_see_activity(
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// A file is read by its uploader, by anyone once it is attached to something public, and by
+/// the admins of the organisation of anything it is attached to (`attached_to`: each
+/// attachment's organisation and whether it is public). To anyone else it does not exist.
+pub fn may_read_file(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    uploaded_by: &str,
+    attached_to: &[(&str, bool)],
+) -> ApiResult<()> {
+    if attached_to.iter().any(|(_, public)| *public) {
+        return Ok(());
+    }
+    if let Some(actor) = actor {
+        if actor.account_id == uploaded_by {
+            return Ok(());
+        }
+        for (team_id, _) in attached_to {
+            if administers(conn, actor, team_id)? {
+                return Ok(());
+            }
+        }
+    }
+    Err(ApiError::not_found())
 }
 
 fn is_volunteer(actor: &Actor, volunteer_id: &str) -> bool {

@@ -24,6 +24,10 @@ pub struct CreateCampaignRequest {
     pub categories: Vec<ActivityCategory>,
     /// When organisations' summary reports are due.
     pub report_due: Option<NaiveDate>,
+    /// When project applications of this campaign may first be submitted (none: at once).
+    pub applications_open_at: Option<DateTime<Utc>>,
+    /// When submission of project applications ends (none: never).
+    pub applications_close_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -44,6 +48,12 @@ pub struct UpdateCampaignRequest {
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub report_due: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub applications_open_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub applications_close_at: Option<Option<DateTime<Utc>>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -68,6 +78,8 @@ pub struct CampaignResponse {
     pub ends_on: NaiveDate,
     pub categories: Vec<ActivityCategory>,
     pub report_due: Option<NaiveDate>,
+    pub applications_open_at: Option<DateTime<Utc>>,
+    pub applications_close_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -83,6 +95,8 @@ impl From<Campaign> for CampaignResponse {
             starts_on: c.starts_on,
             ends_on: c.ends_on,
             report_due: c.report_due,
+            applications_open_at: c.applications_open_at.map(to_utc),
+            applications_close_at: c.applications_close_at.map(to_utc),
             created_at: to_utc(c.created_at),
             updated_at: to_utc(c.updated_at),
             version: c.version,

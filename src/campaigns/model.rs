@@ -21,6 +21,8 @@ pub struct Campaign {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    pub applications_open_at: Option<NaiveDateTime>,
+    pub applications_close_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -37,6 +39,8 @@ pub struct NewCampaign<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    pub applications_open_at: Option<NaiveDateTime>,
+    pub applications_close_at: Option<NaiveDateTime>,
 }
 
 /// The editable fields, all of them: an edit writes the merged campaign back.
@@ -49,5 +53,7 @@ pub struct CampaignChanges {
     pub ends_on: NaiveDate,
     pub categories: Codes<ActivityCategory>,
     pub report_due: Option<NaiveDate>,
+    pub applications_open_at: Option<NaiveDateTime>,
+    pub applications_close_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
 }

@@ -26,6 +26,32 @@ pub fn exists(conn: &mut DbConn, id: &str) -> ApiResult<bool> {
     Ok(is_id(id) && store::exists_by_id(conn, id)?)
 }
 
+/// A window for applications must close after it opens.
+fn check_window(
+    errors: &mut FieldErrors,
+    opens: Option<chrono::NaiveDateTime>,
+    closes: Option<chrono::NaiveDateTime>,
+) {
+    if let (Some(opens), Some(closes)) = (opens, closes)
+        && closes <= opens
+    {
+        errors.add(
+            "applications_close_at",
+            "before_open",
+            Msg::new(
+                "申报截止时间须晚于开始时间",
+                "applications_close_at must be after applications_open_at",
+            ),
+        );
+    }
+}
+
+/// Whether project applications of this campaign may be submitted at `at`.
+pub fn applications_open(campaign: &Campaign, at: chrono::NaiveDateTime) -> bool {
+    campaign.applications_open_at.is_none_or(|t| at >= t)
+        && campaign.applications_close_at.is_none_or(|t| at < t)
+}
+
 fn check_period(errors: &mut FieldErrors, starts: chrono::NaiveDate, ends: chrono::NaiveDate) {
     if ends < starts {
         errors.add(
@@ -50,6 +76,9 @@ pub fn create(
     let theme = required_text(&mut errors, "theme", &req.theme, 100);
     let description = optional_text(&mut errors, "description", req.description, 5000);
     check_period(&mut errors, req.starts_on, req.ends_on);
+    let opens = req.applications_open_at.map(|t| t.naive_utc());
+    let closes = req.applications_close_at.map(|t| t.naive_utc());
+    check_window(&mut errors, opens, closes);
     errors.into_result()?;
     write_tx(conn, |tx| {
         let id = new_id();
@@ -68,6 +97,8 @@ pub fn create(
                 created_at: at,
                 updated_at: at,
                 version: 1,
+                applications_open_at: opens,
+                applications_close_at: closes,
             },
         )?;
         audit::record(
@@ -110,6 +141,13 @@ pub fn update(
             req.starts_on.unwrap_or(current.starts_on),
             req.ends_on.unwrap_or(current.ends_on),
         );
+        let opens = req
+            .applications_open_at
+            .map_or(current.applications_open_at, |t| t.map(|t| t.naive_utc()));
+        let closes = req
+            .applications_close_at
+            .map_or(current.applications_close_at, |t| t.map(|t| t.naive_utc()));
+        check_window(&mut errors, opens, closes);
         errors.into_result()?;
         let changes = CampaignChanges {
             theme: theme.unwrap_or(current.theme),
@@ -118,6 +156,8 @@ pub fn update(
             ends_on: req.ends_on.unwrap_or(current.ends_on),
             categories: req.categories.map(Codes::set).unwrap_or(current.categories),
             report_due: req.report_due.unwrap_or(current.report_due),
+            applications_open_at: opens,
+            applications_close_at: closes,
             updated_at: now(),
         };
         if !store::update_at_version(tx, id, current.version, &changes)? {

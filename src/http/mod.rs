@@ -9,6 +9,8 @@ pub mod fallback;
 pub mod metrics;
 pub mod middleware;
 pub mod patch;
+pub mod stream;
+pub mod upload;
 
 pub use crate::paging::{Page, PageQuery};
 pub use extract::{ApiJson, ApiQuery, OptionalJson};

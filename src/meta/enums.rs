@@ -381,6 +381,38 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 文件类型 (judged from the content, never from the name)
+    FileType, "file_type" {
+        Pdf = "application/pdf", "PDF 文档", "PDF document";
+        Jpeg = "image/jpeg", "JPEG 图片", "JPEG image";
+        Png = "image/png", "PNG 图片", "PNG image";
+        Webp = "image/webp", "WebP 图片", "WebP image";
+    }
+);
+
+labelled_enum!(
+    /// 项目申报状态
+    ProjectStatus, "project_status" {
+        Draft = "draft", "草稿", "Draft";
+        Submitted = "submitted", "已提交", "Submitted";
+        UnderReview = "under_review", "审核中", "Under review";
+        Approved = "approved", "已通过", "Approved";
+        Rejected = "rejected", "未通过", "Rejected";
+        Returned = "returned", "已退回修改", "Returned for changes";
+    }
+);
+
+labelled_enum!(
+    /// 项目评审决定
+    ReviewDecision, "review_decision" {
+        StartReview = "start_review", "开始审核", "Start review";
+        Approve = "approve", "通过", "Approve";
+        Reject = "reject", "不通过", "Reject";
+        Return = "return", "退回修改", "Return for changes";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -418,7 +450,10 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         ServiceTarget,
         ActivityStatus,
         SignupStatus,
-        CertificateStatus
+        CertificateStatus,
+        FileType,
+        ProjectStatus,
+        ReviewDecision
     )
 }
 

@@ -1,0 +1,99 @@
+-- Programmes: uploaded files, campaign summary reports (活动总结) with federation comments, and
+-- project applications (项目申报) with the history of their review.
+
+-- A campaign's window for project applications (both optional: no window, always open).
+ALTER TABLE campaigns ADD COLUMN applications_open_at TIMESTAMP;
+ALTER TABLE campaigns ADD COLUMN applications_close_at TIMESTAMP;
+
+-- Uploaded files. The bytes live in the blob store under their SHA-256 (one copy per content);
+-- a row per upload keeps who uploaded what, as what type, under which name.
+CREATE TABLE files (
+    id TEXT PRIMARY KEY NOT NULL,
+    sha256 TEXT NOT NULL,
+    content_type TEXT NOT NULL
+        CHECK (content_type IN ('application/pdf', 'image/jpeg', 'image/png', 'image/webp')),
+    size BIGINT NOT NULL,
+    file_name TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL REFERENCES accounts (id),
+    uploaded_at TIMESTAMP NOT NULL
+);
+-- The daily upload quota counts an account's uploads since the local day began.
+CREATE INDEX files_uploader ON files (uploaded_by, uploaded_at);
+
+-- What a file is attached to, and so who besides its uploader may read it: anyone when the
+-- link is public, else the admins of the linked organisation.
+CREATE TABLE file_links (
+    file_id TEXT NOT NULL REFERENCES files (id),
+    subject_type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    team_id TEXT NOT NULL REFERENCES teams (id),
+    public BOOLEAN NOT NULL,
+    PRIMARY KEY (file_id, subject_type, subject_id)
+);
+CREATE INDEX file_links_subject ON file_links (subject_type, subject_id);
+
+CREATE TABLE campaign_reports (
+    id TEXT PRIMARY KEY NOT NULL,
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    team_id TEXT NOT NULL REFERENCES teams (id),
+    summary TEXT NOT NULL,
+    highlights TEXT,
+    photos TEXT NOT NULL,
+    late BOOLEAN NOT NULL,
+    filed_at TIMESTAMP NOT NULL,
+    filed_by TEXT NOT NULL REFERENCES accounts (id),
+    updated_at TIMESTAMP NOT NULL,
+    version BIGINT NOT NULL
+);
+-- One report per organisation and campaign (the 409 of a second filing, also under races).
+CREATE UNIQUE INDEX campaign_reports_one ON campaign_reports (campaign_id, team_id);
+
+CREATE TABLE campaign_report_comments (
+    id TEXT PRIMARY KEY NOT NULL,
+    report_id TEXT NOT NULL REFERENCES campaign_reports (id),
+    comment TEXT NOT NULL,
+    author_id TEXT NOT NULL REFERENCES accounts (id),
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX campaign_report_comments_report ON campaign_report_comments (report_id, created_at);
+
+CREATE TABLE project_applications (
+    id TEXT PRIMARY KEY NOT NULL,
+    team_id TEXT NOT NULL REFERENCES teams (id),
+    campaign_id TEXT REFERENCES campaigns (id),
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    goals TEXT NOT NULL,
+    beneficiaries TEXT NOT NULL,
+    starts_on DATE NOT NULL,
+    ends_on DATE NOT NULL,
+    -- In fen (分): money is never a float.
+    budget_fen BIGINT,
+    member_count INTEGER NOT NULL,
+    activity_ids TEXT NOT NULL,
+    attachments TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+        ('draft', 'submitted', 'under_review', 'approved', 'rejected', 'returned')),
+    created_by TEXT NOT NULL REFERENCES accounts (id),
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    submitted_at TIMESTAMP,
+    version BIGINT NOT NULL
+);
+CREATE INDEX project_applications_team ON project_applications (team_id, created_at);
+CREATE INDEX project_applications_status ON project_applications (status, created_at);
+CREATE INDEX project_applications_campaign ON project_applications (campaign_id, created_at);
+
+-- Every transition with who, when and why; creation is the first (from NULL to draft).
+CREATE TABLE project_application_transitions (
+    id TEXT PRIMARY KEY NOT NULL,
+    application_id TEXT NOT NULL REFERENCES project_applications (id),
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    actor_id TEXT NOT NULL REFERENCES accounts (id),
+    at TIMESTAMP NOT NULL,
+    comment TEXT
+);
+CREATE INDEX project_application_transitions_application
+    ON project_application_transitions (application_id, at);
