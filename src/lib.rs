@@ -19,11 +19,14 @@ pub mod ids;
 pub mod integrity;
 pub mod issuer;
 pub mod meta;
+pub mod money;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod projects;
 pub mod proofs;
 pub mod rate_limit;
+pub mod reports;
 pub mod rounding;
 pub mod schema;
 pub mod secrets;
@@ -73,6 +76,8 @@ where
                 .configure(certificates::routes::configure)
                 .configure(proofs::routes::configure)
                 .configure(files::routes::configure)
+                .configure(reports::routes::configure)
+                .configure(projects::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

@@ -5,30 +5,10 @@
 mod common;
 
 use actix_web::test::TestRequest;
-use common::TestApp;
+use common::{BOUNDARY, PNG, TestApp, multipart};
 use sha2::{Digest, Sha256};
 
-pub const PNG: &[u8] =
-    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-const BOUNDARY: &str = "zhiyuan-test-boundary";
-
-/// A `multipart/form-data` body with one part per `(name, file name, bytes)`.
-fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, file_name, bytes) in parts {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
 
 async fn upload_body(app: &TestApp, token: &str, body: Vec<u8>) -> common::TestResponse {
     app.send(
@@ -44,9 +24,8 @@ async fn upload_body(app: &TestApp, token: &str, body: Vec<u8>) -> common::TestR
     .await
 }
 
-/// Uploads one file; returns the response.
-pub async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> common::TestResponse {
-    upload_body(app, token, multipart(&[("file", name, bytes)])).await
+async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> common::TestResponse {
+    app.upload(token, name, bytes).await
 }
 
 async fn read(app: &TestApp, id: &str, token: Option<&str>) -> common::TestResponse {

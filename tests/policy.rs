@@ -65,6 +65,12 @@ struct Scene {
     /// The member's proof of T's records, and its number.
     proof: String,
     proof_number: String,
+    /// A picture T's admin uploaded, a photo of T's report for the campaign.
+    file: String,
+    report: String,
+    /// T's project applications: a draft, and one submitted.
+    project: String,
+    submitted_project: String,
     /// Distinct per scene: registrations made by a case use it.
     seed: u32,
 }
@@ -202,7 +208,46 @@ async fn scene(app: &TestApp, seed: u32) -> Scene {
     assert_eq!(res.status, 201, "proof");
     let proof = res.json()["id"].as_str().unwrap().to_owned();
     let proof_number = res.json()["number"].as_str().unwrap().to_owned();
+    let file = app.uploaded_png(&w.team_admin.token).await;
+    let report = created(
+        app,
+        &w.team_admin.token,
+        &format!("/api/v1/campaigns/{campaign}/reports"),
+        json!({"team_id": w.team, "summary": "开展社区清洁", "photos": [file]}),
+    )
+    .await;
+    let project_body = json!({
+        "team_id": w.team, "campaign_id": campaign, "name": "关爱独居老人", "category": "community_service",
+        "summary": "上门探访", "goals": "每月探访", "beneficiaries": "独居老人",
+        "starts_on": "2026-03-01", "ends_on": "2026-12-31", "budget_yuan": "12800.50", "member_count": 12,
+    });
+    let project = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/project-applications",
+        project_body.clone(),
+    )
+    .await;
+    let submitted_project = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/project-applications",
+        project_body,
+    )
+    .await;
+    let res = app
+        .post(
+            &format!("/api/v1/project-applications/{submitted_project}/submit"),
+            Some(&w.team_admin.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "submit");
     Scene {
+        file,
+        report,
+        project,
+        submitted_project,
         certificate,
         certificate_number,
         proof,
@@ -1011,6 +1056,150 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
                 )
             },
             [401, 403, 403, 200, 200, 200, 200],
+        ),
+        // Files, campaign reports and project applications.
+        (
+            "upload a file (a JSON body is refused: the upload is multipart)",
+            |_| (Method::POST, "/api/v1/files".into(), Some(json!({}))),
+            [401, 415, 415, 415, 415, 415, 415],
+        ),
+        (
+            "read the photo of T's report",
+            |s| (Method::GET, format!("/api/v1/files/{}", s.file), None),
+            [404, 404, 404, 200, 200, 404, 200],
+        ),
+        (
+            "file the sibling's report",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/campaigns/{}/reports", s.campaign),
+                    Some(json!({"team_id": s.sibling, "summary": "总结"})),
+                )
+            },
+            [401, 403, 403, 403, 201, 201, 201],
+        ),
+        (
+            "list the campaign's reports",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/campaigns/{}/reports", s.campaign),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "read T's report",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/campaign-reports/{}", s.report),
+                    None,
+                )
+            },
+            [401, 404, 404, 200, 200, 404, 200],
+        ),
+        (
+            "edit T's report",
+            |s| {
+                (
+                    Method::PATCH,
+                    format!("/api/v1/campaign-reports/{}", s.report),
+                    Some(json!({"summary": "补充总结"})),
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "comment on T's report",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/campaign-reports/{}/comments", s.report),
+                    Some(json!({"comment": "请补充照片"})),
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 201],
+        ),
+        (
+            "list project applications",
+            |_| (Method::GET, "/api/v1/project-applications".into(), None),
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "draft a project for T",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/project-applications".into(),
+                    Some(json!({
+                        "team_id": s.team, "name": "助学", "category": "other", "summary": "助学",
+                        "goals": "助学", "beneficiaries": "学生", "starts_on": "2026-03-01",
+                        "ends_on": "2026-06-30", "member_count": 3,
+                    })),
+                )
+            },
+            [401, 403, 403, 201, 201, 403, 201],
+        ),
+        (
+            "read T's project",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/project-applications/{}", s.project),
+                    None,
+                )
+            },
+            [401, 404, 404, 200, 200, 404, 200],
+        ),
+        (
+            "edit T's project",
+            |s| {
+                (
+                    Method::PATCH,
+                    format!("/api/v1/project-applications/{}", s.project),
+                    Some(json!({"member_count": 15})),
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "submit T's project",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/project-applications/{}/submit", s.project),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "start reviewing T's submitted project",
+            |s| {
+                (
+                    Method::POST,
+                    format!(
+                        "/api/v1/project-applications/{}/review",
+                        s.submitted_project
+                    ),
+                    Some(json!({"decision": "start_review"})),
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        (
+            "read the history of T's project",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/project-applications/{}/history", s.project),
+                    None,
+                )
+            },
+            [401, 404, 404, 200, 200, 404, 200],
         ),
     ]
 }

@@ -28,6 +28,21 @@ pub fn titles(
     Ok(found)
 }
 
+/// Ids of an organisation's activities in a campaign that were published (the campaign
+/// report's and statistics' "activities").
+pub fn held_in_campaign(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    team_id: &str,
+) -> ApiResult<Vec<String>> {
+    Ok(store::held_in_campaign(conn, campaign_id, team_id)?)
+}
+
+/// Of `ids` (well-formed ones), those of the organisation's activities.
+pub fn of_team(conn: &mut DbConn, team_id: &str, ids: &[String]) -> ApiResult<Vec<String>> {
+    Ok(store::of_team(conn, team_id, ids)?)
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Activity> {
     check_id("id", id)?;
     store::find(conn, id)?.ok_or_else(ApiError::not_found)

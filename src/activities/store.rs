@@ -530,3 +530,27 @@ pub fn titles(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, Str
         .select((activities::id, activities::title))
         .load(conn)
 }
+
+/// Ids of an organisation's activities in a campaign that were published (running, held or
+/// completed): drafts and cancelled ones never happened.
+pub fn held_in_campaign(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    team_id: &str,
+) -> QueryResult<Vec<String>> {
+    activities::table
+        .filter(activities::campaign_id.eq(campaign_id))
+        .filter(activities::team_id.eq(team_id))
+        .filter(activities::status.eq_any([ActivityStatus::Published, ActivityStatus::Completed]))
+        .select(activities::id)
+        .load(conn)
+}
+
+/// Of `ids`, those of the organisation's activities.
+pub fn of_team(conn: &mut DbConn, team_id: &str, ids: &[String]) -> QueryResult<Vec<String>> {
+    activities::table
+        .filter(activities::team_id.eq(team_id))
+        .filter(activities::id.eq_any(ids))
+        .select(activities::id)
+        .load(conn)
+}

@@ -154,6 +154,28 @@ pub enum Action<'a> {
     ReadIssuanceStatistics,
     /// Upload a file (any account; the service counts the daily quota).
     UploadFile,
+    /// File or edit an organisation's campaign report.
+    FileCampaignReport {
+        team_id: &'a str,
+    },
+    /// Read a campaign report: admins of its organisation (and above).
+    ReadCampaignReport {
+        team_id: &'a str,
+    },
+    /// List a campaign's reports (scoped to the caller's subtrees by the service).
+    ListCampaignReports,
+    CommentOnCampaignReport,
+    /// Draft, edit and submit an organisation's project applications.
+    ApplyForProject {
+        team_id: &'a str,
+    },
+    /// Read a project application and its history: admins of its organisation (and above).
+    ReadProjectApplication {
+        team_id: &'a str,
+    },
+    /// List project applications (scoped to the caller's subtrees by the service).
+    ListProjectApplications,
+    ReviewProjectApplication,
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -258,6 +280,20 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::IssueCertificates { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::ListCertificates | Action::ReadIssuanceStatistics => allowed(actor.is_admin()),
         Action::UploadFile => Ok(()),
+        Action::FileCampaignReport { team_id } | Action::ApplyForProject { team_id } => {
+            allowed(administers(conn, actor, team_id)?)
+        }
+        Action::ReadCampaignReport { team_id } | Action::ReadProjectApplication { team_id } => {
+            if administers(conn, actor, team_id)? {
+                Ok(())
+            } else {
+                Err(ApiError::not_found())
+            }
+        }
+        Action::ListCampaignReports | Action::ListProjectApplications => allowed(actor.is_admin()),
+        Action::CommentOnCampaignReport | Action::ReviewProjectApplication => {
+            allowed(actor.federation_admin)
+        }
         Action::RequestServiceProof {
             team_id,
             volunteer_id,

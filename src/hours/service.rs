@@ -463,6 +463,15 @@ pub fn correct(
 
 /// The records an organisation may prove of a volunteer for a period (谁记录谁证明: its own
 /// approved, current records; never another organisation's), oldest first.
+/// What volunteers did in these activities: distinct volunteers with an approved, current
+/// record of one of them, and those records' minutes.
+pub fn participation(conn: &mut DbConn, activity_ids: &[String]) -> ApiResult<(i64, i64)> {
+    if activity_ids.is_empty() {
+        return Ok((0, 0));
+    }
+    Ok(store::participation(conn, activity_ids)?)
+}
+
 pub fn provable_records(
     conn: &mut DbConn,
     team_id: &str,

@@ -355,3 +355,21 @@ pub fn provable(
         .select(ServiceRecord::as_select())
         .load(conn)
 }
+
+/// Distinct volunteers and minutes of the approved, current records of these activities.
+pub fn participation(conn: &mut DbConn, activity_ids: &[String]) -> QueryResult<(i64, i64)> {
+    use diesel::dsl::{count, sum};
+    let current = || {
+        service_records::table
+            .filter(service_records::activity_id.eq_any(activity_ids))
+            .filter(service_records::status.eq(RecordStatus::Approved))
+            .filter(service_records::superseded_by.is_null())
+    };
+    let volunteers: i64 = current()
+        .select(count(service_records::volunteer_id).aggregate_distinct())
+        .get_result(conn)?;
+    let minutes: Option<i64> = current()
+        .select(sum(service_records::minutes))
+        .get_result(conn)?;
+    Ok((volunteers, minutes.unwrap_or(0)))
+}

@@ -515,3 +515,55 @@ impl TestApp {
         }
     }
 }
+
+/// The smallest PNG: the signature and an IHDR chunk (enough for the type to be judged).
+pub const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+pub const BOUNDARY: &str = "zhiyuan-test-boundary";
+
+/// A `multipart/form-data` body (boundary [`BOUNDARY`]) with one part per
+/// `(name, file name, bytes)`.
+pub fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+impl TestApp {
+    /// Uploads one file as `POST /api/v1/files` with a real multipart body.
+    pub async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> TestResponse {
+        self.send(
+            TestRequest::post()
+                .uri("/api/v1/files")
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header((
+                    "content-type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                ))
+                .set_payload(multipart(&[("file", name, bytes)])),
+        )
+        .await
+    }
+
+    /// Uploads a small PNG; returns its id.
+    pub async fn uploaded_png(&self, token: &str) -> String {
+        let res = self.upload(token, "photo.png", PNG).await;
+        assert_eq!(
+            res.status,
+            201,
+            "upload: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        res.json()["id"].as_str().unwrap().to_owned()
+    }
+}
