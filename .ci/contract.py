@@ -57,6 +57,24 @@ class Api:
         return json.loads(raw) if raw else None
 
 
+    def upload(self, path, token, name, content):
+        """A multipart upload with one `file` part."""
+        boundary = "contract-boundary-7f3a"
+        data = (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        req = urllib.request.Request(self.base + path, data=data, method="POST")
+        req.add_header("content-type", f"multipart/form-data; boundary={boundary}")
+        req.add_header("authorization", f"Bearer {token}")
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return json.loads(res.read())
+
+
+# The smallest PNG signature and header chunk: enough for the server to judge the type.
+PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"
+
+
 def resident_id(birth: str, seq: int) -> str:
     first17 = f"440781{birth.replace('-', '')}{seq % 1000:03d}"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -130,7 +148,25 @@ def seed(api: Api) -> dict:
         "from": (today - timedelta(days=30)).isoformat(),
         "to": today.isoformat(),
     })
+    photo = api.upload("/api/v1/files", fed, "photo.png", PNG)
+    report = api.call("POST", f"/api/v1/campaigns/{campaign['id']}/reports", fed, {
+        "team_id": team["id"], "summary": "开展社区清洁三次", "photos": [photo["id"]],
+    })
+    project_body = {
+        "team_id": team["id"], "campaign_id": campaign["id"], "name": "关爱独居老人",
+        "category": "community_service", "summary": "上门探访", "goals": "每月探访",
+        "beneficiaries": "独居老人", "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=90)).isoformat(), "budget_yuan": "12800.50",
+        "member_count": 12,
+    }
+    project = api.call("POST", "/api/v1/project-applications", fed, project_body)
+    submitted = api.call("POST", "/api/v1/project-applications", fed, project_body)
+    api.call("POST", f"/api/v1/project-applications/{submitted['id']}/submit", fed)
     return {
+        "file": photo["id"],
+        "report": report["id"],
+        "project": project["id"],
+        "submitted_project": submitted["id"],
         "fed": fed,
         "member": member_token,
         "team": team["id"],
@@ -176,6 +212,17 @@ BUSINESS_RULES = {
     "resolve_correction_request": "accepting needs minutes, given or proposed",
     "issue_certificate": "the volunteer and organisation must exist",
     "create_service_proof": "the organisation must exist; the period ends on or after it starts",
+    "file_report": "the organisation must exist; photos must be files the caller uploaded",
+    "update_report": "photos must be files the caller uploaded or the report has",
+    "create_project": "ends on or after it starts; campaign, activities and attachments must exist and be the caller's",
+    "update_project": "the same rules on the edited application",
+    "review_project": "a comment is required to reject or return",
+}
+
+# Statuses an operation answers to schema-valid data beyond the business rules: an upload's
+# bytes are judged by their content (415 unless PDF, JPEG, PNG or WebP), which no schema states.
+CONTENT_RULES = {
+    "upload_file": ["415"],
 }
 
 
@@ -194,6 +241,10 @@ def operation_parameters(path: str, world: dict) -> dict:
         ("/api/v1/service-proofs/{id}", {"id": world["proof"]}),
         ("/api/v1/verify/certificates/{number}", {"number": world["certificate_number"]}),
         ("/api/v1/verify/proofs/{number}", {"number": world["proof_number"]}),
+        ("/api/v1/files/{id}", {"id": world["file"]}),
+        ("/api/v1/campaign-reports/{id}", {"id": world["report"]}),
+        ("/api/v1/project-applications/{id}/review", {"id": world["submitted_project"]}),
+        ("/api/v1/project-applications/{id}", {"id": world["project"]}),
     ]
     names = re.findall(r"\{(\w+)\}", path)
     for prefix, values in by_prefix:
@@ -209,17 +260,18 @@ def config(world: dict, document: dict) -> str:
         for method, op in item.items():
             params = operation_parameters(path, world)
             rule = BUSINESS_RULES.get(op["operationId"])
+            content_rule = CONTENT_RULES.get(op["operationId"], [])
             # An If-Match the fuzzer makes up names a version the resource does not have: the
             # documented answer is 412, as for any stale read.
             if_match = any(p.get("in") == "header" and p["name"].lower() == "if-match" for p in op.get("parameters", []))
-            if not params and not rule and not if_match:
+            if not params and not rule and not if_match and not content_rule:
                 continue
             out.append("[[operations]]")
             out.append(f"include-operation-id = {toml_string(op['operationId'])}")
             if params:
                 out.append("parameters = { " + ", ".join(f"{toml_string(k)} = {toml_string(v)}" for k, v in params.items()) + " }")
-            if rule or if_match:
-                statuses = ["2xx", "401", "403", "404", "409", "429"]
+            if rule or if_match or content_rule:
+                statuses = ["2xx", "401", "403", "404", "409", "429"] + content_rule
                 if rule:
                     out.append(f"# {rule}")
                     statuses.append("400")
@@ -283,7 +335,7 @@ def main() -> int:
         world = seed(Api(base))
         with urllib.request.urlopen(base + "/api-docs/openapi.json", timeout=10) as res:
             document = json.loads(res.read())
-        missing = set(BUSINESS_RULES) - {op["operationId"] for item in document["paths"].values() for op in item.values()}
+        missing = (set(BUSINESS_RULES) | set(CONTENT_RULES)) - {op["operationId"] for item in document["paths"].values() for op in item.values()}
         if missing:
             raise SystemExit(f"BUSINESS_RULES names operations the document lacks: {sorted(missing)}")
         cfg = os.path.join(workdir, "schemathesis.toml")

@@ -15,6 +15,22 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
+/// A file's bytes, as served: binary, of the type the response names.
+pub struct FileBytes;
+
+impl utoipa::PartialSchema for FileBytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for FileBytes {}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FileResponse {
     #[schema(value_type = crate::ids::Id)]

@@ -5,7 +5,7 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use super::dto::{FileResponse, UploadForm};
+use super::dto::{FileBytes, FileResponse, UploadForm};
 use super::service;
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiResult, NotFound, ProblemBody, Unauthenticated};
@@ -59,10 +59,10 @@ pub async fn upload_file(
     responses(
         (status = 200, description = "The bytes, with `X-Content-Type-Options: nosniff` and `Content-Disposition`",
             content(
-                (Vec<u8> = "application/pdf"),
-                (Vec<u8> = "image/jpeg"),
-                (Vec<u8> = "image/png"),
-                (Vec<u8> = "image/webp"),
+                (FileBytes = "application/pdf"),
+                (FileBytes = "image/jpeg"),
+                (FileBytes = "image/png"),
+                (FileBytes = "image/webp"),
             ),
             headers(("Content-Disposition" = String), ("X-Content-Type-Options" = String))),
         Unauthenticated,
