@@ -217,6 +217,8 @@ BUSINESS_RULES = {
     "create_project": "ends on or after it starts; campaign, activities and attachments must exist and be the caller's",
     "update_project": "the same rules on the edited application",
     "review_project": "a comment is required to reject or return",
+    "create_post": "the activity must exist; images must be files the caller uploaded",
+    "publish_news": "the activity must be the organisation's, the campaign must exist; images the caller's",
 }
 
 # Statuses an operation answers to schema-valid data beyond the business rules: an upload's

@@ -68,6 +68,8 @@ pub struct Config {
     pub files_dir: PathBuf,
     /// Uploads per account and local day.
     pub uploads_per_day: u32,
+    /// Experience posts per volunteer and local day.
+    pub posts_per_day: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -163,6 +165,7 @@ impl Config {
             verify_limit_per_address: number(&get, "ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", 120)?,
             max_upload_bytes: number(&get, "ZHIYUAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)?,
             uploads_per_day: number(&get, "ZHIYUAN_UPLOADS_PER_DAY", 100)?,
+            posts_per_day: number(&get, "ZHIYUAN_POSTS_PER_DAY", 10)?,
             rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
                 None => crate::rounding::RoundingPolicy::default(),
                 Some(v) => crate::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {

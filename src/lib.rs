@@ -23,6 +23,7 @@ pub mod money;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod posts;
 pub mod projects;
 pub mod proofs;
 pub mod rate_limit;
@@ -78,6 +79,7 @@ where
                 .configure(files::routes::configure)
                 .configure(reports::routes::configure)
                 .configure(projects::routes::configure)
+                .configure(posts::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

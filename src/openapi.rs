@@ -24,6 +24,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "certificates", description = "Electronic volunteer certificates (电子志愿者证)"),
         (name = "verification", description = "Verifying credentials: the issuer, its keys, certificate and proof numbers"),
         (name = "projects", description = "Project applications (项目申报) and their review"),
+        (name = "posts", description = "The feed: experience posts (心得分享) and news (活动动态)"),
         (name = "files", description = "Uploaded files: photos and attachments"),
         (name = "statistics", description = "Statistics"),
         (name = "meta", description = "Reference data"),

@@ -208,6 +208,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    posts (id) {
+        id -> Text,
+        kind -> Text,
+        team_id -> Text,
+        activity_id -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
+        volunteer_id -> Nullable<Text>,
+        author_id -> Text,
+        author_name -> Text,
+        title -> Nullable<Text>,
+        content -> Text,
+        images -> Text,
+        status -> Text,
+        hidden_reason -> Nullable<Text>,
+        hidden_by -> Nullable<Text>,
+        hidden_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     project_application_transitions (id) {
         id -> Text,
         application_id -> Text,
@@ -433,6 +454,10 @@ diesel::joinable!(membership_events -> accounts (actor_id));
 diesel::joinable!(membership_events -> memberships (membership_id));
 diesel::joinable!(memberships -> teams (team_id));
 diesel::joinable!(memberships -> volunteers (volunteer_id));
+diesel::joinable!(posts -> activities (activity_id));
+diesel::joinable!(posts -> campaigns (campaign_id));
+diesel::joinable!(posts -> teams (team_id));
+diesel::joinable!(posts -> volunteers (volunteer_id));
 diesel::joinable!(project_application_transitions -> accounts (actor_id));
 diesel::joinable!(project_application_transitions -> project_applications (application_id));
 diesel::joinable!(project_applications -> accounts (created_by));
@@ -466,6 +491,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     list_generations,
     membership_events,
     memberships,
+    posts,
     project_application_transitions,
     project_applications,
     refresh_tokens,

@@ -30,6 +30,7 @@ const DOMAINS: &[&str] = &[
     "files",
     "hours",
     "issuer",
+    "posts",
     "projects",
     "proofs",
     "reports",

@@ -71,6 +71,10 @@ struct Scene {
     /// T's project applications: a draft, and one submitted.
     project: String,
     submitted_project: String,
+    /// A published activity of T the member attended (marked as checked out of it), and the
+    /// member's experience post about it.
+    attended: String,
+    post: String,
     /// Distinct per scene: registrations made by a case use it.
     seed: u32,
 }
@@ -243,7 +247,55 @@ async fn scene(app: &TestApp, seed: u32) -> Scene {
         )
         .await;
     assert_eq!(res.status, 200, "submit");
+    // Another published activity of T, which the member attended (checked out of).
+    let attended = created(
+        app,
+        &w.team_admin.token,
+        "/api/v1/activities",
+        json!({
+            "team_id": w.team, "title": "敬老探访", "category": "community_service",
+            "starts_at": "2030-04-05T09:00:00Z", "ends_at": "2030-04-05T12:00:00Z", "capacity": 10,
+        }),
+    )
+    .await;
+    let res = app
+        .post(
+            &format!("/api/v1/activities/{attended}/publish"),
+            Some(&w.team_admin.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "publish");
+    created(
+        app,
+        &w.member.token,
+        &format!("/api/v1/activities/{attended}/signups"),
+        json!({}),
+    )
+    .await;
+    {
+        use diesel::prelude::*;
+        use zhiyuan::schema::signups;
+        let mut conn = app.conn();
+        diesel::update(
+            signups::table
+                .filter(signups::activity_id.eq(&attended))
+                .filter(signups::volunteer_id.eq(&w.member.volunteer_id)),
+        )
+        .set(signups::checked_out_at.eq(chrono::Utc::now().naive_utc()))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    let post = created(
+        app,
+        &w.member.token,
+        "/api/v1/posts",
+        json!({"activity_id": attended, "text": "很有意义"}),
+    )
+    .await;
     Scene {
+        attended,
+        post,
         file,
         report,
         project,
@@ -1200,6 +1252,50 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
                 )
             },
             [401, 404, 404, 200, 200, 404, 200],
+        ),
+        // The feed.
+        (
+            "read the feed",
+            |_| (Method::GET, "/api/v1/posts".into(), None),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "post about T's activity",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/posts".into(),
+                    Some(json!({"activity_id": s.attended, "text": "心得"})),
+                )
+            },
+            [401, 201, 409, 409, 409, 409, 403],
+        ),
+        (
+            "hide the member's post",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/posts/{}/hide", s.post),
+                    Some(json!({"reason": "广告"})),
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "delete the member's post",
+            |s| (Method::DELETE, format!("/api/v1/posts/{}", s.post), None),
+            [401, 204, 404, 404, 404, 404, 404],
+        ),
+        (
+            "publish T's news",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/teams/{}/news", s.team),
+                    Some(json!({"title": "动态", "text": "活动圆满完成"})),
+                )
+            },
+            [401, 403, 403, 201, 201, 403, 201],
         ),
     ]
 }

@@ -1,3 +1,4 @@
+DROP TABLE posts;
 DROP TABLE project_application_transitions;
 DROP TABLE project_applications;
 DROP TABLE campaign_report_comments;

@@ -97,3 +97,32 @@ CREATE TABLE project_application_transitions (
 );
 CREATE INDEX project_application_transitions_application
     ON project_application_transitions (application_id, at);
+
+-- Experience posts (心得分享) of volunteers about an activity they attended, and organisations'
+-- news items (活动动态): one feed, newest first, moderated alike. A hidden or deleted post stays
+-- (with who hid it and why) but leaves every public read, its images with it.
+CREATE TABLE posts (
+    id TEXT PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('experience', 'news')),
+    team_id TEXT NOT NULL REFERENCES teams (id),
+    activity_id TEXT REFERENCES activities (id),
+    campaign_id TEXT REFERENCES campaigns (id),
+    volunteer_id TEXT REFERENCES volunteers (id),
+    author_id TEXT NOT NULL REFERENCES accounts (id),
+    -- As shown publicly: a volunteer's masked name, or the organisation's name.
+    author_name TEXT NOT NULL,
+    title TEXT,
+    content TEXT NOT NULL,
+    images TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('visible', 'hidden', 'deleted')),
+    hidden_reason TEXT,
+    hidden_by TEXT REFERENCES accounts (id),
+    hidden_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX posts_feed ON posts (status, created_at, id);
+CREATE INDEX posts_activity ON posts (activity_id, status, created_at);
+CREATE INDEX posts_team ON posts (team_id, status, created_at);
+CREATE INDEX posts_campaign ON posts (campaign_id, status, created_at);
+-- Also what the daily limit counts.
+CREATE INDEX posts_volunteer ON posts (volunteer_id, created_at);

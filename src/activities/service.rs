@@ -38,6 +38,11 @@ pub fn held_in_campaign(
     Ok(store::held_in_campaign(conn, campaign_id, team_id)?)
 }
 
+/// Whether the volunteer checked out of the activity (attended it, as far as check-in knows).
+pub fn checked_out(conn: &mut DbConn, activity_id: &str, volunteer_id: &str) -> ApiResult<bool> {
+    Ok(store::checked_out(conn, activity_id, volunteer_id)?)
+}
+
 /// Of `ids` (well-formed ones), those of the organisation's activities.
 pub fn of_team(conn: &mut DbConn, team_id: &str, ids: &[String]) -> ApiResult<Vec<String>> {
     Ok(store::of_team(conn, team_id, ids)?)

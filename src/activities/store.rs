@@ -554,3 +554,14 @@ pub fn of_team(conn: &mut DbConn, team_id: &str, ids: &[String]) -> QueryResult<
         .select(activities::id)
         .load(conn)
 }
+
+/// Whether the volunteer checked out of the activity.
+pub fn checked_out(conn: &mut DbConn, activity_id: &str, volunteer_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        signups::table
+            .filter(signups::activity_id.eq(activity_id))
+            .filter(signups::volunteer_id.eq(volunteer_id))
+            .filter(signups::checked_out_at.is_not_null()),
+    ))
+    .get_result(conn)
+}

@@ -176,6 +176,15 @@ pub enum Action<'a> {
     /// List project applications (scoped to the caller's subtrees by the service).
     ListProjectApplications,
     ReviewProjectApplication,
+    /// Write an experience post (the caller must be a volunteer; attendance is the service's).
+    WritePost,
+    /// Hide a post about an organisation's activity, or publish its news.
+    ModeratePosts {
+        team_id: &'a str,
+    },
+    DeletePost {
+        author_account_id: &'a str,
+    },
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -294,6 +303,9 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::CommentOnCampaignReport | Action::ReviewProjectApplication => {
             allowed(actor.federation_admin)
         }
+        Action::WritePost => allowed(actor.volunteer_id.is_some()),
+        Action::ModeratePosts { team_id } => allowed(administers(conn, actor, team_id)?),
+        Action::DeletePost { author_account_id } => owner_only(author_account_id),
         Action::RequestServiceProof {
             team_id,
             volunteer_id,

@@ -1,13 +1,16 @@
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::StoredFile;
 use crate::meta::enums::FileType;
 use crate::time::to_utc;
 
-/// The body of an upload: `multipart/form-data` with one part named `file`.
-#[derive(ToSchema)]
+/// The body of an upload: `multipart/form-data` with one part named `file` and no other.
+/// (Documentation only: `http::upload` reads the parts as they stream; the serde derive is
+/// here for `deny_unknown_fields`, which the document states as no additional properties.)
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// PDF, JPEG, PNG or WebP (judged by the content), at most `ZHIYUAN_MAX_UPLOAD_BYTES`.

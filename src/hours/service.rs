@@ -472,6 +472,19 @@ pub fn participation(conn: &mut DbConn, activity_ids: &[String]) -> ApiResult<(i
     Ok(store::participation(conn, activity_ids)?)
 }
 
+/// Whether the volunteer holds an approved, current record of the activity.
+pub fn has_approved_record_of(
+    conn: &mut DbConn,
+    volunteer_id: &str,
+    activity_id: &str,
+) -> ApiResult<bool> {
+    Ok(store::has_approved_record_of(
+        conn,
+        volunteer_id,
+        activity_id,
+    )?)
+}
+
 pub fn provable_records(
     conn: &mut DbConn,
     team_id: &str,

@@ -373,3 +373,19 @@ pub fn participation(conn: &mut DbConn, activity_ids: &[String]) -> QueryResult<
         .get_result(conn)?;
     Ok((volunteers, minutes.unwrap_or(0)))
 }
+
+/// Whether the volunteer holds an approved, current record of the activity.
+pub fn has_approved_record_of(
+    conn: &mut DbConn,
+    volunteer_id: &str,
+    activity_id: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        service_records::table
+            .filter(service_records::volunteer_id.eq(volunteer_id))
+            .filter(service_records::activity_id.eq(activity_id))
+            .filter(service_records::status.eq(RecordStatus::Approved))
+            .filter(service_records::superseded_by.is_null()),
+    ))
+    .get_result(conn)
+}

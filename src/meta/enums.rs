@@ -413,6 +413,23 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 动态类型
+    PostKind, "post_kind" {
+        Experience = "experience", "心得分享", "Experience";
+        News = "news", "活动动态", "News";
+    }
+);
+
+labelled_enum!(
+    /// 动态状态
+    PostStatus, "post_status" {
+        Visible = "visible", "公开", "Visible";
+        Hidden = "hidden", "已屏蔽", "Hidden";
+        Deleted = "deleted", "已删除", "Deleted";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -453,7 +470,9 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         CertificateStatus,
         FileType,
         ProjectStatus,
-        ReviewDecision
+        ReviewDecision,
+        PostKind,
+        PostStatus
     )
 }
 
