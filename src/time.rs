@@ -37,9 +37,25 @@ pub fn local_day_start(day: NaiveDate) -> NaiveDateTime {
     day.and_hms_opt(0, 0, 0).unwrap_or_default() - offset
 }
 
+/// Seconds from `at` until the next local day begins (at least 1): when a daily limit
+/// resets, for its `Retry-After`.
+pub fn seconds_to_next_local_day(at: NaiveDateTime) -> u64 {
+    let next = local_day_start(local_date(at) + chrono::Duration::days(1));
+    (next - at).num_seconds().max(1).unsigned_abs()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn daily_limits_reset_at_local_midnight() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        // 15:59:00 UTC is 23:59 in Shanghai: a minute left.
+        assert_eq!(seconds_to_next_local_day(at("2026-11-29 15:59:00")), 60);
+        // 16:00:00 UTC is local midnight: a whole day.
+        assert_eq!(seconds_to_next_local_day(at("2026-11-29 16:00:00")), 86_400);
+    }
 
     #[test]
     fn a_local_day_starts_at_its_first_instant() {

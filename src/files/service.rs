@@ -4,8 +4,6 @@
 
 use std::io::Read;
 
-use chrono::Duration;
-
 use super::model::{FileLink, StoredFile};
 use super::{sniff, store};
 use crate::auth::policy::{self, Action, Actor};
@@ -13,7 +11,7 @@ use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg};
 use crate::ids::{check_id, invalid_id, is_id};
 use crate::storage::{BlobStore, ReceivedFile};
-use crate::time::{local_date, local_day_start};
+use crate::time::{local_date, local_day_start, seconds_to_next_local_day};
 
 /// The longest file name kept (characters, before the extension).
 const NAME_MAX: usize = 100;
@@ -62,12 +60,9 @@ pub fn upload(
     let kind = sniff::file_type(&received.head).ok_or_else(unsupported_type)?;
     write_tx(conn, move |tx| {
         let at = now();
-        let today = local_date(at);
-        let used = store::uploads_since(tx, &actor.account_id, local_day_start(today))?;
+        let used = store::uploads_since(tx, &actor.account_id, local_day_start(local_date(at)))?;
         if used >= i64::from(uploads_per_day) {
-            let tomorrow = local_day_start(today + Duration::days(1));
-            let wait = (tomorrow - at).num_seconds().max(1);
-            return Err(ApiError::rate_limited(wait.unsigned_abs()));
+            return Err(ApiError::rate_limited(seconds_to_next_local_day(at)));
         }
         let id = new_id();
         let row = StoredFile {

@@ -3,7 +3,6 @@
 //! only), who hides (the organisation's admins, with a reason, audited) and who deletes (the
 //! author). A post's images are public exactly while the post is.
 
-use chrono::Duration;
 use serde_json::json;
 
 use super::ATTACHMENT_KIND;
@@ -26,7 +25,7 @@ use crate::ids::check_id;
 use crate::meta::enums::{PostKind, PostStatus};
 use crate::paging::{Page, page_request};
 use crate::teams::service as teams;
-use crate::time::{local_date, local_day_start, to_utc};
+use crate::time::{local_date, local_day_start, seconds_to_next_local_day, to_utc};
 use crate::validation::required_text;
 use crate::volunteers::id_number::mask_name;
 use crate::volunteers::service as volunteers;
@@ -164,12 +163,9 @@ pub fn create(
         return Err(not_attended());
     }
     let at = now();
-    let today = local_date(at);
-    if store::written_since(conn, &volunteer_id, local_day_start(today))? >= i64::from(per_day) {
-        let wait = (local_day_start(today + Duration::days(1)) - at)
-            .num_seconds()
-            .max(1);
-        return Err(ApiError::rate_limited(wait.unsigned_abs()));
+    let since = local_day_start(local_date(at));
+    if store::written_since(conn, &volunteer_id, since)? >= i64::from(per_day) {
+        return Err(ApiError::rate_limited(seconds_to_next_local_day(at)));
     }
     let holder = volunteers::holder(conn, &volunteer_id)?;
     let post = Post {
