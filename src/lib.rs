@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod certificates;
+pub mod commendations;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -80,6 +81,7 @@ where
                 .configure(reports::routes::configure)
                 .configure(projects::routes::configure)
                 .configure(posts::routes::configure)
+                .configure(commendations::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

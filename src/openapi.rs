@@ -25,6 +25,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "verification", description = "Verifying credentials: the issuer, its keys, certificate and proof numbers"),
         (name = "projects", description = "Project applications (项目申报) and their review"),
         (name = "posts", description = "The feed: experience posts (心得分享) and news (活动动态)"),
+        (name = "commendations", description = "Commendations (先进典型) of volunteers, organisations and projects"),
         (name = "files", description = "Uploaded files: photos and attachments"),
         (name = "statistics", description = "Statistics"),
         (name = "meta", description = "Reference data"),

@@ -129,6 +129,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    commendations (id) {
+        id -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        subject_name -> Text,
+        title -> Text,
+        level -> Text,
+        awarded_on -> Date,
+        reason -> Text,
+        status -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     correction_requests (id) {
         id -> Text,
         record_id -> Text,
@@ -484,6 +503,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_reports,
     campaigns,
     certificates,
+    commendations,
     correction_requests,
     counters,
     file_links,

@@ -27,6 +27,7 @@ const DOMAINS: &[&str] = &[
     "auth",
     "campaigns",
     "certificates",
+    "commendations",
     "files",
     "hours",
     "issuer",

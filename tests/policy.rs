@@ -75,6 +75,8 @@ struct Scene {
     /// member's experience post about it.
     attended: String,
     post: String,
+    /// A commendation of the member.
+    commendation: String,
     /// Distinct per scene: registrations made by a case use it.
     seed: u32,
 }
@@ -293,7 +295,17 @@ async fn scene(app: &TestApp, seed: u32) -> Scene {
         json!({"activity_id": attended, "text": "很有意义"}),
     )
     .await;
+    let commendation = created(
+        app,
+        &w.fed,
+        "/api/v1/commendations",
+        json!({"subject_type": "volunteer", "subject_id": w.member.volunteer_id,
+               "title": "优秀志愿者", "level": "county", "awarded_on": "2026-03-05",
+               "reason": "服务时数突出"}),
+    )
+    .await;
     Scene {
+        commendation,
         attended,
         post,
         file,
@@ -1296,6 +1308,36 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
                 )
             },
             [401, 403, 403, 201, 201, 403, 201],
+        ),
+        // Commendations.
+        (
+            "read commendations",
+            |_| (Method::GET, "/api/v1/commendations".into(), None),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "commend T",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/commendations".into(),
+                    Some(json!({"subject_type": "team", "subject_id": s.team,
+                                "title": "先进志愿服务集体", "level": "city",
+                                "awarded_on": "2026-03-05", "reason": "表现突出"})),
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 201],
+        ),
+        (
+            "withdraw the member's commendation",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/commendations/{}/withdraw", s.commendation),
+                    Some(json!({"reason": "信息有误"})),
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 200],
         ),
     ]
 }

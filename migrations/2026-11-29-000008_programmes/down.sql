@@ -1,3 +1,4 @@
+DROP TABLE commendations;
 DROP TABLE posts;
 DROP TABLE project_application_transitions;
 DROP TABLE project_applications;

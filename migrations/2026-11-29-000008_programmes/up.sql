@@ -126,3 +126,26 @@ CREATE INDEX posts_team ON posts (team_id, status, created_at);
 CREATE INDEX posts_campaign ON posts (campaign_id, status, created_at);
 -- Also what the daily limit counts.
 CREATE INDEX posts_volunteer ON posts (volunteer_id, created_at);
+
+-- Commendations (先进典型) the federation records of a volunteer, an organisation or a project.
+-- A withdrawn one stays, marked withdrawn, with who withdrew it and why.
+CREATE TABLE commendations (
+    id TEXT PRIMARY KEY NOT NULL,
+    subject_type TEXT NOT NULL
+        CHECK (subject_type IN ('volunteer', 'team', 'project_application')),
+    subject_id TEXT NOT NULL,
+    -- As shown publicly: a volunteer's masked name, an organisation's or a project's name.
+    subject_name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('city', 'county', 'organisation')),
+    awarded_on DATE NOT NULL,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'withdrawn')),
+    recorded_by TEXT NOT NULL REFERENCES accounts (id),
+    recorded_at TIMESTAMP NOT NULL,
+    withdrawn_at TIMESTAMP,
+    withdrawn_by TEXT REFERENCES accounts (id),
+    withdrawal_reason TEXT
+);
+CREATE INDEX commendations_subject ON commendations (subject_type, subject_id, awarded_on);
+CREATE INDEX commendations_awarded ON commendations (awarded_on, id);

@@ -185,6 +185,8 @@ pub enum Action<'a> {
     DeletePost {
         author_account_id: &'a str,
     },
+    /// Record or withdraw commendations (先进典型).
+    ManageCommendations,
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -300,9 +302,9 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
             }
         }
         Action::ListCampaignReports | Action::ListProjectApplications => allowed(actor.is_admin()),
-        Action::CommentOnCampaignReport | Action::ReviewProjectApplication => {
-            allowed(actor.federation_admin)
-        }
+        Action::CommentOnCampaignReport
+        | Action::ReviewProjectApplication
+        | Action::ManageCommendations => allowed(actor.federation_admin),
         Action::WritePost => allowed(actor.volunteer_id.is_some()),
         Action::ModeratePosts { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::DeletePost { author_account_id } => owner_only(author_account_id),

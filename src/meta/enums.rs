@@ -430,6 +430,32 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 表彰对象
+    CommendationSubject, "commendation_subject" {
+        Volunteer = "volunteer", "先进个人", "Volunteer";
+        Team = "team", "先进集体", "Organisation";
+        ProjectApplication = "project_application", "优秀项目", "Project";
+    }
+);
+
+labelled_enum!(
+    /// 表彰级别
+    CommendationLevel, "commendation_level" {
+        City = "city", "市级", "City";
+        County = "county", "县级", "County";
+        Organisation = "organisation", "组织内", "Organisation";
+    }
+);
+
+labelled_enum!(
+    /// 表彰状态
+    CommendationStatus, "commendation_status" {
+        Active = "active", "有效", "Active";
+        Withdrawn = "withdrawn", "已撤销", "Withdrawn";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -472,7 +498,10 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         ProjectStatus,
         ReviewDecision,
         PostKind,
-        PostStatus
+        PostStatus,
+        CommendationSubject,
+        CommendationLevel,
+        CommendationStatus
     )
 }
 

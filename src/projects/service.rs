@@ -91,6 +91,14 @@ fn view(p: ProjectApplication) -> ApiResult<ProjectResponse> {
     })
 }
 
+/// An application's name, if there is one with this id (for commendations of projects).
+pub fn name_of(conn: &mut DbConn, id: &str) -> ApiResult<Option<String>> {
+    if !is_id(id) {
+        return Ok(None);
+    }
+    Ok(store::find(conn, id)?.map(|p| p.name))
+}
+
 fn find(conn: &mut DbConn, id: &str) -> ApiResult<ProjectApplication> {
     check_id("id", id)?;
     store::find(conn, id)?.ok_or_else(ApiError::not_found)
