@@ -129,3 +129,123 @@ async fn the_federation_commends_and_withdraws_and_anyone_reads() {
         assert!(log["total"].as_i64().unwrap() >= 1, "{action}");
     }
 }
+
+#[actix_web::test]
+async fn a_volunteers_commendations_show_on_the_profile_and_in_proofs() {
+    let app = TestApp::new().await;
+    let w = app.world(1).await;
+    let commend = |title: &'static str, awarded_on: &'static str| {
+        let mut b = body("volunteer", &w.member.volunteer_id, awarded_on);
+        b["title"] = json!(title);
+        b
+    };
+    let kept = app
+        .post(
+            "/api/v1/commendations",
+            Some(&w.fed),
+            &commend("优秀志愿者", "2026-03-05"),
+        )
+        .await
+        .json();
+    let withdrawn = app
+        .post(
+            "/api/v1/commendations",
+            Some(&w.fed),
+            &commend("抗疫先锋", "2026-04-01"),
+        )
+        .await
+        .json();
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/commendations/{}/withdraw",
+                withdrawn["id"].as_str().unwrap()
+            ),
+            Some(&w.fed),
+            &json!({"reason": "重复"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+
+    // The profile lists both, most recent first, the withdrawn one marked.
+    for (path, token) in [
+        (
+            format!("/api/v1/volunteers/{}", w.member.volunteer_id),
+            &w.team_admin.token,
+        ),
+        ("/api/v1/me/volunteer".to_owned(), &w.member.token),
+    ] {
+        let profile = app.get(&path, Some(token)).await.json();
+        let listed: Vec<(Value, Value)> = profile["commendations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {profile}"))
+            .iter()
+            .map(|c| (c["title"].clone(), c["status"].clone()))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                (json!("抗疫先锋"), json!("withdrawn")),
+                (json!("优秀志愿者"), json!("active")),
+            ],
+            "{path}"
+        );
+    }
+    // Lists leave them out.
+    let list = app
+        .get("/api/v1/volunteers", Some(&w.team_admin.token))
+        .await
+        .json();
+    assert!(list["items"][0].get("commendations").is_none());
+
+    // A proof states the ones that stand (评价情况), signed with the rest.
+    let res = app
+        .post(
+            "/api/v1/service-records",
+            Some(&w.team_admin.token),
+            &json!({"volunteer_id": w.member.volunteer_id, "team_id": w.team,
+                    "service_date": "2026-03-05", "minutes": 90, "content": "社区清洁"}),
+        )
+        .await;
+    let record = res.json()["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/service-records/{record}/approve"),
+            Some(&w.team_admin.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let res = app
+        .post(
+            &format!(
+                "/api/v1/volunteers/{}/service-proofs",
+                w.member.volunteer_id
+            ),
+            Some(&w.member.token),
+            &json!({"team_id": w.team, "from": "2026-01-01", "to": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let proof = res.json();
+    assert_eq!(
+        proof["credential"]["credentialSubject"]["commendations"],
+        json!([{"title": "优秀志愿者", "level": "county", "awarded_on": "2026-03-05"}])
+    );
+    assert_eq!(kept["title"], "优秀志愿者");
+    let svg = app
+        .get(
+            &format!(
+                "/api/v1/service-proofs/{}/document.svg",
+                proof["id"].as_str().unwrap()
+            ),
+            Some(&w.member.token),
+        )
+        .await;
+    let text = String::from_utf8_lossy(&svg.body);
+    assert!(
+        text.contains("评价情况：优秀志愿者（县级，2026-03-05）"),
+        "{text}"
+    );
+    assert!(!text.contains("抗疫先锋"));
+}

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::issuer::Signer;
 use crate::issuer::service::xsd_date_time;
+use crate::meta::enums::CommendationLevel;
 use crate::svg::{Anchor, Svg};
 use crate::teams::model::Team;
 use crate::time::local_date;
@@ -22,6 +23,13 @@ pub struct ProvedRecord {
     pub minutes: i32,
 }
 
+/// A commendation as a proof states it (评价情况): only ones not withdrawn.
+pub struct ProvedCommendation {
+    pub title: String,
+    pub level: CommendationLevel,
+    pub awarded_on: NaiveDate,
+}
+
 /// Everything a proof states.
 pub struct ProofFacts<'a> {
     pub id: &'a str,
@@ -34,6 +42,7 @@ pub struct ProofFacts<'a> {
     pub to: NaiveDate,
     pub records: &'a [ProvedRecord],
     pub total_minutes: i64,
+    pub commendations: &'a [ProvedCommendation],
     pub signer: &'a Signer,
 }
 
@@ -86,6 +95,11 @@ pub fn credential(f: &ProofFacts) -> Value {
             "records": records,
             "total_minutes": f.total_minutes,
             "total_hours": hours_text(f.total_minutes),
+            "commendations": f
+                .commendations
+                .iter()
+                .map(|c| json!({"title": c.title, "level": c.level.code(), "awarded_on": c.awarded_on.to_string()}))
+                .collect::<Vec<Value>>(),
             "number": f.number,
             "date": local_date(f.issued_at).to_string(),
         }
@@ -250,6 +264,21 @@ pub fn document_svg(f: &ProofFacts) -> String {
             f.total_minutes
         ),
     );
+    if !f.commendations.is_empty() {
+        let listed: Vec<String> = f
+            .commendations
+            .iter()
+            .map(|c| format!("{}（{}，{}）", c.title, c.level.labels().0, c.awarded_on))
+            .collect();
+        svg.text(
+            20.0,
+            y + 8.5,
+            3.4,
+            Anchor::Start,
+            false,
+            &clip(&format!("评价情况：{}", listed.join("；")), 60),
+        );
+    }
     let issuer_lines = [
         format!("出具组织：{}", f.team.name),
         format!("负责人：{}", f.team.contact_name.as_deref().unwrap_or("—")),

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::NUMBER_PREFIX;
-use super::document::{self, ProofFacts, ProvedRecord};
+use super::document::{self, ProofFacts, ProvedCommendation, ProvedRecord};
 use super::dto::{CreateServiceProofRequest, ServiceProofQuery, ServiceProofResponse};
 use super::model::ServiceProof;
 use super::store;
@@ -16,6 +16,7 @@ use crate::ids::{check_id, new_credential_number};
 use crate::issuer::Signer;
 use crate::issuer::dto::VerificationResponse;
 use crate::issuer::service::{issue_time, verify_number, xsd_date_time};
+use crate::meta::enums::{CommendationLevel, CommendationStatus};
 use crate::paging::{Page, page_request};
 use crate::teams::model::Team;
 use crate::teams::service as teams;
@@ -96,7 +97,27 @@ pub fn create(
                 ),
             ));
         }
-        let proof = sign_proof(signer, &team, &holder, &records, &req, &actor.account_id)?;
+        let commendations: Vec<ProvedCommendation> =
+            volunteers::commendations_of(tx, volunteer_id)?
+                .into_iter()
+                .filter(|c| c.status == CommendationStatus::Active)
+                .map(|c| ProvedCommendation {
+                    title: c.title,
+                    level: c.level,
+                    awarded_on: c.awarded_on,
+                })
+                .collect();
+        let proof = sign_proof(
+            signer,
+            &team,
+            &holder,
+            &Proved {
+                records: &records,
+                commendations: &commendations,
+            },
+            &req,
+            &actor.account_id,
+        )?;
         store::insert(tx, &proof)?;
         audit::record(
             tx,
@@ -120,14 +141,21 @@ pub fn create(
     })
 }
 
+/// What a proof states of the volunteer's service and record.
+struct Proved<'a> {
+    records: &'a [ProvedRecord],
+    commendations: &'a [ProvedCommendation],
+}
+
 fn sign_proof(
     signer: &Signer,
     team: &Team,
     holder: &Holder,
-    records: &[ProvedRecord],
+    proved: &Proved<'_>,
     req: &CreateServiceProofRequest,
     issued_by: &str,
 ) -> ApiResult<ServiceProof> {
+    let records = proved.records;
     let id = new_id();
     let number = new_credential_number(NUMBER_PREFIX);
     let issued_at = issue_time();
@@ -144,6 +172,7 @@ fn sign_proof(
         to: req.to,
         records,
         total_minutes,
+        commendations: proved.commendations,
         signer,
     });
     let signed = signer
@@ -212,6 +241,18 @@ pub fn page_svg(conn: &mut DbConn, signer: &Signer, actor: &Actor, id: &str) -> 
             minutes: r["minutes"].as_i64().unwrap_or_default() as i32,
         })
         .collect();
+    let commendations: Vec<ProvedCommendation> = subject["commendations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            Some(ProvedCommendation {
+                title: c["title"].as_str()?.to_owned(),
+                level: CommendationLevel::from_code(c["level"].as_str()?)?,
+                awarded_on: c["awarded_on"].as_str()?.parse().ok()?,
+            })
+        })
+        .collect();
     let organisation = &subject["issuing_organisation"];
     let as_issued = Team {
         name: proof.team_name.clone(),
@@ -230,6 +271,7 @@ pub fn page_svg(conn: &mut DbConn, signer: &Signer, actor: &Actor, id: &str) -> 
         to: proof.period_to,
         records: &records,
         total_minutes: proof.total_minutes,
+        commendations: &commendations,
         signer,
     }))
 }

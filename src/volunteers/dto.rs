@@ -7,7 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::id_number::mask_mobile;
 use super::model::Volunteer;
 use crate::hours::stars::{StarLevels, hours_of};
-use crate::meta::enums::{Education, Gender, IdType, PoliticalStatus, Skill};
+use crate::meta::enums::{
+    CommendationLevel, CommendationStatus, Education, Gender, IdType, PoliticalStatus, Skill,
+};
 use crate::time::to_utc;
 
 /// Real-name registration: creates an account and its volunteer profile.
@@ -98,6 +100,21 @@ pub struct VolunteerResponse {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// Commendations (先进典型, 评价情况) of the volunteer, most recent first, withdrawn ones
+    /// marked: on a profile read (`GET /volunteers/{id}`, `GET /me`); absent from lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commendations: Option<Vec<VolunteerCommendation>>,
+}
+
+/// A commendation as a volunteer's profile shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VolunteerCommendation {
+    #[schema(value_type = crate::ids::Id)]
+    pub id: String,
+    pub title: String,
+    pub level: CommendationLevel,
+    pub awarded_on: NaiveDate,
+    pub status: CommendationStatus,
 }
 
 /// Who is looking at a profile decides how much of it is shown.
@@ -149,6 +166,7 @@ impl VolunteerResponse {
             created_at: to_utc(v.created_at),
             updated_at: to_utc(v.updated_at),
             version: v.version,
+            commendations: None,
         }
     }
 }

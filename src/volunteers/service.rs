@@ -6,7 +6,8 @@ use serde_json::json;
 use validator::ValidateEmail;
 
 use super::dto::{
-    RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerQuery, VolunteerResponse,
+    RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerCommendation, VolunteerQuery,
+    VolunteerResponse,
 };
 use super::id_number::{self, mask_id_number};
 use super::model::{Eligibility, Holder, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
@@ -196,7 +197,28 @@ pub fn read(
     policy::authorize(conn, actor, Action::ReadVolunteer { volunteer_id })?;
     let viewer = viewer_of(conn, actor, volunteer_id)?;
     let (v, mobile) = load(conn, volunteer_id)?;
-    Ok(VolunteerResponse::from_row(v, mobile, viewer, None, stars))
+    let mut profile = VolunteerResponse::from_row(v, mobile, viewer, None, stars);
+    profile.commendations = Some(commendations_of(conn, volunteer_id)?);
+    Ok(profile)
+}
+
+/// The volunteer's commendations, for their profile.
+pub fn commendations_of(
+    conn: &mut DbConn,
+    volunteer_id: &str,
+) -> ApiResult<Vec<VolunteerCommendation>> {
+    Ok(store::commendations_of(conn, volunteer_id)?
+        .into_iter()
+        .map(
+            |(id, title, level, awarded_on, status)| VolunteerCommendation {
+                id,
+                title,
+                level,
+                awarded_on,
+                status,
+            },
+        )
+        .collect())
 }
 
 fn viewer_of(conn: &mut DbConn, actor: &Actor, volunteer_id: &str) -> ApiResult<Viewer> {
@@ -219,13 +241,9 @@ pub fn read_own(
         .ok_or_else(ApiError::not_found)?;
     let (v, mobile) = load(conn, id)?;
     let id_number = pii.decrypt(&v.id_number_cipher);
-    Ok(VolunteerResponse::from_row(
-        v,
-        mobile,
-        Viewer::Owner,
-        id_number,
-        stars,
-    ))
+    let mut profile = VolunteerResponse::from_row(v, mobile, Viewer::Owner, id_number, stars);
+    profile.commendations = Some(commendations_of(conn, id)?);
+    Ok(profile)
 }
 
 pub fn list(

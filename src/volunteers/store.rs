@@ -7,8 +7,10 @@ use diesel::prelude::*;
 
 use super::model::{Eligibility, Holder, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
 use crate::db::{DbConn, Tx, now};
-use crate::meta::enums::{PoliticalStatus, Skill};
-use crate::schema::{accounts, counters, volunteers};
+use crate::meta::enums::{
+    CommendationLevel, CommendationStatus, CommendationSubject, PoliticalStatus, Skill,
+};
+use crate::schema::{accounts, commendations, counters, volunteers};
 use crate::teams::scope::volunteers_under;
 
 /// Takes the next value of the volunteer-number counter. The update takes a row lock
@@ -243,4 +245,32 @@ pub fn set_star_level(tx: &mut Tx, id: &str, level: i32, certified_by: &str) -> 
         ))
         .execute(tx.conn())
         .map(drop)
+}
+
+/// The volunteer's commendations (id, title, level, awarded on, status), most recent first:
+/// their profile shows them (a read of the commendations domain's table, for display).
+pub fn commendations_of(
+    conn: &mut DbConn,
+    volunteer_id: &str,
+) -> QueryResult<
+    Vec<(
+        String,
+        String,
+        CommendationLevel,
+        chrono::NaiveDate,
+        CommendationStatus,
+    )>,
+> {
+    commendations::table
+        .filter(commendations::subject_type.eq(CommendationSubject::Volunteer))
+        .filter(commendations::subject_id.eq(volunteer_id))
+        .order((commendations::awarded_on.desc(), commendations::id.desc()))
+        .select((
+            commendations::id,
+            commendations::title,
+            commendations::level,
+            commendations::awarded_on,
+            commendations::status,
+        ))
+        .load(conn)
 }
