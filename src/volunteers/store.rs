@@ -247,20 +247,21 @@ pub fn set_star_level(tx: &mut Tx, id: &str, level: i32, certified_by: &str) -> 
         .map(drop)
 }
 
-/// The volunteer's commendations (id, title, level, awarded on, status), most recent first:
-/// their profile shows them (a read of the commendations domain's table, for display).
+/// A commendation on a profile: id, title, level, awarded on, status.
+pub type ProfileCommendation = (
+    String,
+    String,
+    CommendationLevel,
+    chrono::NaiveDate,
+    CommendationStatus,
+);
+
+/// The volunteer's commendations, most recent first: their profile shows them (a read of the
+/// commendations domain's table, for display).
 pub fn commendations_of(
     conn: &mut DbConn,
     volunteer_id: &str,
-) -> QueryResult<
-    Vec<(
-        String,
-        String,
-        CommendationLevel,
-        chrono::NaiveDate,
-        CommendationStatus,
-    )>,
-> {
+) -> QueryResult<Vec<ProfileCommendation>> {
     commendations::table
         .filter(commendations::subject_type.eq(CommendationSubject::Volunteer))
         .filter(commendations::subject_id.eq(volunteer_id))
