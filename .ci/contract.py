@@ -218,6 +218,7 @@ BUSINESS_RULES = {
     "update_project": "the same rules on the edited application",
     "review_project": "a comment is required to reject or return",
     "create_post": "the activity must exist; images must be files the caller uploaded",
+    "create_training": "the volunteer and organisation must exist; the activity must be the organisation's; not in the future",
     "create_commendation": "the subject must exist as the kind named",
     "publish_news": "the activity must be the organisation's, the campaign must exist; images the caller's",
 }

@@ -38,6 +38,7 @@ pub mod storage;
 pub mod svg;
 pub mod teams;
 pub mod time;
+pub mod trainings;
 pub mod validation;
 pub mod volunteers;
 
@@ -82,6 +83,7 @@ where
                 .configure(projects::routes::configure)
                 .configure(posts::routes::configure)
                 .configure(commendations::routes::configure)
+                .configure(trainings::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

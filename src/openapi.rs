@@ -26,6 +26,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "projects", description = "Project applications (项目申报) and their review"),
         (name = "posts", description = "The feed: experience posts (心得分享) and news (活动动态)"),
         (name = "commendations", description = "Commendations (先进典型) of volunteers, organisations and projects"),
+        (name = "trainings", description = "Training records (培训交流): not service hours"),
         (name = "files", description = "Uploaded files: photos and attachments"),
         (name = "statistics", description = "Statistics"),
         (name = "meta", description = "Reference data"),

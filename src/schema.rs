@@ -411,6 +411,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    trainings (id) {
+        id -> Text,
+        volunteer_id -> Text,
+        team_id -> Text,
+        activity_id -> Nullable<Text>,
+        title -> Text,
+        training_date -> Date,
+        minutes -> Int4,
+        source -> Text,
+        recorded_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     volunteer_year_hours (volunteer_id, year) {
         volunteer_id -> Text,
         year -> Int4,
@@ -492,6 +507,10 @@ diesel::joinable!(service_records -> volunteers (volunteer_id));
 diesel::joinable!(signups -> activities (activity_id));
 diesel::joinable!(signups -> volunteers (volunteer_id));
 diesel::joinable!(team_year_hours -> teams (team_id));
+diesel::joinable!(trainings -> accounts (recorded_by));
+diesel::joinable!(trainings -> activities (activity_id));
+diesel::joinable!(trainings -> teams (team_id));
+diesel::joinable!(trainings -> volunteers (volunteer_id));
 diesel::joinable!(volunteer_year_hours -> volunteers (volunteer_id));
 diesel::joinable!(volunteers -> accounts (account_id));
 
@@ -523,6 +542,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_closure,
     team_year_hours,
     teams,
+    trainings,
     volunteer_year_hours,
     volunteers,
 );

@@ -36,6 +36,7 @@ const DOMAINS: &[&str] = &[
     "proofs",
     "reports",
     "teams",
+    "trainings",
     "volunteers",
     "ops",
     "state",

@@ -1339,6 +1339,37 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
             },
             [401, 403, 403, 403, 403, 403, 200],
         ),
+        // Trainings.
+        (
+            "record a training of the member in T",
+            |s| {
+                (
+                    Method::POST,
+                    "/api/v1/trainings".into(),
+                    Some(
+                        json!({"volunteer_id": s.member.volunteer_id, "team_id": s.team,
+                                "title": "急救培训", "date": "2026-03-01", "minutes": 90}),
+                    ),
+                )
+            },
+            [401, 403, 403, 201, 201, 403, 201],
+        ),
+        (
+            "list the member's trainings",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/volunteers/{}/trainings", s.member.volunteer_id),
+                    None,
+                )
+            },
+            [401, 200, 404, 200, 200, 404, 200],
+        ),
+        (
+            "list one's own trainings",
+            |_| (Method::GET, "/api/v1/me/trainings".into(), None),
+            [401, 200, 200, 200, 200, 200, 404],
+        ),
     ]
 }
 

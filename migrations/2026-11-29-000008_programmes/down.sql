@@ -1,3 +1,4 @@
+DROP TABLE trainings;
 DROP TABLE commendations;
 DROP TABLE posts;
 DROP TABLE project_application_transitions;

@@ -149,3 +149,22 @@ CREATE TABLE commendations (
 );
 CREATE INDEX commendations_subject ON commendations (subject_type, subject_id, awarded_on);
 CREATE INDEX commendations_awarded ON commendations (awarded_on, id);
+
+-- Training records (培训交流): attendance of `training` activities, written at check-out instead
+-- of a service record (training is not service hours), and trainings admins record by hand.
+CREATE TABLE trainings (
+    id TEXT PRIMARY KEY NOT NULL,
+    volunteer_id TEXT NOT NULL REFERENCES volunteers (id),
+    team_id TEXT NOT NULL REFERENCES teams (id),
+    activity_id TEXT REFERENCES activities (id),
+    title TEXT NOT NULL,
+    training_date DATE NOT NULL,
+    minutes INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('checkin', 'manual')),
+    recorded_by TEXT REFERENCES accounts (id),
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX trainings_volunteer ON trainings (volunteer_id, training_date);
+-- One record per attendance of a training activity.
+CREATE UNIQUE INDEX trainings_attendance ON trainings (activity_id, volunteer_id)
+    WHERE source = 'checkin';

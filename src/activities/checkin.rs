@@ -20,9 +20,10 @@ use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
 use crate::hours::service::{self as hours, Attendance};
-use crate::meta::enums::{ActivityStatus, SignupStatus};
+use crate::meta::enums::{ActivityCategory, ActivityStatus, SignupStatus};
 use crate::rounding::RoundingPolicy;
 use crate::time::{local_date, to_utc};
+use crate::trainings::service::{self as trainings, TrainingAttendance};
 
 pub const WINDOW_SECS: i64 = 120;
 /// Check-in opens this long before the start.
@@ -339,6 +340,20 @@ pub fn check_out(
         );
         let (record, note) = if minutes < 1 {
             (None, Some("服务时间与活动时间重叠不足一分钟，未生成服务记录 / Less than a minute overlapped the activity: no record".to_owned()))
+        } else if a.category == ActivityCategory::Training {
+            // Training is not service: the attendance becomes a training record.
+            trainings::record_attendance(
+                tx,
+                &TrainingAttendance {
+                    volunteer_id: &signup.volunteer_id,
+                    team_id: &a.team_id,
+                    activity_id: &a.id,
+                    title: &a.title,
+                    date: local_date(checked_in.max(a.starts_at)),
+                    minutes: minutes.min(1440) as i32,
+                },
+            )?;
+            (None, Some("培训活动：已记入培训记录，不计服务时数 / A training: recorded as training, not service hours".to_owned()))
         } else {
             let attended = Attendance {
                 volunteer_id: &signup.volunteer_id,

@@ -187,6 +187,10 @@ pub enum Action<'a> {
     },
     /// Record or withdraw commendations (先进典型).
     ManageCommendations,
+    /// Record a training of an organisation by hand.
+    RecordTraining {
+        team_id: &'a str,
+    },
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -233,7 +237,9 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
             }
         }
         Action::ReadAuditLog => allowed(actor.federation_admin),
-        Action::RecordHours { team_id } => allowed(administers(conn, actor, team_id)?),
+        Action::RecordHours { team_id } | Action::RecordTraining { team_id } => {
+            allowed(administers(conn, actor, team_id)?)
+        }
         Action::ListServiceRecords | Action::DecideServiceRecordsInBatch => {
             allowed(actor.is_admin())
         }

@@ -456,6 +456,14 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 培训记录来源
+    TrainingSource, "training_source" {
+        Checkin = "checkin", "签到签退", "Check-in";
+        Manual = "manual", "手工录入", "Recorded by hand";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -501,7 +509,8 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         PostStatus,
         CommendationSubject,
         CommendationLevel,
-        CommendationStatus
+        CommendationStatus,
+        TrainingSource
     )
 }
 

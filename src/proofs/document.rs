@@ -30,6 +30,13 @@ pub struct ProvedCommendation {
     pub awarded_on: NaiveDate,
 }
 
+/// A training as a proof states it (培训情况): the organisation's, in the period.
+pub struct ProvedTraining {
+    pub title: String,
+    pub date: NaiveDate,
+    pub minutes: i32,
+}
+
 /// Everything a proof states.
 pub struct ProofFacts<'a> {
     pub id: &'a str,
@@ -43,6 +50,7 @@ pub struct ProofFacts<'a> {
     pub records: &'a [ProvedRecord],
     pub total_minutes: i64,
     pub commendations: &'a [ProvedCommendation],
+    pub trainings: &'a [ProvedTraining],
     pub signer: &'a Signer,
 }
 
@@ -95,6 +103,11 @@ pub fn credential(f: &ProofFacts) -> Value {
             "records": records,
             "total_minutes": f.total_minutes,
             "total_hours": hours_text(f.total_minutes),
+            "trainings": f
+                .trainings
+                .iter()
+                .map(|t| json!({"title": t.title, "date": t.date.to_string(), "minutes": t.minutes}))
+                .collect::<Vec<Value>>(),
             "commendations": f
                 .commendations
                 .iter()
@@ -264,6 +277,21 @@ pub fn document_svg(f: &ProofFacts) -> String {
             f.total_minutes
         ),
     );
+    if !f.trainings.is_empty() {
+        let minutes: i64 = f.trainings.iter().map(|t| i64::from(t.minutes)).sum();
+        svg.text(
+            110.0,
+            y + 2.0,
+            3.6,
+            Anchor::Start,
+            false,
+            &format!(
+                "另参加培训 {} 次，{} 小时（不计入服务时数）",
+                f.trainings.len(),
+                hours_text(minutes)
+            ),
+        );
+    }
     if !f.commendations.is_empty() {
         let listed: Vec<String> = f
             .commendations

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::NUMBER_PREFIX;
-use super::document::{self, ProofFacts, ProvedCommendation, ProvedRecord};
+use super::document::{self, ProofFacts, ProvedCommendation, ProvedRecord, ProvedTraining};
 use super::dto::{CreateServiceProofRequest, ServiceProofQuery, ServiceProofResponse};
 use super::model::ServiceProof;
 use super::store;
@@ -20,6 +20,7 @@ use crate::meta::enums::{CommendationLevel, CommendationStatus};
 use crate::paging::{Page, page_request};
 use crate::teams::model::Team;
 use crate::teams::service as teams;
+use crate::trainings::service as trainings;
 use crate::volunteers::id_number::mask_name;
 use crate::volunteers::model::Holder;
 use crate::volunteers::service as volunteers;
@@ -107,6 +108,15 @@ pub fn create(
                     awarded_on: c.awarded_on,
                 })
                 .collect();
+        let trainings: Vec<ProvedTraining> =
+            trainings::of_team_in_period(tx, &team.id, volunteer_id, req.from, req.to)?
+                .into_iter()
+                .map(|t| ProvedTraining {
+                    title: t.title,
+                    date: t.training_date,
+                    minutes: t.minutes,
+                })
+                .collect();
         let proof = sign_proof(
             signer,
             &team,
@@ -114,6 +124,7 @@ pub fn create(
             &Proved {
                 records: &records,
                 commendations: &commendations,
+                trainings: &trainings,
             },
             &req,
             &actor.account_id,
@@ -145,6 +156,7 @@ pub fn create(
 struct Proved<'a> {
     records: &'a [ProvedRecord],
     commendations: &'a [ProvedCommendation],
+    trainings: &'a [ProvedTraining],
 }
 
 fn sign_proof(
@@ -173,6 +185,7 @@ fn sign_proof(
         records,
         total_minutes,
         commendations: proved.commendations,
+        trainings: proved.trainings,
         signer,
     });
     let signed = signer
@@ -253,6 +266,18 @@ pub fn page_svg(conn: &mut DbConn, signer: &Signer, actor: &Actor, id: &str) -> 
             })
         })
         .collect();
+    let trainings: Vec<ProvedTraining> = subject["trainings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            Some(ProvedTraining {
+                title: t["title"].as_str()?.to_owned(),
+                date: t["date"].as_str()?.parse().ok()?,
+                minutes: i32::try_from(t["minutes"].as_i64()?).ok()?,
+            })
+        })
+        .collect();
     let organisation = &subject["issuing_organisation"];
     let as_issued = Team {
         name: proof.team_name.clone(),
@@ -272,6 +297,7 @@ pub fn page_svg(conn: &mut DbConn, signer: &Signer, actor: &Actor, id: &str) -> 
         records: &records,
         total_minutes: proof.total_minutes,
         commendations: &commendations,
+        trainings: &trainings,
         signer,
     }))
 }
