@@ -97,18 +97,6 @@ fn sign_certificate(
     })
 }
 
-/// The organisation a body names (an unknown one is a problem with that field).
-fn named_team(conn: &mut DbConn, team_id: &str) -> ApiResult<Team> {
-    check_id("team_id", team_id)?;
-    teams::find(conn, team_id).map_err(|_| {
-        ApiError::field(
-            "team_id",
-            "not_found",
-            Msg::new("组织不存在", "The organisation does not exist"),
-        )
-    })
-}
-
 /// Issues a certificate to an approved member; 409 if they hold a valid one of the
 /// organisation already.
 pub fn issue(
@@ -120,7 +108,7 @@ pub fn issue(
 ) -> ApiResult<Certificate> {
     check_id("volunteer_id", &req.volunteer_id)?;
     write_tx(conn, |tx| {
-        let team = named_team(tx, &req.team_id)?;
+        let team = teams::named_in_body(tx, &req.team_id)?;
         policy::authorize(tx, actor, Action::IssueCertificates { team_id: &team.id })?;
         let holder = volunteers::holder(tx, &req.volunteer_id).map_err(|_| {
             ApiError::field(

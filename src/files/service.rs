@@ -112,16 +112,25 @@ pub struct Subject<'a> {
     pub public: bool,
 }
 
-/// Checks the file ids a body names under `field` (each well-formed, uploaded by the caller
-/// or attached to this subject already, named once), collecting problems in `errors`.
+/// Checks the file ids a body names under `field` (at most `max`, each well-formed, uploaded
+/// by the caller or attached to this subject already, named once), collecting problems in
+/// `errors`.
 pub fn check_attachable(
     conn: &mut DbConn,
     errors: &mut FieldErrors,
     actor: &Actor,
     field: &str,
-    ids: &[String],
+    (ids, max): (&[String], usize),
     subject: Option<(&'static str, &str)>,
 ) -> ApiResult<()> {
+    if ids.len() > max {
+        errors.add(
+            field,
+            "too_many",
+            Msg::new(format!("最多 {max} 个文件"), format!("At most {max} files")),
+        );
+        return Ok(());
+    }
     let well_formed: Vec<String> = ids.iter().filter(|id| is_id(id)).cloned().collect();
     let mut usable = store::uploaded_by(conn, &well_formed, &actor.account_id)?;
     if let Some((kind, id)) = subject {

@@ -85,26 +85,6 @@ fn named_activity(conn: &mut DbConn, id: &str) -> ApiResult<Activity> {
     })
 }
 
-fn check_images(
-    conn: &mut DbConn,
-    errors: &mut FieldErrors,
-    actor: &Actor,
-    images: &[String],
-) -> ApiResult<()> {
-    if images.len() > IMAGES_MAX {
-        errors.add(
-            "images",
-            "too_many",
-            Msg::new(
-                format!("最多 {IMAGES_MAX} 张图片"),
-                format!("At most {IMAGES_MAX} images"),
-            ),
-        );
-        return Ok(());
-    }
-    files::check_attachable(conn, errors, actor, "images", images, None)
-}
-
 /// Stores a post with its images (public with it) in one transaction.
 fn publish(
     conn: &mut PooledConn,
@@ -155,7 +135,14 @@ pub fn create(
     let mut errors = FieldErrors::default();
     let text = required_text(&mut errors, "text", &req.text, POST_TEXT_MAX);
     let images = req.images.unwrap_or_default();
-    check_images(conn, &mut errors, actor, &images)?;
+    files::check_attachable(
+        conn,
+        &mut errors,
+        actor,
+        "images",
+        (&images, IMAGES_MAX),
+        None,
+    )?;
     errors.into_result()?;
     let attended = activities::checked_out(conn, &activity.id, &volunteer_id)?
         || hours::has_approved_record_of(conn, &volunteer_id, &activity.id)?;
@@ -203,7 +190,14 @@ pub fn create_news(
     let title = required_text(&mut errors, "title", &req.title, NEWS_TITLE_MAX);
     let text = required_text(&mut errors, "text", &req.text, NEWS_TEXT_MAX);
     let images = req.images.unwrap_or_default();
-    check_images(conn, &mut errors, actor, &images)?;
+    files::check_attachable(
+        conn,
+        &mut errors,
+        actor,
+        "images",
+        (&images, IMAGES_MAX),
+        None,
+    )?;
     let mut campaign_id = req.campaign_id;
     if let Some(id) = &campaign_id
         && !campaigns::exists(conn, id)?

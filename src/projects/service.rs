@@ -220,25 +220,14 @@ fn check(
             }
         }
     }
-    if d.attachments.len() > ATTACHMENTS_MAX {
-        errors.add(
-            "attachments",
-            "too_many",
-            Msg::new(
-                format!("最多 {ATTACHMENTS_MAX} 个附件"),
-                format!("At most {ATTACHMENTS_MAX} attachments"),
-            ),
-        );
-    } else {
-        files::check_attachable(
-            conn,
-            &mut errors,
-            actor,
-            "attachments",
-            &d.attachments,
-            application_id.map(|id| (ATTACHMENT_KIND, id)),
-        )?;
-    }
+    files::check_attachable(
+        conn,
+        &mut errors,
+        actor,
+        "attachments",
+        (&d.attachments, ATTACHMENTS_MAX),
+        application_id.map(|id| (ATTACHMENT_KIND, id)),
+    )?;
     errors.into_result()?;
     Ok(budget_fen)
 }
@@ -317,14 +306,7 @@ pub fn create(
     origin: &Origin,
     req: CreateProjectRequest,
 ) -> ApiResult<ProjectResponse> {
-    check_id("team_id", &req.team_id)?;
-    let team = teams::find(conn, &req.team_id).map_err(|_| {
-        ApiError::field(
-            "team_id",
-            "not_found",
-            Msg::new("组织不存在", "The organisation does not exist"),
-        )
-    })?;
+    let team = teams::named_in_body(conn, &req.team_id)?;
     policy::authorize(conn, actor, Action::ApplyForProject { team_id: &team.id })?;
     let mut draft = Draft {
         campaign_id: req.campaign_id,

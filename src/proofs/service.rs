@@ -73,13 +73,7 @@ pub fn create(
     }
     write_tx(conn, |tx| {
         let holder = volunteers::holder(tx, volunteer_id)?;
-        let team = teams::find(tx, &req.team_id).map_err(|_| {
-            ApiError::field(
-                "team_id",
-                "not_found",
-                Msg::new("组织不存在", "The organisation does not exist"),
-            )
-        })?;
+        let team = teams::named_in_body(tx, &req.team_id)?;
         policy::authorize(
             tx,
             actor,

@@ -71,34 +71,6 @@ fn photo_ids(report: &CampaignReport) -> ApiResult<Vec<String>> {
     serde_json::from_str(&report.photos).map_err(ApiError::internal)
 }
 
-fn check_photos(
-    conn: &mut DbConn,
-    errors: &mut FieldErrors,
-    actor: &Actor,
-    photos: &[String],
-    report_id: Option<&str>,
-) -> ApiResult<()> {
-    if photos.len() > PHOTOS_MAX {
-        errors.add(
-            "photos",
-            "too_many",
-            Msg::new(
-                format!("最多 {PHOTOS_MAX} 个文件"),
-                format!("At most {PHOTOS_MAX} files"),
-            ),
-        );
-        return Ok(());
-    }
-    files::check_attachable(
-        conn,
-        errors,
-        actor,
-        "photos",
-        photos,
-        report_id.map(|id| (ATTACHMENT_KIND, id)),
-    )
-}
-
 /// The report as a client sees it: with its organisation's name, fresh figures and comments.
 fn view(
     conn: &mut DbConn,
@@ -128,14 +100,7 @@ pub fn file(
     req: FileReportRequest,
 ) -> ApiResult<CampaignReportResponse> {
     let campaign = campaigns::find(conn, campaign_id)?;
-    check_id("team_id", &req.team_id)?;
-    let team = teams::find(conn, &req.team_id).map_err(|_| {
-        ApiError::field(
-            "team_id",
-            "not_found",
-            Msg::new("组织不存在", "The organisation does not exist"),
-        )
-    })?;
+    let team = teams::named_in_body(conn, &req.team_id)?;
     policy::authorize(
         conn,
         actor,
@@ -145,7 +110,14 @@ pub fn file(
     let summary = required_text(&mut errors, "summary", &req.summary, SUMMARY_MAX);
     let highlights = optional_text(&mut errors, "highlights", req.highlights, SUMMARY_MAX);
     let photos = req.photos.unwrap_or_default();
-    check_photos(conn, &mut errors, actor, &photos, None)?;
+    files::check_attachable(
+        conn,
+        &mut errors,
+        actor,
+        "photos",
+        (&photos, PHOTOS_MAX),
+        None,
+    )?;
     errors.into_result()?;
     let at = now();
     if local_date(at) < campaign.starts_on {
@@ -232,7 +204,14 @@ pub fn update(
         .highlights
         .map(|h| optional_text(&mut errors, "highlights", h, SUMMARY_MAX));
     if let Some(photos) = &req.photos {
-        check_photos(conn, &mut errors, actor, photos, Some(id))?;
+        files::check_attachable(
+            conn,
+            &mut errors,
+            actor,
+            "photos",
+            (photos, PHOTOS_MAX),
+            Some((ATTACHMENT_KIND, id)),
+        )?;
     }
     errors.into_result()?;
     let report = write_tx(conn, |tx| {

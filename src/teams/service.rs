@@ -29,6 +29,19 @@ pub fn find(conn: &mut DbConn, team_id: &str) -> ApiResult<Team> {
     store::find(conn, team_id)?.ok_or_else(ApiError::not_found)
 }
 
+/// The organisation a request body names as `team_id`: an unknown one is a problem with that
+/// field (400), not a missing resource (404); a database failure stays what it is.
+pub fn named_in_body(conn: &mut DbConn, team_id: &str) -> ApiResult<Team> {
+    check_id("team_id", team_id)?;
+    store::find(conn, team_id)?.ok_or_else(|| {
+        ApiError::field(
+            "team_id",
+            "not_found",
+            Msg::new("组织不存在", "The organisation does not exist"),
+        )
+    })
+}
+
 /// Whether a team with this id exists (for other domains that link to one).
 pub fn exists(conn: &mut DbConn, team_id: &str) -> ApiResult<bool> {
     Ok(crate::ids::is_id(team_id) && store::exists_by_id(conn, team_id)?)
