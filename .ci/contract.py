@@ -221,6 +221,10 @@ BUSINESS_RULES = {
     "create_training": "the volunteer and organisation must exist; the activity must be the organisation's; not in the future",
     "create_commendation": "the subject must exist as the kind named",
     "publish_news": "the activity must be the organisation's, the campaign must exist; images the caller's",
+    "stats_overview": "the organisation named must exist; `to` not before `from`",
+    "campaign_stats": "the organisation named must exist",
+    "list_service_records": "`after` must be a cursor the list returned",
+    "list_own_service_records": "`after` must be a cursor the list returned",
 }
 
 # Statuses an operation answers to schema-valid data beyond the business rules: an upload's

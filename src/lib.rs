@@ -34,6 +34,7 @@ pub mod schema;
 pub mod secrets;
 pub mod server;
 pub mod state;
+pub mod stats;
 pub mod storage;
 pub mod svg;
 pub mod teams;
@@ -80,6 +81,7 @@ where
                 .configure(proofs::routes::configure)
                 .configure(files::routes::configure)
                 .configure(reports::routes::configure)
+                .configure(stats::routes::configure)
                 .configure(projects::routes::configure)
                 .configure(posts::routes::configure)
                 .configure(commendations::routes::configure)

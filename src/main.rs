@@ -181,6 +181,16 @@ fn run(command: Command) -> Result<(), StartError> {
             differences.extend(
                 zhiyuan::certificates::service::verify_totals(&mut conn, fix).map_err(failed)?,
             );
+            differences.extend(
+                zhiyuan::hours::totals::verify_aggregates(&mut conn, fix)
+                    .map_err(failed)?
+                    .iter()
+                    .chain(
+                        &zhiyuan::teams::service::verify_subtree_members(&mut conn, fix)
+                            .map_err(failed)?,
+                    )
+                    .map(ToString::to_string),
+            );
             for d in &differences {
                 println!("{d}");
             }

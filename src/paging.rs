@@ -76,6 +76,10 @@ pub struct Page<T> {
     pub per_page: i64,
     /// Number of items over all pages.
     pub total: i64,
+    /// Lists that also page by keyset (`?after=`): the cursor of the items after these, null
+    /// at the end. Always null for lists that page by number only.
+    #[schema(max_length = 400)]
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -85,8 +89,54 @@ impl<T> Page<T> {
             page: request.page,
             per_page: request.per_page,
             total,
+            next_cursor: None,
         }
     }
+
+    pub fn with_next_cursor(self, next_cursor: Option<String>) -> Page<T> {
+        Page {
+            next_cursor,
+            ..self
+        }
+    }
+}
+
+/// The longest cursor a client may send back (they are far shorter).
+pub const MAX_CURSOR_LEN: usize = 400;
+
+/// An opaque position in a list ordered by a key of several parts (the last item's key):
+/// base64url of the parts as a JSON array. Opaque to clients, which only send it back.
+pub fn encode_cursor(parts: &[String]) -> String {
+    use base64::Engine;
+    let json = serde_json::to_vec(parts).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+/// The parts of a cursor made by [`encode_cursor`] with `parts` parts; anything else is a
+/// field problem of `after`.
+pub fn decode_cursor(value: &str, parts: usize) -> Result<Vec<String>, ApiError> {
+    use base64::Engine;
+    let decoded = (value.len() <= MAX_CURSOR_LEN)
+        .then(|| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(value)
+                .ok()
+        })
+        .flatten()
+        .and_then(|bytes| serde_json::from_slice::<Vec<String>>(&bytes).ok())
+        .filter(|decoded| decoded.len() == parts);
+    decoded.ok_or_else(bad_cursor)
+}
+
+pub fn bad_cursor() -> ApiError {
+    ApiError::field(
+        "after",
+        "invalid",
+        Msg::new(
+            "after 须为上一页返回的 next_cursor",
+            "after must be a next_cursor this list returned",
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -95,6 +145,22 @@ mod tests {
 
     fn q(page: Option<i64>, per_page: Option<i64>) -> PageQuery {
         PageQuery { page, per_page }
+    }
+
+    #[test]
+    fn cursors_read_back_and_anything_else_is_refused() {
+        let parts = vec!["2026-03-05".to_owned(), "a|b\"c".to_owned()];
+        assert_eq!(decode_cursor(&encode_cursor(&parts), 2).unwrap(), parts);
+        for bad in [
+            "",
+            "!!",
+            "e30",
+            &encode_cursor(&parts[..1]),
+            &"A".repeat(401),
+        ] {
+            let e = decode_cursor(bad, 2).unwrap_err();
+            assert_eq!(e.errors[0].field, "after");
+        }
     }
 
     #[test]

@@ -194,6 +194,52 @@ diesel::table! {
 }
 
 diesel::table! {
+    last_service (ancestor_id, volunteer_id) {
+        ancestor_id -> Text,
+        volunteer_id -> Text,
+        service_date -> Date,
+    }
+}
+
+diesel::table! {
+    last_service_counts (ancestor_id, service_date) {
+        ancestor_id -> Text,
+        service_date -> Date,
+        volunteers -> Int8,
+    }
+}
+
+diesel::table! {
+    ledger_day_minutes (team_id, service_date, category, town, campaign_id) {
+        team_id -> Text,
+        service_date -> Date,
+        category -> Text,
+        town -> Text,
+        campaign_id -> Text,
+        minutes -> Int8,
+    }
+}
+
+diesel::table! {
+    ledger_month_minutes (team_id, month, category, town, campaign_id) {
+        team_id -> Text,
+        month -> Text,
+        category -> Text,
+        town -> Text,
+        campaign_id -> Text,
+        minutes -> Int8,
+    }
+}
+
+diesel::table! {
+    ledger_record_counts (team_id, status) {
+        team_id -> Text,
+        status -> Text,
+        records -> Int8,
+    }
+}
+
+diesel::table! {
     list_generations (name) {
         name -> Text,
         generation -> Int8,
@@ -223,6 +269,26 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> Int8,
         certified -> Bool,
+    }
+}
+
+diesel::table! {
+    participant_counts (facet, campaign_id, team_id, facet_key) {
+        facet -> Text,
+        campaign_id -> Text,
+        team_id -> Text,
+        facet_key -> Text,
+        volunteers -> Int8,
+    }
+}
+
+diesel::table! {
+    participants (facet, campaign_id, team_id, facet_key, volunteer_id) {
+        facet -> Text,
+        campaign_id -> Text,
+        team_id -> Text,
+        facet_key -> Text,
+        volunteer_id -> Text,
     }
 }
 
@@ -350,6 +416,9 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         decision_comment -> Nullable<Text>,
         created_at -> Timestamp,
+        category -> Text,
+        town -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
     }
 }
 
@@ -373,6 +442,21 @@ diesel::table! {
         updated_at -> Timestamp,
         checked_in_at -> Nullable<Timestamp>,
         checked_out_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    subtree_member_counts (ancestor_id) {
+        ancestor_id -> Text,
+        volunteers -> Int8,
+    }
+}
+
+diesel::table! {
+    subtree_members (ancestor_id, volunteer_id) {
+        ancestor_id -> Text,
+        volunteer_id -> Text,
+        memberships -> Int8,
     }
 }
 
@@ -484,10 +568,19 @@ diesel::joinable!(correction_requests -> volunteers (volunteer_id));
 diesel::joinable!(file_links -> files (file_id));
 diesel::joinable!(file_links -> teams (team_id));
 diesel::joinable!(files -> accounts (uploaded_by));
+diesel::joinable!(last_service -> teams (ancestor_id));
+diesel::joinable!(last_service -> volunteers (volunteer_id));
+diesel::joinable!(last_service_counts -> teams (ancestor_id));
+diesel::joinable!(ledger_day_minutes -> teams (team_id));
+diesel::joinable!(ledger_month_minutes -> teams (team_id));
+diesel::joinable!(ledger_record_counts -> teams (team_id));
 diesel::joinable!(membership_events -> accounts (actor_id));
 diesel::joinable!(membership_events -> memberships (membership_id));
 diesel::joinable!(memberships -> teams (team_id));
 diesel::joinable!(memberships -> volunteers (volunteer_id));
+diesel::joinable!(participant_counts -> teams (team_id));
+diesel::joinable!(participants -> teams (team_id));
+diesel::joinable!(participants -> volunteers (volunteer_id));
 diesel::joinable!(posts -> activities (activity_id));
 diesel::joinable!(posts -> campaigns (campaign_id));
 diesel::joinable!(posts -> teams (team_id));
@@ -506,6 +599,9 @@ diesel::joinable!(service_records -> teams (team_id));
 diesel::joinable!(service_records -> volunteers (volunteer_id));
 diesel::joinable!(signups -> activities (activity_id));
 diesel::joinable!(signups -> volunteers (volunteer_id));
+diesel::joinable!(subtree_member_counts -> teams (ancestor_id));
+diesel::joinable!(subtree_members -> teams (ancestor_id));
+diesel::joinable!(subtree_members -> volunteers (volunteer_id));
 diesel::joinable!(team_year_hours -> teams (team_id));
 diesel::joinable!(trainings -> accounts (recorded_by));
 diesel::joinable!(trainings -> activities (activity_id));
@@ -527,9 +623,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     counters,
     file_links,
     files,
+    last_service,
+    last_service_counts,
+    ledger_day_minutes,
+    ledger_month_minutes,
+    ledger_record_counts,
     list_generations,
     membership_events,
     memberships,
+    participant_counts,
+    participants,
     posts,
     project_application_transitions,
     project_applications,
@@ -539,6 +642,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_records,
     signing_keys,
     signups,
+    subtree_member_counts,
+    subtree_members,
     team_closure,
     team_year_hours,
     teams,

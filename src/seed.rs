@@ -262,6 +262,8 @@ pub fn seed(
     let open_activity_ids =
         seed_activities(conn, &mut rng, &team_ids, towns, plan.activities, &at)?;
     zhiyuan::hours::totals::verify(conn, true)?;
+    zhiyuan::hours::totals::verify_aggregates(conn, true)?;
+    zhiyuan::teams::service::verify_subtree_members(conn, true)?;
     if let DbConn::Pg(_) = &**conn {
         // After a bulk load the visibility map is empty until autovacuum comes by; without it
         // no index-only scan is possible, and the benchmark would measure that instead.

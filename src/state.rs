@@ -38,6 +38,9 @@ pub struct AppState {
     pub activity_reads: Arc<crate::activities::store::PublicReads>,
     /// Where uploaded files' bytes live (see `storage`).
     pub blobs: Arc<dyn crate::storage::BlobStore>,
+    /// Aggregates of other domains kept per ancestor organisation, which a move of an
+    /// organisation rebuilds (see `teams::service::update`).
+    pub tree_keyed: &'static [&'static crate::db::recount::Aggregate],
     /// Per-thread read-only connections for short reads (SQLite only).
     readers: Option<Arc<ThreadReaders>>,
 }
@@ -51,6 +54,7 @@ impl AppState {
     ) -> AppState {
         AppState {
             blobs,
+            tree_keyed: &crate::hours::store::KEYED_BY_TREE,
             jwt: Arc::new(JwtKeys::new(
                 &secrets.jwt_secret,
                 config.access_token_ttl_secs,

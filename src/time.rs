@@ -1,7 +1,7 @@
 //! The platform's clock conventions: timestamps are stored as UTC and spoken as RFC 3339; a
 //! "day" is a local day in Asia/Shanghai (UTC+8 all year, no daylight saving).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 pub fn local_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
@@ -44,6 +44,74 @@ pub fn seconds_to_next_local_day(at: NaiveDateTime) -> u64 {
     (next - at).num_seconds().max(1).unsigned_abs()
 }
 
+/// A range of days `from..=to` (either end open) cut into whole months and the days left at
+/// its edges, so that totals kept per month and per day answer it exactly while reading at
+/// most two months' worth of day rows.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MonthSplit {
+    /// The whole months (`YYYY-MM`, inclusive; `None` for an open end), if there are any.
+    pub months: Option<(Option<String>, Option<String>)>,
+    /// Day ranges (inclusive) outside those months.
+    pub days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+fn first_of_next_month(day: NaiveDate) -> NaiveDate {
+    first_of_month(day)
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+fn month_of(day: NaiveDate) -> String {
+    day.format("%Y-%m").to_string()
+}
+
+impl MonthSplit {
+    pub fn of(from: Option<NaiveDate>, to: Option<NaiveDate>) -> MonthSplit {
+        // The first day of the first whole month, and the last day of the last one.
+        let whole_from = from.map(|f| {
+            if f.day() == 1 {
+                f
+            } else {
+                first_of_next_month(f)
+            }
+        });
+        let whole_to = to.map(|t| {
+            if first_of_next_month(t).pred_opt() == Some(t) {
+                t
+            } else {
+                first_of_month(t).pred_opt().unwrap_or(NaiveDate::MIN)
+            }
+        });
+        if let (Some(f), Some(t), Some(a), Some(b)) = (from, to, whole_from, whole_to)
+            && a > b
+        {
+            return MonthSplit {
+                months: None,
+                days: if f <= t { vec![(f, t)] } else { Vec::new() },
+            };
+        }
+        let mut days = Vec::new();
+        if let (Some(f), Some(a)) = (from, whole_from)
+            && f < a
+        {
+            days.push((f, a.pred_opt().unwrap_or(f)));
+        }
+        if let (Some(t), Some(b)) = (to, whole_to)
+            && b < t
+        {
+            days.push((b.succ_opt().unwrap_or(t), t));
+        }
+        MonthSplit {
+            months: Some((whole_from.map(month_of), whole_to.map(month_of))),
+            days,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +142,77 @@ mod tests {
         let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
         assert_eq!(age_on(d(2008, 11, 30), d(2026, 11, 29)), 17);
         assert_eq!(age_on(d(2008, 11, 29), d(2026, 11, 29)), 18);
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn m(a: &str, b: &str) -> Option<(Option<String>, Option<String>)> {
+        Some((Some(a.to_owned()), Some(b.to_owned())))
+    }
+
+    #[test]
+    fn a_range_splits_into_whole_months_and_edge_days() {
+        let split = |f: &str, t: &str| MonthSplit::of(Some(d(f)), Some(d(t)));
+        assert_eq!(
+            split("2026-03-01", "2026-05-31"),
+            MonthSplit {
+                months: m("2026-03", "2026-05"),
+                days: vec![]
+            }
+        );
+        assert_eq!(
+            split("2026-03-10", "2026-05-20"),
+            MonthSplit {
+                months: m("2026-04", "2026-04"),
+                days: vec![
+                    (d("2026-03-10"), d("2026-03-31")),
+                    (d("2026-05-01"), d("2026-05-20"))
+                ],
+            }
+        );
+        assert_eq!(
+            split("2026-03-10", "2026-04-20"),
+            MonthSplit {
+                months: None,
+                days: vec![(d("2026-03-10"), d("2026-04-20"))]
+            }
+        );
+        assert_eq!(
+            split("2026-02-01", "2026-02-28"),
+            MonthSplit {
+                months: m("2026-02", "2026-02"),
+                days: vec![]
+            }
+        );
+        assert_eq!(
+            split("2026-05-02", "2026-05-01"),
+            MonthSplit {
+                months: None,
+                days: vec![]
+            }
+        );
+        assert_eq!(
+            MonthSplit::of(None, None),
+            MonthSplit {
+                months: Some((None, None)),
+                days: vec![]
+            }
+        );
+        assert_eq!(
+            MonthSplit::of(Some(d("2026-12-15")), None),
+            MonthSplit {
+                months: Some((Some("2027-01".to_owned()), None)),
+                days: vec![(d("2026-12-15"), d("2026-12-31"))]
+            }
+        );
+        assert_eq!(
+            MonthSplit::of(None, Some(d("2024-02-28"))),
+            MonthSplit {
+                months: Some((None, Some("2024-01".to_owned()))),
+                days: vec![(d("2024-02-01"), d("2024-02-28"))]
+            }
+        );
     }
 }

@@ -35,6 +35,7 @@ const DOMAINS: &[&str] = &[
     "projects",
     "proofs",
     "reports",
+    "stats",
     "teams",
     "trainings",
     "volunteers",

@@ -979,3 +979,116 @@ async fn single_decisions_refuse_an_overlong_comment_like_the_batch() {
     assert_eq!(res.status, 200);
     assert_eq!(res.json()["comment"], "长".repeat(500));
 }
+
+#[actix_web::test]
+async fn the_ledger_pages_by_keyset_and_its_totals_come_from_the_counts() {
+    let app = TestApp::new().await;
+    let w = app.world(9).await;
+    let admin = &w.team_admin.token;
+    // Twelve records over six days (two a day), five approved, one rejected.
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let date = (today() - chrono::Duration::days(i / 2)).to_string();
+        ids.push(
+            create(&app, admin, &record_body(&w, 30 + i, &date)).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for id in &ids[..5] {
+        assert_eq!(approve(&app, admin, id).await, 200);
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/service-records/{}/reject", ids[5]),
+            Some(admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let list = |query: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .get(&format!("/api/v1/service-records?{query}"), Some(admin))
+                .await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            res.json()
+        }
+    };
+    let everything = list("per_page=100".into()).await;
+    assert_eq!(everything["total"], 12);
+    assert!(everything["next_cursor"].is_null());
+    let order: Vec<String> = everything["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    for (status, n) in [("approved", 5), ("rejected", 1), ("pending", 6)] {
+        assert_eq!(
+            list(format!("status={status}")).await["total"],
+            n,
+            "{status}"
+        );
+        assert_eq!(
+            list(format!("status={status}&team_id={}", w.team)).await["total"],
+            n,
+            "{status}"
+        );
+    }
+    let sibling = app
+        .get(
+            &format!("/api/v1/service-records?team_id={}", w.sibling),
+            Some(&w.fed),
+        )
+        .await;
+    assert_eq!(sibling.json()["total"], 0);
+    // Page by keyset, five at a time; a record added meanwhile (today, so before the cursor)
+    // neither repeats nor shifts what follows.
+    let mut seen = Vec::new();
+    let mut page = list("per_page=5".into()).await;
+    loop {
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned()),
+        );
+        assert_eq!(
+            page["total"].as_i64().unwrap(),
+            12 + i64::from(seen.len() > 5)
+        );
+        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
+            break;
+        };
+        if seen.len() == 5 {
+            create(&app, admin, &record_body(&w, 45, &today().to_string())).await;
+        }
+        page = list(format!("per_page=5&after={cursor}")).await;
+    }
+    assert_eq!(seen, order);
+    // The cursor of a page by number continues from it.
+    let now = list("per_page=100".into()).await;
+    let second = list("per_page=4&page=2".into()).await;
+    let next = list(format!(
+        "per_page=4&after={}",
+        second["next_cursor"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(next["items"][0]["id"], now["items"][8]["id"]);
+    // A cursor the list did not make is a field problem.
+    for bad in ["nonsense", "W10", "WyIyMDI2LTAxLTAxIiwieCIsInkiXQ"] {
+        app.get(&format!("/api/v1/service-records?after={bad}"), Some(admin))
+            .await
+            .field_error("after", "invalid");
+    }
+    let mut conn = app.conn();
+    assert!(
+        zhiyuan::hours::totals::verify_aggregates(&mut conn, false)
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -1144,6 +1144,44 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
             [401, 403, 403, 403, 201, 201, 201],
         ),
         (
+            "the statistics overview of what the caller administers",
+            |_| (Method::GET, "/api/v1/stats/overview".into(), None),
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "the statistics overview of T",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/stats/overview?team_id={}", s.team),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
+            "the campaign's statistics",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/campaigns/{}/stats", s.campaign),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
+            "the campaign's statistics for T",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/campaigns/{}/stats?team_id={}", s.campaign, s.team),
+                    None,
+                )
+            },
+            [401, 403, 403, 200, 200, 403, 200],
+        ),
+        (
             "list the campaign's reports",
             |s| {
                 (

@@ -22,6 +22,14 @@ async fn campaign(app: &TestApp, w: &World, starts_on: &str, report_due: Option<
 
 /// An activity of T in the campaign, under way now (published, or left a draft).
 async fn activity(app: &TestApp, w: &World, campaign: &str, publish: bool) -> String {
+    if publish {
+        return app
+            .activity_now(
+                &w.team_admin.token,
+                json!({"team_id": w.team, "campaign_id": campaign}),
+            )
+            .await;
+    }
     let now = chrono::Utc::now();
     let res = app
         .post(
@@ -36,22 +44,10 @@ async fn activity(app: &TestApp, w: &World, campaign: &str, publish: bool) -> St
         )
         .await;
     assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let id = res.json()["id"].as_str().unwrap().to_owned();
-    if publish {
-        let res = app
-            .post(
-                &format!("/api/v1/activities/{id}/publish"),
-                Some(&w.team_admin.token),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(res.status, 200);
-    }
-    id
+    res.json()["id"].as_str().unwrap().to_owned()
 }
 
-/// `who` signs up, is checked in `minutes` ago and out now (by T's admin): the pending
-/// record check-out writes, approved when asked. Returns (record id, minutes).
+/// `who` attends (see `TestApp::attend`), the record approved when asked.
 async fn attend(
     app: &TestApp,
     w: &World,
@@ -60,51 +56,13 @@ async fn attend(
     minutes: i64,
     approve: bool,
 ) -> (String, i64) {
-    let res = app
-        .post(
-            &format!("/api/v1/activities/{activity}/signups"),
-            Some(&who.token),
-            &json!({}),
-        )
+    let (id, minutes) = app
+        .attend(&w.team_admin.token, who, activity, minutes)
         .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-    let by_admin = json!({"volunteer_id": who.volunteer_id});
-    let res = app
-        .post(
-            &format!("/api/v1/activities/{activity}/checkin"),
-            Some(&w.team_admin.token),
-            &by_admin,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    {
-        use diesel::prelude::*;
-        use zhiyuan::schema::signups;
-        let mut conn = app.conn();
-        let earlier = (chrono::Utc::now() - chrono::Duration::minutes(minutes)).naive_utc();
-        diesel::update(
-            signups::table
-                .filter(signups::volunteer_id.eq(&who.volunteer_id))
-                .filter(signups::activity_id.eq(activity)),
-        )
-        .set(signups::checked_in_at.eq(earlier))
-        .execute(&mut *conn)
-        .unwrap();
-    }
-    let res = app
-        .post(
-            &format!("/api/v1/activities/{activity}/checkout"),
-            Some(&w.team_admin.token),
-            &by_admin,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    let out = res.json();
-    let id = out["service_record_id"].as_str().unwrap().to_owned();
     if approve {
         approve_record(app, w, &id).await;
     }
-    (id, out["minutes"].as_i64().unwrap())
+    (id, minutes)
 }
 
 async fn approve_record(app: &TestApp, w: &World, id: &str) {

@@ -19,7 +19,7 @@ use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
-use crate::hours::service::{self as hours, Attendance};
+use crate::hours::service::{self as hours, Attendance, Facets};
 use crate::meta::enums::{ActivityCategory, ActivityStatus, SignupStatus};
 use crate::rounding::RoundingPolicy;
 use crate::time::{local_date, to_utc};
@@ -355,6 +355,10 @@ pub fn check_out(
             )?;
             (None, Some("培训活动：已记入培训记录，不计服务时数 / A training: recorded as training, not service hours".to_owned()))
         } else {
+            let team_town = match a.town {
+                Some(_) => None,
+                None => crate::teams::service::find(tx, &a.team_id)?.town,
+            };
             let attended = Attendance {
                 volunteer_id: &signup.volunteer_id,
                 team_id: &a.team_id,
@@ -368,6 +372,11 @@ pub fn check_out(
                     a.address.as_deref()
                 },
                 rounding: policy,
+                facets: Facets {
+                    category: a.category,
+                    town: a.town.as_deref().or(team_town.as_deref()),
+                    campaign_id: a.campaign_id.as_deref(),
+                },
             };
             (Some(hours::record_attendance(tx, &attended)?), None)
         };

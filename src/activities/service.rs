@@ -12,6 +12,7 @@ use crate::db::{DbConn, PooledConn, ReadConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
 use crate::ids::check_id;
 use crate::meta::enums::ActivityStatus as Status;
+use crate::meta::enums::{ActivityCategory, ActivityStatus};
 use crate::paging::Page;
 use crate::paging::page_request;
 use crate::validation::{contains_pattern, optional_town};
@@ -36,6 +37,32 @@ pub fn held_in_campaign(
     team_id: &str,
 ) -> ApiResult<Vec<String>> {
     Ok(store::held_in_campaign(conn, campaign_id, team_id)?)
+}
+
+/// The subtree's activities by status (statistics).
+pub fn count_by_status(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+) -> ApiResult<Vec<(ActivityStatus, i64)>> {
+    Ok(store::count_by_status(conn, ancestor_id)?)
+}
+
+/// The subtree's published or completed activities by category (statistics).
+pub fn held_by_category(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+) -> ApiResult<Vec<(ActivityCategory, i64)>> {
+    Ok(store::held_by_category(conn, ancestor_id)?)
+}
+
+/// A campaign's published or completed activities in the subtree by (organisation, town,
+/// category) (statistics).
+pub fn held_in_campaign_by(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    ancestor_id: &str,
+) -> ApiResult<Vec<store::HeldCount>> {
+    Ok(store::held_in_campaign_by(conn, campaign_id, ancestor_id)?)
 }
 
 /// Whether the volunteer checked out of the activity (attended it, as far as check-in knows).

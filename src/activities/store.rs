@@ -565,3 +565,52 @@ pub fn checked_out(conn: &mut DbConn, activity_id: &str, volunteer_id: &str) -> 
     ))
     .get_result(conn)
 }
+
+/// The subtree's activities by status.
+pub fn count_by_status(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+) -> QueryResult<Vec<(ActivityStatus, i64)>> {
+    activities::table
+        .filter(activities::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .group_by(activities::status)
+        .select((activities::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// The subtree's published or completed activities by category.
+pub fn held_by_category(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+) -> QueryResult<Vec<(ActivityCategory, i64)>> {
+    activities::table
+        .filter(activities::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .filter(activities::status.eq_any([ActivityStatus::Published, ActivityStatus::Completed]))
+        .group_by(activities::category)
+        .select((activities::category, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Activities counted by (organisation, town, category, how many).
+pub type HeldCount = (String, Option<String>, ActivityCategory, i64);
+
+/// A campaign's published or completed activities in the subtree, counted by (organisation,
+/// town, category).
+pub fn held_in_campaign_by(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    ancestor_id: &str,
+) -> QueryResult<Vec<HeldCount>> {
+    activities::table
+        .filter(activities::campaign_id.eq(campaign_id))
+        .filter(activities::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .filter(activities::status.eq_any([ActivityStatus::Published, ActivityStatus::Completed]))
+        .group_by((activities::team_id, activities::town, activities::category))
+        .select((
+            activities::team_id,
+            activities::town,
+            activities::category,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+}

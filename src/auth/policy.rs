@@ -152,6 +152,11 @@ pub enum Action<'a> {
         volunteer_id: &'a str,
     },
     ReadIssuanceStatistics,
+    /// Statistics of a subtree: of the organisation named, or (none named) of what the
+    /// caller administers.
+    ReadStatistics {
+        team_id: Option<&'a str>,
+    },
     /// Upload a file (any account; the service counts the daily quota).
     UploadFile,
     /// File or edit an organisation's campaign report.
@@ -296,6 +301,10 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::SignUp => allowed(actor.volunteer_id.is_some()),
         Action::IssueCertificates { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::ListCertificates | Action::ReadIssuanceStatistics => allowed(actor.is_admin()),
+        Action::ReadStatistics { team_id } => match team_id {
+            Some(team_id) => allowed(administers(conn, actor, team_id)?),
+            None => allowed(actor.is_admin()),
+        },
         Action::UploadFile => Ok(()),
         Action::FileCampaignReport { team_id } | Action::ApplyForProject { team_id } => {
             allowed(administers(conn, actor, team_id)?)

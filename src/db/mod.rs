@@ -13,6 +13,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub mod list_totals;
 mod readers;
+pub mod recount;
 pub use readers::ThreadReaders;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");

@@ -137,12 +137,16 @@ pub struct RecordQuery {
     pub from: Option<NaiveDate>,
     /// Service dates up to and including this day.
     pub to: Option<NaiveDate>,
-    /// Page number, from 1.
+    /// Page number, from 1 (ignored with `after`).
     #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1–100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
+    /// Keyset paging: the `next_cursor` of the page before; the items after it. Stays valid
+    /// while records are added.
+    #[param(max_length = 400)]
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

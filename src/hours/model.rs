@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::meta::enums::{CorrectionStatus, RecordSource, RecordStatus};
+use crate::meta::enums::{ActivityCategory, CorrectionStatus, RecordSource, RecordStatus};
 
 use crate::schema::{correction_requests, service_records};
 
@@ -27,6 +27,20 @@ pub struct ServiceRecord {
     pub decided_at: Option<NaiveDateTime>,
     pub decision_comment: Option<String>,
     pub created_at: NaiveDateTime,
+    /// What the record was of, fixed when it was made (see [`Facets`]).
+    pub category: ActivityCategory,
+    pub town: Option<String>,
+    pub campaign_id: Option<String>,
+}
+
+impl ServiceRecord {
+    pub fn facets(&self) -> Facets<'_> {
+        Facets {
+            category: self.category,
+            town: self.town.as_deref(),
+            campaign_id: self.campaign_id.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -47,6 +61,20 @@ pub struct NewServiceRecord<'a> {
     pub rounding_policy: &'a str,
     pub created_by: &'a str,
     pub created_at: NaiveDateTime,
+    pub category: ActivityCategory,
+    pub town: Option<&'a str>,
+    pub campaign_id: Option<&'a str>,
+}
+
+/// What a record is of, for statistics: its activity's category (`other` without an
+/// activity), the town where it took place (the activity's, else the organisation's) and the
+/// activity's campaign. Fixed when the record is made: editing an activity later does not
+/// rewrite history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facets<'a> {
+    pub category: ActivityCategory,
+    pub town: Option<&'a str>,
+    pub campaign_id: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -16,13 +16,14 @@ use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::ids::check_id;
-use crate::meta::enums::{RecordSource, RecordStatus};
+use crate::meta::enums::{ActivityCategory, RecordSource, RecordStatus};
 use crate::paging::Page;
-use crate::paging::page_request;
+use crate::paging::{bad_cursor, decode_cursor, encode_cursor, page_request};
 use crate::rounding::RoundingPolicy;
 use crate::teams::service as teams;
 use crate::time::local_today;
 use crate::validation::{optional_text, required_text};
+use chrono::NaiveDate;
 
 pub const MAX_BATCH: usize = 500;
 pub const CONTENT_MAX: usize = 500;
@@ -95,6 +96,7 @@ pub fn create(
                 team_id: &req.team_id,
             },
         )?;
+        let town = teams::find(tx, &req.team_id)?.town;
         if !teams::member_on(tx, &req.team_id, &req.volunteer_id, req.service_date)? {
             return Err(ApiError::conflict(
                 "not_a_member",
@@ -123,6 +125,11 @@ pub fn create(
                 rounding_policy: rounding.code(),
                 created_by: &actor.account_id,
                 created_at: now(),
+                // Hours recorded by hand are of no activity: category `other`, in the
+                // organisation's town.
+                category: ActivityCategory::Other,
+                town: town.as_deref(),
+                campaign_id: None,
             },
         )?;
         audit::record(
@@ -140,6 +147,9 @@ pub fn create(
     })
 }
 
+/// What a record is of; check-out names it from the activity.
+pub use super::model::Facets;
+
 /// One attended activity, as a check-out reports it to the ledger.
 pub struct Attendance<'a> {
     pub volunteer_id: &'a str,
@@ -150,6 +160,7 @@ pub struct Attendance<'a> {
     pub content: &'a str,
     pub place: Option<&'a str>,
     pub rounding: RoundingPolicy,
+    pub facets: Facets<'a>,
 }
 
 /// Records an attendance as a pending record (source `checkin`, written by the volunteer's
@@ -175,6 +186,9 @@ pub fn record_attendance(tx: &mut Tx, attended: &Attendance) -> ApiResult<String
             rounding_policy: attended.rounding.code(),
             created_by: &created_by,
             created_at: now(),
+            category: attended.facets.category,
+            town: attended.facets.town,
+            campaign_id: attended.facets.campaign_id,
         },
     )?;
     Ok(id)
@@ -226,21 +240,21 @@ pub fn decide(
     }
     let result = tx.savepoint(|tx| -> ApiResult<Option<ServiceRecord>> {
         let to = if approve { RecordStatus::Approved } else { RecordStatus::Rejected };
-        if !store::decide_if_pending(tx, &record.id, to, &actor.account_id, comment)? {
+        if !store::decide_if_pending(tx, &record.id, &record.team_id, to, &actor.account_id, comment)? {
             return Ok(None);
         }
         if approve {
-            let delta = match &record.corrects_id {
+            let (delta, first_count) = match &record.corrects_id {
                 Some(target_id) => {
                     let target = get(tx, target_id)?;
                     if !store::supersede_if_head(tx, target_id, &record.id)? {
                         return Err(correction_conflict());
                     }
-                    i64::from(record.minutes - target.minutes)
+                    (i64::from(record.minutes - target.minutes), false)
                 }
-                None => i64::from(record.minutes),
+                None => (i64::from(record.minutes), true),
             };
-            totals::apply(tx, &record.volunteer_id, &record.team_id, record.service_date, delta)?;
+            totals::apply(tx, record, delta, first_count)?;
         }
         audit::record(
             tx,
@@ -445,6 +459,9 @@ pub fn correct(
             rounding_policy: &record.rounding_policy,
             created_by: &actor.account_id,
             created_at: now(),
+            category: record.category,
+            town: record.town.as_deref(),
+            campaign_id: record.campaign_id.as_deref(),
         },
     )?;
     audit::record(
@@ -463,13 +480,80 @@ pub fn correct(
 
 /// The records an organisation may prove of a volunteer for a period (谁记录谁证明: its own
 /// approved, current records; never another organisation's), oldest first.
-/// What volunteers did in these activities: distinct volunteers with an approved, current
-/// record of one of them, and those records' minutes.
-pub fn participation(conn: &mut DbConn, activity_ids: &[String]) -> ApiResult<(i64, i64)> {
-    if activity_ids.is_empty() {
-        return Ok((0, 0));
+/// Figures a campaign's statistics are made of, from the aggregates kept beside the ledger
+/// (never a scan of it).
+pub use super::store::Facet;
+
+/// What an organisation's volunteers did in a campaign: distinct volunteers with a counted
+/// record of one of its activities in the campaign, and those records' minutes.
+pub fn campaign_part_of(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    team_id: &str,
+) -> ApiResult<(i64, i64)> {
+    let volunteers = store::set_sizes(conn, Facet::Team, campaign_id, &[team_id.to_owned()])?
+        .into_iter()
+        .map(|(_, _, n)| n)
+        .sum();
+    let minutes = store::campaign_minutes(conn, campaign_id, team_id)?
+        .into_iter()
+        .filter(|(team, ..)| team == team_id)
+        .map(|(.., m)| m)
+        .sum();
+    Ok((volunteers, minutes))
+}
+
+/// A campaign's counted minutes in the subtree by (organisation, category, town; '' for none).
+pub fn campaign_minutes(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    ancestor_id: &str,
+) -> ApiResult<Vec<(String, String, String, i64)>> {
+    Ok(store::campaign_minutes(conn, campaign_id, ancestor_id)?)
+}
+
+/// Sizes of the distinct-volunteer sets of a facet and campaign ('' for all time) for these
+/// organisations: (organisation, key, volunteers).
+pub fn set_sizes(
+    conn: &mut DbConn,
+    facet: Facet,
+    campaign_id: &str,
+    team_ids: &[String],
+) -> ApiResult<Vec<(String, String, i64)>> {
+    Ok(store::set_sizes(conn, facet, campaign_id, team_ids)?)
+}
+
+/// Volunteers of the subtree whose latest counted service is on or after `since`.
+pub fn active_since(conn: &mut DbConn, ancestor_id: &str, since: NaiveDate) -> ApiResult<i64> {
+    Ok(store::active_since(conn, ancestor_id, since)?)
+}
+
+/// Counted minutes of the subtree by (month `YYYY-MM`, category, town) served in `from..=to`
+/// (either end open): whole months from the month aggregate, the days of a cut month from the
+/// day aggregate.
+pub fn minutes_in(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> ApiResult<Vec<(String, String, String, i64)>> {
+    let split = crate::time::MonthSplit::of(from, to);
+    let mut rows = match &split.months {
+        Some((first, last)) => {
+            store::minutes_by_month(conn, ancestor_id, first.as_deref(), last.as_deref())?
+        }
+        None => Vec::new(),
+    };
+    for (first, last) in split.days {
+        rows.extend(
+            store::minutes_by_day(conn, ancestor_id, first, last)?
+                .into_iter()
+                .map(|(day, category, town, m)| {
+                    (day.format("%Y-%m").to_string(), category, town, m)
+                }),
+        );
     }
-    Ok(store::participation(conn, activity_ids)?)
+    Ok(rows)
 }
 
 /// Whether the volunteer holds an approved, current record of the activity.
@@ -549,12 +633,41 @@ pub fn list(
         to: query.to,
         ..filter
     };
-    let (rows, total) = store::page(conn, &filter, page.per_page, page.offset())?;
+    let after = query.after.as_deref().map(record_key).transpose()?;
+    let offset = if after.is_some() { 0 } else { page.offset() };
+    let (mut rows, total) = store::page(conn, &filter, page.per_page + 1, offset, after.as_ref())?;
+    let next_cursor = if rows.len() as i64 > page.per_page {
+        rows.truncate(page.per_page as usize);
+        rows.last().map(|r| {
+            encode_cursor(&[
+                r.service_date.to_string(),
+                r.created_at.format(CURSOR_TIME).to_string(),
+                r.id.clone(),
+            ])
+        })
+    } else {
+        None
+    };
     Ok(Page::new(
         rows.into_iter().map(ServiceRecordResponse::from).collect(),
         page,
         total,
-    ))
+    )
+    .with_next_cursor(next_cursor))
+}
+
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+/// The position a ledger cursor names.
+fn record_key(cursor: &str) -> ApiResult<store::RecordKey> {
+    let parts = decode_cursor(cursor, 3)?;
+    let date = parts[0].parse::<NaiveDate>().map_err(|_| bad_cursor())?;
+    let created_at =
+        chrono::NaiveDateTime::parse_from_str(&parts[1], CURSOR_TIME).map_err(|_| bad_cursor())?;
+    if !crate::ids::is_id(&parts[2]) {
+        return Err(bad_cursor());
+    }
+    Ok((date, created_at, parts[2].clone()))
 }
 
 /// Totals and star levels, from O(1) rows whatever the ledger's size.

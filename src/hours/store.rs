@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::model::{CorrectionRequest, NewServiceRecord, ServiceRecord};
+use crate::db::recount::Aggregate;
 use crate::db::{DbConn, Tx, new_id, now};
 use crate::meta::enums::{CorrectionStatus, RecordStatus};
 use crate::schema::{correction_requests, service_records, team_year_hours, volunteer_year_hours};
@@ -20,17 +21,37 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ServiceRecord>> {
         .optional()
 }
 
+/// Writes a record, and counts it under its organisation and status.
 pub fn insert(tx: &mut Tx, row: &NewServiceRecord) -> QueryResult<()> {
     diesel::insert_into(service_records::table)
         .values(row)
-        .execute(tx.conn())
-        .map(drop)
+        .execute(tx.conn())?;
+    add_record_count(tx, row.team_id, row.status, 1)
 }
 
-/// Decides a record that is still pending; whether it was.
+fn add_record_count(
+    tx: &mut Tx,
+    team_id: &str,
+    status: RecordStatus,
+    delta: i64,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO ledger_record_counts (team_id, status, records) VALUES ($1, $2, $3) \
+         ON CONFLICT (team_id, status) DO UPDATE SET records = ledger_record_counts.records + excluded.records",
+    )
+    .bind::<Text, _>(team_id)
+    .bind::<Text, _>(status.code())
+    .bind::<BigInt, _>(delta)
+    .execute(tx.conn())
+    .map(drop)
+}
+
+/// Decides a record (of `team_id`) that is still pending, moving the per-status counts;
+/// whether it was pending.
 pub fn decide_if_pending(
     tx: &mut Tx,
     id: &str,
+    team_id: &str,
     to: RecordStatus,
     decided_by: &str,
     comment: Option<&str>,
@@ -47,6 +68,10 @@ pub fn decide_if_pending(
         service_records::decision_comment.eq(comment),
     ))
     .execute(tx.conn())?;
+    if changed == 1 {
+        add_record_count(tx, team_id, RecordStatus::Pending, -1)?;
+        add_record_count(tx, team_id, to, 1)?;
+    }
     Ok(changed == 1)
 }
 
@@ -85,12 +110,18 @@ pub struct RecordFilter {
     pub to: Option<NaiveDate>,
 }
 
-/// One page of records, newest service first, and the total.
+/// Where a page of the ledger begins: after the record with this key (service date, creation,
+/// id), in the listing's order (newest service first).
+pub type RecordKey = (NaiveDate, chrono::NaiveDateTime, String);
+
+/// One page of records, newest service first (after `after`, if given), and the total. Asks
+/// for `limit` rows; a caller that wants to know whether more follow asks for one more.
 pub fn page(
     conn: &mut DbConn,
     filter: &RecordFilter,
     limit: i64,
     offset: i64,
+    after: Option<&RecordKey>,
 ) -> QueryResult<(Vec<ServiceRecord>, i64)> {
     let filtered = || {
         let mut q = service_records::table.into_boxed();
@@ -114,10 +145,26 @@ pub fn page(
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
+    let total = match count_from_aggregate(conn, filter)? {
+        Some(total) => total,
+        None => filtered().count().get_result(conn)?,
+    };
+    let mut ids = filtered();
+    if let Some((date, created_at, id)) = after {
+        // (date, created, id) < the cursor's, with the date bound first so that the index
+        // range starts at the cursor.
+        ids = ids.filter(service_records::service_date.le(*date)).filter(
+            service_records::service_date
+                .lt(*date)
+                .or(service_records::created_at.lt(*created_at))
+                .or(service_records::created_at
+                    .eq(*created_at)
+                    .and(service_records::id.lt(id.clone()))),
+        );
+    }
     // The page's ids first, from the (covering) indexes alone; then only those rows. Sorting
     // whole rows would read every matching record of a large ledger.
-    let ids: Vec<String> = filtered()
+    let ids: Vec<String> = ids
         .order((
             service_records::service_date.desc(),
             service_records::created_at.desc(),
@@ -133,6 +180,36 @@ pub fn page(
         .load(conn)?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     Ok((rows, total))
+}
+
+/// The number of records a filter of organisations and status matches, from the per-status
+/// counts (a sum over organisations, not a count of the ledger); `None` for other filters.
+fn count_from_aggregate(conn: &mut DbConn, filter: &RecordFilter) -> QueryResult<Option<i64>> {
+    use crate::schema::ledger_record_counts as c;
+    let RecordFilter {
+        within,
+        volunteer_id: None,
+        activity_id: None,
+        status,
+        from: None,
+        to: None,
+    } = filter
+    else {
+        return Ok(None);
+    };
+    let mut q = c::table.into_boxed();
+    for ancestors in within {
+        q = q.filter(c::team_id.eq_any(teams_under(ancestors.clone())));
+    }
+    if let Some(s) = status {
+        q = q.filter(c::status.eq(s.code()));
+    }
+    let total: Option<i64> = q
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+            "CAST(SUM(records) AS BIGINT)",
+        ))
+        .get_result(conn)?;
+    Ok(Some(total.unwrap_or(0)))
 }
 
 /// Which year-total table.
@@ -356,24 +433,6 @@ pub fn provable(
         .load(conn)
 }
 
-/// Distinct volunteers and minutes of the approved, current records of these activities.
-pub fn participation(conn: &mut DbConn, activity_ids: &[String]) -> QueryResult<(i64, i64)> {
-    use diesel::dsl::{count, sum};
-    let current = || {
-        service_records::table
-            .filter(service_records::activity_id.eq_any(activity_ids))
-            .filter(service_records::status.eq(RecordStatus::Approved))
-            .filter(service_records::superseded_by.is_null())
-    };
-    let volunteers: i64 = current()
-        .select(count(service_records::volunteer_id).aggregate_distinct())
-        .get_result(conn)?;
-    let minutes: Option<i64> = current()
-        .select(sum(service_records::minutes))
-        .get_result(conn)?;
-    Ok((volunteers, minutes.unwrap_or(0)))
-}
-
 /// Whether the volunteer holds an approved, current record of the activity.
 pub fn has_approved_record_of(
     conn: &mut DbConn,
@@ -389,3 +448,403 @@ pub fn has_approved_record_of(
     ))
     .get_result(conn)
 }
+
+// ---- Statistics' aggregates (see migration 000009): moved by `totals::apply`, read by
+// `hours::service`'s statistics, recounted by `totals::verify`.
+
+/// Which set of distinct volunteers (the `participants.facet` column).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Facet {
+    /// Served in a town, under an ancestor organisation (all time, or in a campaign).
+    Town,
+    /// Took part in a campaign under an ancestor organisation.
+    All,
+    /// Took part in a campaign with the organisation itself.
+    Team,
+    /// Took part in a campaign under an ancestor, in activities of a category.
+    Category,
+}
+
+impl Facet {
+    pub fn code(self) -> &'static str {
+        match self {
+            Facet::Town => "town",
+            Facet::All => "all",
+            Facet::Team => "team",
+            Facet::Category => "category",
+        }
+    }
+}
+
+/// One distinct-volunteer set: facet, campaign ('' for all time), organisation, key ('' when
+/// the facet has none; '' is also "no town").
+pub struct SetKey<'a> {
+    pub facet: Facet,
+    pub campaign_id: &'a str,
+    pub team_id: &'a str,
+    pub key: &'a str,
+}
+
+/// Adds `delta` counted minutes served on `service_date` to the month and day aggregates.
+pub fn add_ledger_minutes(
+    tx: &mut Tx,
+    team_id: &str,
+    service_date: NaiveDate,
+    category: &str,
+    town: &str,
+    campaign_id: &str,
+    delta: i64,
+) -> QueryResult<()> {
+    use diesel::sql_types::Date;
+    let month = service_date.format("%Y-%m").to_string();
+    diesel::sql_query(
+        "INSERT INTO ledger_month_minutes (team_id, month, category, town, campaign_id, minutes) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (team_id, month, category, town, campaign_id) \
+         DO UPDATE SET minutes = ledger_month_minutes.minutes + excluded.minutes",
+    )
+    .bind::<Text, _>(team_id)
+    .bind::<Text, _>(&month)
+    .bind::<Text, _>(category)
+    .bind::<Text, _>(town)
+    .bind::<Text, _>(campaign_id)
+    .bind::<BigInt, _>(delta)
+    .execute(tx.conn())?;
+    diesel::sql_query(
+        "INSERT INTO ledger_day_minutes (team_id, service_date, category, town, campaign_id, minutes) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (team_id, service_date, category, town, campaign_id) \
+         DO UPDATE SET minutes = ledger_day_minutes.minutes + excluded.minutes",
+    )
+    .bind::<Text, _>(team_id)
+    .bind::<Date, _>(service_date)
+    .bind::<Text, _>(category)
+    .bind::<Text, _>(town)
+    .bind::<Text, _>(campaign_id)
+    .bind::<BigInt, _>(delta)
+    .execute(tx.conn())
+    .map(drop)
+}
+
+/// Puts the volunteer in the set; the set's count moves only if they were not in it. On
+/// PostgreSQL a concurrent insertion of the same row waits for the first to commit and then
+/// inserts nothing, so the count stays exact.
+pub fn join_set(tx: &mut Tx, set: &SetKey, volunteer_id: &str) -> QueryResult<()> {
+    let inserted = diesel::sql_query(
+        "INSERT INTO participants (facet, campaign_id, team_id, facet_key, volunteer_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(set.facet.code())
+    .bind::<Text, _>(set.campaign_id)
+    .bind::<Text, _>(set.team_id)
+    .bind::<Text, _>(set.key)
+    .bind::<Text, _>(volunteer_id)
+    .execute(tx.conn())?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO participant_counts (facet, campaign_id, team_id, facet_key, volunteers) \
+         VALUES ($1, $2, $3, $4, 1) ON CONFLICT (facet, campaign_id, team_id, facet_key) \
+         DO UPDATE SET volunteers = participant_counts.volunteers + 1",
+    )
+    .bind::<Text, _>(set.facet.code())
+    .bind::<Text, _>(set.campaign_id)
+    .bind::<Text, _>(set.team_id)
+    .bind::<Text, _>(set.key)
+    .execute(tx.conn())
+    .map(drop)
+}
+
+fn add_to_last_service_count(
+    tx: &mut Tx,
+    ancestor_id: &str,
+    day: NaiveDate,
+    delta: i64,
+) -> QueryResult<()> {
+    use diesel::sql_types::Date;
+    diesel::sql_query(
+        "INSERT INTO last_service_counts (ancestor_id, service_date, volunteers) VALUES ($1, $2, $3) \
+         ON CONFLICT (ancestor_id, service_date) \
+         DO UPDATE SET volunteers = last_service_counts.volunteers + excluded.volunteers",
+    )
+    .bind::<Text, _>(ancestor_id)
+    .bind::<Date, _>(day)
+    .bind::<BigInt, _>(delta)
+    .execute(tx.conn())
+    .map(drop)
+}
+
+/// Makes `day` the volunteer's latest service day under the ancestor if it is later than the
+/// one kept, moving the per-day counts with it. A change is conditional on the day read, and
+/// retried when a concurrent transaction moved it first.
+pub fn note_service_day(
+    tx: &mut Tx,
+    ancestor_id: &str,
+    volunteer_id: &str,
+    day: NaiveDate,
+) -> QueryResult<()> {
+    use crate::schema::last_service;
+    loop {
+        let kept: Option<NaiveDate> = last_service::table
+            .find((ancestor_id, volunteer_id))
+            .select(last_service::service_date)
+            .first(tx.conn())
+            .optional()?;
+        match kept {
+            Some(kept) if kept >= day => return Ok(()),
+            Some(kept) => {
+                let moved = diesel::update(
+                    last_service::table
+                        .find((ancestor_id, volunteer_id))
+                        .filter(last_service::service_date.eq(kept)),
+                )
+                .set(last_service::service_date.eq(day))
+                .execute(tx.conn())?;
+                if moved == 1 {
+                    add_to_last_service_count(tx, ancestor_id, kept, -1)?;
+                    return add_to_last_service_count(tx, ancestor_id, day, 1);
+                }
+            }
+            None => {
+                use diesel::sql_types::Date;
+                let inserted = diesel::sql_query(
+                    "INSERT INTO last_service (ancestor_id, volunteer_id, service_date) \
+                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind::<Text, _>(ancestor_id)
+                .bind::<Text, _>(volunteer_id)
+                .bind::<Date, _>(day)
+                .execute(tx.conn())?;
+                if inserted == 1 {
+                    return add_to_last_service_count(tx, ancestor_id, day, 1);
+                }
+            }
+        }
+    }
+}
+
+/// Volunteers whose latest counted service under the ancestor is on or after `since`.
+pub fn active_since(conn: &mut DbConn, ancestor_id: &str, since: NaiveDate) -> QueryResult<i64> {
+    use crate::schema::last_service_counts as c;
+    let n: Option<i64> = c::table
+        .filter(c::ancestor_id.eq(ancestor_id))
+        .filter(c::service_date.ge(since))
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+            "CAST(SUM(volunteers) AS BIGINT)",
+        ))
+        .get_result(conn)?;
+    Ok(n.unwrap_or(0))
+}
+
+/// Counted minutes of a subtree by (month, category, town), for whole months in
+/// `[from_month, to_month]` (either end open).
+pub fn minutes_by_month(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+    from_month: Option<&str>,
+    to_month: Option<&str>,
+) -> QueryResult<Vec<(String, String, String, i64)>> {
+    use crate::schema::ledger_month_minutes as m;
+    // Months are `YYYY-MM`: text order is time order, and these bounds are outside every month.
+    m::table
+        .filter(m::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .filter(m::month.ge(from_month.unwrap_or("0000-00")))
+        .filter(m::month.le(to_month.unwrap_or("9999-99")))
+        .group_by((m::month, m::category, m::town))
+        .select((
+            m::month,
+            m::category,
+            m::town,
+            diesel::dsl::sql::<BigInt>("CAST(SUM(minutes) AS BIGINT)"),
+        ))
+        .load(conn)
+}
+
+/// Counted minutes of a subtree by (day, category, town) for the days `from..=to` (at most a
+/// month's worth: the edges of a range that cuts months).
+pub fn minutes_by_day(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(NaiveDate, String, String, i64)>> {
+    use crate::schema::ledger_day_minutes as d;
+    d::table
+        .filter(d::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .filter(d::service_date.ge(from))
+        .filter(d::service_date.le(to))
+        .group_by((d::service_date, d::category, d::town))
+        .select((
+            d::service_date,
+            d::category,
+            d::town,
+            diesel::dsl::sql::<BigInt>("CAST(SUM(minutes) AS BIGINT)"),
+        ))
+        .load(conn)
+}
+
+/// Counted minutes of a campaign in a subtree by (organisation, category, town).
+pub fn campaign_minutes(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    ancestor_id: &str,
+) -> QueryResult<Vec<(String, String, String, i64)>> {
+    use crate::schema::ledger_month_minutes as m;
+    m::table
+        .filter(m::campaign_id.eq(campaign_id))
+        .filter(m::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .group_by((m::team_id, m::category, m::town))
+        .select((
+            m::team_id,
+            m::category,
+            m::town,
+            diesel::dsl::sql::<BigInt>("CAST(SUM(minutes) AS BIGINT)"),
+        ))
+        .load(conn)
+}
+
+/// The sizes of the sets of one facet and campaign, for these organisations: (organisation,
+/// key, volunteers).
+pub fn set_sizes(
+    conn: &mut DbConn,
+    facet: Facet,
+    campaign_id: &str,
+    team_ids: &[String],
+) -> QueryResult<Vec<(String, String, i64)>> {
+    use crate::schema::participant_counts as c;
+    c::table
+        .filter(c::facet.eq(facet.code()))
+        .filter(c::campaign_id.eq(campaign_id))
+        .filter(c::team_id.eq_any(team_ids))
+        .select((c::team_id, c::facet_key, c::volunteers))
+        .load(conn)
+}
+
+/// The condition of a counted record, in the recounts below.
+macro_rules! counted {
+    () => {
+        "r.status = 'approved' AND r.superseded_by IS NULL"
+    };
+}
+
+macro_rules! participants_recount {
+    () => {
+        concat!(
+            "SELECT 'town' AS facet, '' AS campaign_id, c.ancestor_id AS team_id, COALESCE(r.town, '') AS facet_key, r.volunteer_id AS volunteer_id \
+             FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id WHERE ", counted!(),
+            " UNION SELECT 'all', r.campaign_id, c.ancestor_id, '', r.volunteer_id \
+             FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id WHERE r.campaign_id IS NOT NULL AND ", counted!(),
+            " UNION SELECT 'team', r.campaign_id, r.team_id, '', r.volunteer_id \
+             FROM service_records r WHERE r.campaign_id IS NOT NULL AND ", counted!(),
+            " UNION SELECT 'town', r.campaign_id, c.ancestor_id, COALESCE(r.town, ''), r.volunteer_id \
+             FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id WHERE r.campaign_id IS NOT NULL AND ", counted!(),
+            " UNION SELECT 'category', r.campaign_id, c.ancestor_id, r.category, r.volunteer_id \
+             FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id WHERE r.campaign_id IS NOT NULL AND ", counted!()
+        )
+    };
+}
+
+macro_rules! last_service_recount {
+    () => {
+        concat!(
+            "SELECT c.ancestor_id AS ancestor_id, r.volunteer_id AS volunteer_id, MAX(r.service_date) AS service_date \
+             FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id WHERE ", counted!(),
+            " GROUP BY c.ancestor_id, r.volunteer_id"
+        )
+    };
+}
+
+/// The ledger's aggregates with their recounts (which join `team_closure` by hand: a recount
+/// runs outside the query builder, and reads every ancestor pair at once).
+pub const AGGREGATES: [&Aggregate; 7] = [
+    &RECORD_COUNTS,
+    &MONTH_MINUTES,
+    &DAY_MINUTES,
+    &PARTICIPANTS,
+    &PARTICIPANT_COUNTS,
+    &LAST_SERVICE,
+    &LAST_SERVICE_COUNTS,
+];
+
+/// Those kept per ancestor organisation: a move in the tree rebuilds them.
+pub static KEYED_BY_TREE: [&Aggregate; 4] = [
+    &PARTICIPANTS,
+    &PARTICIPANT_COUNTS,
+    &LAST_SERVICE,
+    &LAST_SERVICE_COUNTS,
+];
+
+const MONTH_MINUTES: Aggregate = Aggregate {
+    table: "ledger_month_minutes",
+    columns: "team_id, month, category, town, campaign_id, minutes",
+    key: "team_id || '|' || month || '|' || category || '|' || town || '|' || campaign_id",
+    value: "minutes",
+    recount: concat!(
+        "SELECT r.team_id AS team_id, substr(CAST(r.service_date AS TEXT), 1, 7) AS month, r.category AS category, \
+         COALESCE(r.town, '') AS town, COALESCE(r.campaign_id, '') AS campaign_id, SUM(r.minutes) AS minutes \
+         FROM service_records r WHERE ",
+        counted!(),
+        " GROUP BY r.team_id, substr(CAST(r.service_date AS TEXT), 1, 7), r.category, COALESCE(r.town, ''), COALESCE(r.campaign_id, '')"
+    ),
+};
+
+const DAY_MINUTES: Aggregate = Aggregate {
+    table: "ledger_day_minutes",
+    columns: "team_id, service_date, category, town, campaign_id, minutes",
+    key: "team_id || '|' || CAST(service_date AS TEXT) || '|' || category || '|' || town || '|' || campaign_id",
+    value: "minutes",
+    recount: concat!(
+        "SELECT r.team_id AS team_id, r.service_date AS service_date, r.category AS category, \
+         COALESCE(r.town, '') AS town, COALESCE(r.campaign_id, '') AS campaign_id, SUM(r.minutes) AS minutes \
+         FROM service_records r WHERE ",
+        counted!(),
+        " GROUP BY r.team_id, r.service_date, r.category, COALESCE(r.town, ''), COALESCE(r.campaign_id, '')"
+    ),
+};
+
+const PARTICIPANTS: Aggregate = Aggregate {
+    table: "participants",
+    columns: "facet, campaign_id, team_id, facet_key, volunteer_id",
+    key: "facet || '|' || campaign_id || '|' || team_id || '|' || facet_key || '|' || volunteer_id",
+    value: "1",
+    recount: participants_recount!(),
+};
+
+const PARTICIPANT_COUNTS: Aggregate = Aggregate {
+    table: "participant_counts",
+    columns: "facet, campaign_id, team_id, facet_key, volunteers",
+    key: "facet || '|' || campaign_id || '|' || team_id || '|' || facet_key",
+    value: "volunteers",
+    recount: concat!(
+        "SELECT facet, campaign_id, team_id, facet_key, COUNT(*) AS volunteers FROM (",
+        participants_recount!(),
+        ") p GROUP BY facet, campaign_id, team_id, facet_key"
+    ),
+};
+
+const LAST_SERVICE: Aggregate = Aggregate {
+    table: "last_service",
+    columns: "ancestor_id, volunteer_id, service_date",
+    key: "ancestor_id || '|' || volunteer_id || '|' || CAST(service_date AS TEXT)",
+    value: "1",
+    recount: last_service_recount!(),
+};
+
+const LAST_SERVICE_COUNTS: Aggregate = Aggregate {
+    table: "last_service_counts",
+    columns: "ancestor_id, service_date, volunteers",
+    key: "ancestor_id || '|' || CAST(service_date AS TEXT)",
+    value: "volunteers",
+    recount: concat!(
+        "SELECT ancestor_id, service_date, COUNT(*) AS volunteers FROM (",
+        last_service_recount!(),
+        ") l GROUP BY ancestor_id, service_date"
+    ),
+};
+
+const RECORD_COUNTS: Aggregate = Aggregate {
+    table: "ledger_record_counts",
+    columns: "team_id, status, records",
+    key: "team_id || '|' || status",
+    value: "records",
+    recount: "SELECT team_id, status, COUNT(*) AS records FROM service_records GROUP BY team_id, status",
+};

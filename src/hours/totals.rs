@@ -5,29 +5,105 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 
-use super::store::{self, YearSum, YearTable};
+use super::model::{Facets, ServiceRecord};
+use super::store::{self, Facet, SetKey, YearSum, YearTable};
+use crate::db::recount::{self, Drift};
 use crate::db::{PooledConn, Tx, write_tx};
 use crate::error::ApiResult;
+use crate::teams::service as teams;
 use crate::volunteers::service as volunteers;
 
-/// Adds `delta` minutes (negative to take away) served on `service_date`.
-pub fn apply(
-    tx: &mut Tx,
-    volunteer_id: &str,
-    team_id: &str,
-    service_date: NaiveDate,
-    delta: i64,
-) -> ApiResult<()> {
-    if delta == 0 {
+/// Moves every total and aggregate a counted record changes, in the decision's transaction:
+/// `delta` minutes (negative to take away) of `record`; `first_count` when the record begins to
+/// count as a new service (an approval that is not a correction: a correction replaces a
+/// counted record of the same volunteer, organisation, day and facets, so the sets of distinct
+/// volunteers it belongs to do not change).
+pub fn apply(tx: &mut Tx, record: &ServiceRecord, delta: i64, first_count: bool) -> ApiResult<()> {
+    let Facets {
+        category,
+        town,
+        campaign_id,
+    } = record.facets();
+    let (town, campaign_id) = (town.unwrap_or(""), campaign_id.unwrap_or(""));
+    let volunteer_id = record.volunteer_id.as_str();
+    if delta != 0 {
+        volunteers::add_service_minutes(tx, volunteer_id, delta)?;
+        let year = record.service_date.year();
+        store::add_year_minutes(tx, YearTable::Volunteer, volunteer_id, year, delta)?;
+        store::add_year_minutes(tx, YearTable::Team, &record.team_id, year, delta)?;
+        store::add_ledger_minutes(
+            tx,
+            &record.team_id,
+            record.service_date,
+            category.code(),
+            town,
+            campaign_id,
+            delta,
+        )?;
+    }
+    if !first_count {
         return Ok(());
     }
-    volunteers::add_service_minutes(tx, volunteer_id, delta)?;
-    let year = service_date.year();
-    store::add_year_minutes(tx, YearTable::Volunteer, volunteer_id, year, delta)?;
-    store::add_year_minutes(tx, YearTable::Team, team_id, year, delta)?;
+    // Always in the same order (ancestors sorted), so concurrent approvals take the rows of
+    // shared sets in one order and cannot deadlock on them.
+    let ancestors = teams::ancestors(tx, &record.team_id)?;
+    let mut sets = Vec::new();
+    for a in &ancestors {
+        sets.push(SetKey {
+            facet: Facet::Town,
+            campaign_id: "",
+            team_id: a,
+            key: town,
+        });
+    }
+    if !campaign_id.is_empty() {
+        sets.push(SetKey {
+            facet: Facet::Team,
+            campaign_id,
+            team_id: &record.team_id,
+            key: "",
+        });
+        for a in &ancestors {
+            sets.push(SetKey {
+                facet: Facet::All,
+                campaign_id,
+                team_id: a,
+                key: "",
+            });
+            sets.push(SetKey {
+                facet: Facet::Town,
+                campaign_id,
+                team_id: a,
+                key: town,
+            });
+            sets.push(SetKey {
+                facet: Facet::Category,
+                campaign_id,
+                team_id: a,
+                key: category.code(),
+            });
+        }
+    }
+    for set in &sets {
+        store::join_set(tx, set, volunteer_id)?;
+    }
+    for a in &ancestors {
+        store::note_service_day(tx, a, volunteer_id, record.service_date)?;
+    }
     Ok(())
+}
+
+/// Recounts the statistics' aggregates from the ledger; with `fix`, rebuilds those that drifted.
+pub fn verify_aggregates(conn: &mut PooledConn, fix: bool) -> ApiResult<Vec<Drift>> {
+    write_tx(conn, |tx| {
+        let mut drifts = Vec::new();
+        for aggregate in store::AGGREGATES {
+            drifts.extend(recount::check(tx, aggregate, fix)?);
+        }
+        Ok(drifts)
+    })
 }
 
 fn kind(table: YearTable) -> &'static str {

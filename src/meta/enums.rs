@@ -12,7 +12,7 @@ macro_rules! labelled_enum {
     ($(#[doc = $doc:literal])* $name:ident, $key:literal { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[doc = $doc])*
         #[derive(
-            Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
             diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -464,6 +464,15 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// 总结报告提交情况
+    ReportState, "report_state" {
+        Filed = "filed", "已提交", "Filed";
+        Late = "late", "逾期提交", "Filed late";
+        Missing = "missing", "未提交", "Not filed";
+    }
+);
+
 #[derive(Serialize, ToSchema)]
 pub struct EnumValue {
     /// The value as the API reads and writes it.
@@ -510,7 +519,8 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         CommendationSubject,
         CommendationLevel,
         CommendationStatus,
-        TrainingSource
+        TrainingSource,
+        ReportState
     )
 }
 

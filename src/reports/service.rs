@@ -58,13 +58,22 @@ fn is_late(campaign: &Campaign, at: chrono::NaiveDateTime) -> bool {
 /// The ledger's figures of an organisation in a campaign, now.
 pub fn figures(conn: &mut DbConn, campaign_id: &str, team_id: &str) -> ApiResult<ReportFigures> {
     let held = activities::held_in_campaign(conn, campaign_id, team_id)?;
-    let (volunteers, minutes) = hours::participation(conn, &held)?;
+    let (volunteers, minutes) = hours::campaign_part_of(conn, campaign_id, team_id)?;
     Ok(ReportFigures {
         activities: i64::try_from(held.len()).map_err(ApiError::internal)?,
         volunteers,
         minutes,
         hours: hours_of(minutes),
     })
+}
+
+/// The organisations of the subtree that filed for the campaign, and whether late.
+pub fn filings(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    ancestor_id: &str,
+) -> ApiResult<Vec<(String, bool)>> {
+    Ok(store::filings(conn, campaign_id, ancestor_id)?)
 }
 
 fn photo_ids(report: &CampaignReport) -> ApiResult<Vec<String>> {

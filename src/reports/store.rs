@@ -109,3 +109,16 @@ pub fn comments_of(conn: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<
         .select(ReportComment::as_select())
         .load(conn)
 }
+
+/// The organisations of the subtree that filed for the campaign, and whether late.
+pub fn filings(
+    conn: &mut DbConn,
+    campaign_id: &str,
+    ancestor_id: &str,
+) -> QueryResult<Vec<(String, bool)>> {
+    campaign_reports::table
+        .filter(campaign_reports::campaign_id.eq(campaign_id))
+        .filter(campaign_reports::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .select((campaign_reports::team_id, campaign_reports::late))
+        .load(conn)
+}

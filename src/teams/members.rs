@@ -43,18 +43,26 @@ fn transition(
     if !store::set_membership_status(tx, &membership.id, from, to, joined_at)? {
         return Ok(false);
     }
-    adjust_member_count(tx, &membership.id, &membership.team_id, from, to)?;
+    adjust_member_count(
+        tx,
+        &membership.id,
+        &membership.team_id,
+        &membership.volunteer_id,
+        from,
+        to,
+    )?;
     store::insert_membership_event(tx, &membership.id, Some(from), to, actor_id, comment)?;
     Ok(true)
 }
 
-/// Keeps member_count, and certified_count for a member holding a certificate, when a
-/// membership enters or leaves `approved` (the row is locked by the change already, so its
-/// certified mark is current).
+/// Keeps member_count, certified_count for a member holding a certificate, and the distinct
+/// members of every subtree the organisation is in, when a membership enters or leaves
+/// `approved` (the row is locked by the change already, so its certified mark is current).
 fn adjust_member_count(
     tx: &mut Tx,
     membership_id: &str,
     team_id: &str,
+    volunteer_id: &str,
     from: Status,
     to: Status,
 ) -> ApiResult<()> {
@@ -64,6 +72,9 @@ fn adjust_member_count(
         _ => return Ok(()),
     };
     store::add_to_member_count(tx, team_id, delta)?;
+    for ancestor in store::ancestors(tx, team_id)? {
+        store::tally_subtree_member(tx, &ancestor, volunteer_id, delta)?;
+    }
     if store::membership_certified(tx, membership_id)? {
         store::add_to_certified_count(tx, team_id, delta)?;
     }
@@ -133,7 +144,7 @@ pub fn join(
                         e.into()
                     }
                 })?;
-                adjust_member_count(tx, &id, team_id, Status::Pending, status)?;
+                adjust_member_count(tx, &id, team_id, &volunteer_id, Status::Pending, status)?;
                 store::insert_membership_event(tx, &id, None, status, &actor.account_id, None)?;
                 get(tx, &id)?
             }

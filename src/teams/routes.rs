@@ -123,9 +123,10 @@ pub async fn update_team(
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
     let (id, changes) = (id.into_inner(), body.into_inner());
+    let tree_keyed = state.tree_keyed;
     let team = state
         .db_as(user, move |conn, _, actor| {
-            service::update(conn, actor, &origin, &id, expected, changes)
+            service::update(conn, actor, &origin, &id, expected, changes, tree_keyed)
         })
         .await?;
     Ok(with_etag(

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::ROOT_TEAM_ID;
+pub use super::ROOT_TEAM_ID;
 use super::dto::{
     CreateTeamRequest, TeamAdminResponse, TeamQuery, TeamResponse, UpdateTeamRequest,
 };
@@ -11,6 +11,7 @@ use super::model::{NewTeam, Team, TeamChanges};
 use super::store::{self, TeamFilter, TeamOrder};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
+use crate::db::recount::{self, Aggregate, Drift};
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg, check_version};
 use crate::ids::check_id;
@@ -189,6 +190,54 @@ pub fn set_certified_mark(
     )?)
 }
 
+/// The organisation's ancestors and itself, in id order (the sets its statistics count in).
+pub fn ancestors(conn: &mut DbConn, team_id: &str) -> ApiResult<Vec<String>> {
+    Ok(store::ancestors(conn, team_id)?)
+}
+
+/// The organisations of a subtree, by name: (id, name, town).
+pub fn subtree(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+) -> ApiResult<Vec<(String, String, Option<String>)>> {
+    Ok(store::subtree(conn, ancestor_id)?)
+}
+
+/// Distinct volunteers with an approved membership in the subtree.
+pub fn subtree_member_count(conn: &mut DbConn, ancestor_id: &str) -> ApiResult<i64> {
+    Ok(store::subtree_member_count(conn, ancestor_id)?)
+}
+
+/// Of these organisations, those not within another of them: the roots of what an admin of
+/// all of them reaches.
+pub fn outermost(conn: &mut DbConn, team_ids: &[String]) -> ApiResult<Vec<String>> {
+    let mut roots = Vec::new();
+    for candidate in team_ids {
+        let mut inner = false;
+        for other in team_ids.iter().filter(|o| *o != candidate) {
+            if store::in_subtree(conn, other, candidate)? {
+                inner = true;
+                break;
+            }
+        }
+        if !inner && !roots.contains(candidate) {
+            roots.push(candidate.clone());
+        }
+    }
+    Ok(roots)
+}
+
+/// Recounts the subtrees' distinct members; with `fix`, rebuilds what drifted.
+pub fn verify_subtree_members(conn: &mut PooledConn, fix: bool) -> ApiResult<Vec<Drift>> {
+    write_tx(conn, |tx| {
+        let mut drifts = Vec::new();
+        for aggregate in &store::AGGREGATES {
+            drifts.extend(recount::check(tx, aggregate, fix)?);
+        }
+        Ok(drifts)
+    })
+}
+
 /// Compares every team's certified_count with its approved, certified memberships; with `fix`,
 /// repairs the counts. One line per difference.
 pub fn verify_certified_counts(conn: &mut PooledConn, fix: bool) -> ApiResult<Vec<String>> {
@@ -353,6 +402,8 @@ pub fn list(conn: &mut DbConn, query: TeamQuery) -> ApiResult<Page<TeamResponse>
     ))
 }
 
+/// `tree_keyed`: other domains' aggregates kept per ancestor organisation, rebuilt when a move
+/// changes the tree (handed in by the composition root: teams cannot name those domains).
 pub fn update(
     conn: &mut PooledConn,
     actor: &Actor,
@@ -360,6 +411,7 @@ pub fn update(
     team_id: &str,
     expected_version: Option<i64>,
     req: UpdateTeamRequest,
+    tree_keyed: &[&Aggregate],
 ) -> ApiResult<Team> {
     check_id("id", team_id)?;
     let mut errors = FieldErrors::default();
@@ -423,6 +475,10 @@ pub fn update(
                 ));
             }
             store::move_subtree(tx, team_id, new_parent)?;
+            // Figures kept per ancestor (here and in other domains) follow the new tree.
+            for aggregate in store::AGGREGATES.iter().chain(tree_keyed.iter().copied()) {
+                recount::rebuild(tx, aggregate)?;
+            }
             changes.parent_id = Some(Some(new_parent.to_owned()));
         }
         if !store::update_at_version(tx, team_id, team.version, &changes)? {

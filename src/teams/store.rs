@@ -7,6 +7,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::model::{Membership, NewTeam, Team, TeamChanges};
+use super::scope::teams_under;
+use crate::db::recount::Aggregate;
 use crate::db::{DbConn, Tx, new_id, now};
 use crate::meta::enums::{MembershipStatus, TeamKind};
 use crate::schema::{accounts, membership_events, memberships, team_closure, teams, volunteers};
@@ -39,6 +41,116 @@ pub fn insert(tx: &mut Tx, row: &NewTeam) -> QueryResult<()> {
     .execute(tx.conn())
     .map(drop)
 }
+
+/// The organisation's ancestors and itself, in id order.
+pub fn ancestors(conn: &mut DbConn, team_id: &str) -> QueryResult<Vec<String>> {
+    team_closure::table
+        .filter(team_closure::descendant_id.eq(team_id))
+        .order(team_closure::ancestor_id.asc())
+        .select(team_closure::ancestor_id)
+        .load(conn)
+}
+
+/// Counts one approved membership more (`delta` 1) or less (-1) of the volunteer under the
+/// ancestor; the subtree's distinct-member count moves when their first one arrives or their
+/// last one leaves. Under concurrent changes of one volunteer's memberships the row lock
+/// orders them; an insertion that lost a race is retried as an increment.
+pub fn tally_subtree_member(
+    tx: &mut Tx,
+    ancestor_id: &str,
+    volunteer_id: &str,
+    delta: i64,
+) -> QueryResult<()> {
+    use crate::schema::{subtree_member_counts as c, subtree_members as m};
+    let member = || m::table.find((ancestor_id, volunteer_id));
+    loop {
+        let changed = diesel::update(member())
+            .set(m::memberships.eq(m::memberships + delta))
+            .execute(tx.conn())?;
+        if changed == 1 {
+            if delta < 0 {
+                let left =
+                    diesel::delete(member().filter(m::memberships.le(0))).execute(tx.conn())?;
+                if left == 1 {
+                    diesel::update(c::table.find(ancestor_id))
+                        .set(c::volunteers.eq(c::volunteers - 1))
+                        .execute(tx.conn())?;
+                }
+            }
+            return Ok(());
+        }
+        if delta < 0 {
+            // Nothing to take away: the tally is already short (verify-totals repairs it).
+            return Ok(());
+        }
+        let inserted = diesel::sql_query(
+            "INSERT INTO subtree_members (ancestor_id, volunteer_id, memberships)              VALUES ($1, $2, 1) ON CONFLICT DO NOTHING",
+        )
+        .bind::<Text, _>(ancestor_id)
+        .bind::<Text, _>(volunteer_id)
+        .execute(tx.conn())?;
+        if inserted == 1 {
+            return diesel::sql_query(
+                "INSERT INTO subtree_member_counts (ancestor_id, volunteers) VALUES ($1, 1)                  ON CONFLICT (ancestor_id) DO UPDATE SET volunteers = subtree_member_counts.volunteers + 1",
+            )
+            .bind::<Text, _>(ancestor_id)
+            .execute(tx.conn())
+            .map(drop);
+        }
+    }
+}
+
+/// Distinct approved members of the subtree.
+pub fn subtree_member_count(conn: &mut DbConn, ancestor_id: &str) -> QueryResult<i64> {
+    use crate::schema::subtree_member_counts as c;
+    Ok(c::table
+        .find(ancestor_id)
+        .select(c::volunteers)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The organisations of the subtree, by name: (id, name, town).
+pub fn subtree(
+    conn: &mut DbConn,
+    ancestor_id: &str,
+) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    teams::table
+        .filter(teams::id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .order((teams::name.asc(), teams::id.asc()))
+        .select((teams::id, teams::name, teams::town))
+        .load(conn)
+}
+
+/// The subtree tallies and their recounts (which join `team_closure` by hand: a recount runs
+/// outside the query builder).
+pub const AGGREGATES: [Aggregate; 2] = [
+    Aggregate {
+        table: "subtree_members",
+        columns: "ancestor_id, volunteer_id, memberships",
+        key: "ancestor_id || '|' || volunteer_id",
+        value: "memberships",
+        recount: SUBTREE_MEMBERS_RECOUNT,
+    },
+    Aggregate {
+        table: "subtree_member_counts",
+        columns: "ancestor_id, volunteers",
+        key: "ancestor_id",
+        value: "volunteers",
+        recount: concat!(
+            "SELECT ancestor_id, COUNT(*) AS volunteers FROM (",
+            "SELECT c.ancestor_id AS ancestor_id, m.volunteer_id AS volunteer_id FROM memberships m \
+             JOIN team_closure c ON c.descendant_id = m.team_id WHERE m.status = 'approved' \
+             GROUP BY c.ancestor_id, m.volunteer_id",
+            ") s GROUP BY ancestor_id"
+        ),
+    },
+];
+
+const SUBTREE_MEMBERS_RECOUNT: &str = "SELECT c.ancestor_id AS ancestor_id, m.volunteer_id AS volunteer_id, \
+     COUNT(*) AS memberships FROM memberships m JOIN team_closure c ON c.descendant_id = m.team_id \
+     WHERE m.status = 'approved' GROUP BY c.ancestor_id, m.volunteer_id";
 
 /// Writes `changes` and the next version if the row is still at `version`; whether it was.
 pub fn update_at_version(

@@ -113,6 +113,11 @@ pub fn find_by_account(conn: &mut DbConn, account_id: &str) -> ApiResult<Option<
 }
 
 /// Whether a volunteer with this id exists (for other domains that link to one).
+/// How many volunteers are registered.
+pub fn registered(conn: &mut DbConn) -> ApiResult<i64> {
+    Ok(store::count(conn)?)
+}
+
 pub fn exists(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<bool> {
     Ok(is_id(volunteer_id) && store::exists_by_id(conn, volunteer_id)?)
 }

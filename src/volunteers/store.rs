@@ -275,3 +275,7 @@ pub fn commendations_of(
         ))
         .load(conn)
 }
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    volunteers::table.count().get_result(conn)
+}

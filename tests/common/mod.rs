@@ -567,3 +567,100 @@ impl TestApp {
         res.json()["id"].as_str().unwrap().to_owned()
     }
 }
+
+impl TestApp {
+    /// `who` applies to the organisation and its admin approves.
+    pub async fn join(&self, admin: &str, team: &str, who: &Person) {
+        let members = format!("/api/v1/teams/{team}/members");
+        let res = self.post(&members, Some(&who.token), &json!({})).await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        let res = self
+            .patch(
+                &format!("{members}/{}", who.volunteer_id),
+                Some(admin),
+                &json!({"status": "approved"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    }
+
+    /// A published activity of the organisation under way now (three hours in, one to go).
+    pub async fn activity_now(&self, admin: &str, fields: Value) -> String {
+        let now = chrono::Utc::now();
+        let mut body = json!({"title": "社区清洁", "category": "community_service",
+            "starts_at": (now - chrono::Duration::hours(3)).to_rfc3339(),
+            "ends_at": (now + chrono::Duration::hours(1)).to_rfc3339(),
+            "signup_deadline": (now + chrono::Duration::hours(1)).to_rfc3339(),
+            "capacity": 50});
+        for (k, v) in fields.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let res = self.post("/api/v1/activities", Some(admin), &body).await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        let id = res.json()["id"].as_str().unwrap().to_owned();
+        let res = self
+            .post(
+                &format!("/api/v1/activities/{id}/publish"),
+                Some(admin),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        id
+    }
+
+    /// `who` signs up, is checked in `minutes` ago and out now by the activity's admin: the
+    /// pending record check-out writes, and its minutes.
+    pub async fn attend(
+        &self,
+        admin: &str,
+        who: &Person,
+        activity: &str,
+        minutes: i64,
+    ) -> (String, i64) {
+        let res = self
+            .post(
+                &format!("/api/v1/activities/{activity}/signups"),
+                Some(&who.token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        let by_admin = json!({"volunteer_id": who.volunteer_id});
+        let res = self
+            .post(
+                &format!("/api/v1/activities/{activity}/checkin"),
+                Some(admin),
+                &by_admin,
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        {
+            use diesel::prelude::*;
+            use zhiyuan::schema::signups;
+            let mut conn = self.conn();
+            let earlier = (chrono::Utc::now() - chrono::Duration::minutes(minutes)).naive_utc();
+            diesel::update(
+                signups::table
+                    .filter(signups::volunteer_id.eq(&who.volunteer_id))
+                    .filter(signups::activity_id.eq(activity)),
+            )
+            .set(signups::checked_in_at.eq(earlier))
+            .execute(&mut *conn)
+            .unwrap();
+        }
+        let res = self
+            .post(
+                &format!("/api/v1/activities/{activity}/checkout"),
+                Some(admin),
+                &by_admin,
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        let out = res.json();
+        (
+            out["service_record_id"].as_str().unwrap().to_owned(),
+            out["minutes"].as_i64().unwrap(),
+        )
+    }
+}

@@ -1,0 +1,12 @@
+DROP TABLE ledger_record_counts;
+DROP TABLE subtree_member_counts;
+DROP TABLE subtree_members;
+DROP TABLE last_service_counts;
+DROP TABLE last_service;
+DROP TABLE participant_counts;
+DROP TABLE participants;
+DROP TABLE ledger_day_minutes;
+DROP TABLE ledger_month_minutes;
+ALTER TABLE service_records DROP COLUMN campaign_id;
+ALTER TABLE service_records DROP COLUMN town;
+ALTER TABLE service_records DROP COLUMN category;
