@@ -37,6 +37,7 @@ pub mod state;
 pub mod stats;
 pub mod storage;
 pub mod svg;
+pub mod tabular;
 pub mod teams;
 pub mod time;
 pub mod trainings;

@@ -30,6 +30,14 @@ pub fn local_date(stored: NaiveDateTime) -> NaiveDate {
     stored.and_utc().with_timezone(&local_offset()).date_naive()
 }
 
+/// A stored UTC timestamp as local wall-clock time.
+pub fn local_time(stored: NaiveDateTime) -> NaiveDateTime {
+    stored
+        .and_utc()
+        .with_timezone(&local_offset())
+        .naive_local()
+}
+
 /// The first instant of a local day, as stored (UTC): the inverse of [`local_date`], for
 /// filters on timestamps given as local days.
 pub fn local_day_start(day: NaiveDate) -> NaiveDateTime {

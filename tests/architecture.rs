@@ -19,6 +19,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "rate_limit",
     "svg",
     "storage",
+    "tabular",
 ];
 /// The domains, and the composition root that wires them.
 const DOMAINS: &[&str] = &[

@@ -149,6 +149,26 @@ pub struct RecordQuery {
     pub after: Option<String>,
 }
 
+/// The ledger listing's filters, and the file format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordExportQuery {
+    #[param(value_type = Option<crate::ids::Id>)]
+    pub volunteer_id: Option<String>,
+    /// The recording organisation or any below it.
+    #[param(value_type = Option<crate::ids::Id>)]
+    pub team_id: Option<String>,
+    #[param(value_type = Option<crate::ids::Id>)]
+    pub activity_id: Option<String>,
+    pub status: Option<RecordStatus>,
+    /// Service dates from this day on.
+    pub from: Option<NaiveDate>,
+    /// Service dates up to and including this day.
+    pub to: Option<NaiveDate>,
+    /// `csv` (the default: UTF-8 with a byte-order mark) or `xlsx`.
+    pub format: Option<crate::meta::enums::ExportFormat>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CorrectionRequestQuery {

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, get, post, web};
 use super::dto::{
     BatchApproveRequest, BatchApproveResponse, CertifyStarLevelRequest, CorrectionRequestQuery,
     CorrectionRequestResponse, CreateCorrectionRequest, CreateServiceRecordRequest,
-    DecisionRequest, HoursSummary, RecordQuery, RequestCorrectionRequest, ResolveCorrectionRequest,
-    ServiceRecordResponse,
+    DecisionRequest, HoursSummary, RecordExportQuery, RecordQuery, RequestCorrectionRequest,
+    ResolveCorrectionRequest, ServiceRecordResponse,
 };
 use super::{requests, service};
 use crate::audit::Origin;
@@ -14,7 +14,9 @@ use crate::auth::AuthUser;
 use crate::error::{
     ApiResult, BadListQuery, NotFound, NotOrganisationAdmin, ProblemBody, Unauthenticated,
 };
+use crate::http::stream::{Spreadsheet, spreadsheet_response};
 use crate::http::{ApiJson, ApiQuery, OptionalJson, Page};
+use crate::meta::enums::ExportFormat;
 use crate::state::AppState;
 
 /// Record hours by hand (admins of the organisation's subtree) → `pending`.
@@ -406,8 +408,60 @@ pub async fn certify_star_level(
         .map(web::Json)
 }
 
+/// The ledger as a spreadsheet (admins, their subtrees; the list's filters): CSV in UTF-8
+/// with a byte-order mark and Chinese headers, or an XLSX workbook with typed cells.
+/// Volunteers appear by volunteer number and masked name. Streamed; every export is audited
+/// with its filters.
+#[utoipa::path(
+    tag = "statistics",
+    params(RecordExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file, as an attachment (`Content-Disposition`)",
+            content(
+                (crate::files::dto::FileBytes = "text/csv"),
+                (crate::files::dto::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ),
+            headers(("Content-Disposition" = String))),
+        BadListQuery,
+        Unauthenticated,
+        (status = 403, description = "Not an admin, or not of the organisation named", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[get("/exports/service-records")]
+pub async fn export_service_records(
+    user: AuthUser,
+    origin: Origin,
+    state: web::Data<AppState>,
+    query: ApiQuery<RecordExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.0;
+    let kind = match query.format.unwrap_or(ExportFormat::Csv) {
+        ExportFormat::Csv => Spreadsheet::Csv,
+        ExportFormat::Xlsx => Spreadsheet::Xlsx {
+            sheet: "服务记录"
+        },
+    };
+    let filter = state
+        .db_as(user, move |conn, _, actor| {
+            service::prepare_export(conn, actor, &origin, &query)
+        })
+        .await?;
+    let pool = state.pool.clone();
+    Ok(spreadsheet_response(
+        kind,
+        "service-records",
+        service::EXPORT_HEADERS,
+        move |sink| {
+            let mut conn = pool.get()?;
+            service::export_rows(&mut conn, &filter, sink)
+        },
+    ))
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_service_record)
+    cfg.service(export_service_records)
+        .service(create_service_record)
         .service(list_service_records)
         .service(list_own_service_records)
         .service(batch_approve_service_records)

@@ -5,7 +5,8 @@ use serde_json::json;
 
 use super::dto::{
     BatchApproveResponse, BatchItemResult, BatchOutcome, CertifyStarLevelRequest,
-    CreateServiceRecordRequest, HoursSummary, RecordQuery, ServiceRecordResponse, YearHours,
+    CreateServiceRecordRequest, HoursSummary, RecordExportQuery, RecordQuery,
+    ServiceRecordResponse, YearHours,
 };
 use super::model::{NewServiceRecord, ServiceRecord};
 use super::stars::{StarLevels, hours_of};
@@ -16,13 +17,15 @@ use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::ids::check_id;
-use crate::meta::enums::{ActivityCategory, RecordSource, RecordStatus};
+use crate::meta::enums::{ActivityCategory, ExportFormat, RecordSource, RecordStatus};
 use crate::paging::Page;
 use crate::paging::{bad_cursor, decode_cursor, encode_cursor, page_request};
 use crate::rounding::RoundingPolicy;
+use crate::tabular::{Cell, RowSink};
 use crate::teams::service as teams;
-use crate::time::local_today;
+use crate::time::{local_time, local_today};
 use crate::validation::{optional_text, required_text};
+use crate::volunteers::id_number::mask_name;
 use chrono::NaiveDate;
 
 pub const MAX_BATCH: usize = 500;
@@ -587,6 +590,138 @@ pub fn list(
     own: bool,
 ) -> ApiResult<Page<ServiceRecordResponse>> {
     let page = page_request(query.page, query.per_page)?;
+    let filter = checked_filter(conn, actor, &query, own)?;
+    let after = query.after.as_deref().map(record_key).transpose()?;
+    let offset = if after.is_some() { 0 } else { page.offset() };
+    let (mut rows, total) = store::page(conn, &filter, page.per_page + 1, offset, after.as_ref())?;
+    let next_cursor = if rows.len() as i64 > page.per_page {
+        rows.truncate(page.per_page as usize);
+        rows.last().map(|r| {
+            encode_cursor(&[
+                r.service_date.to_string(),
+                r.created_at.format(CURSOR_TIME).to_string(),
+                r.id.clone(),
+            ])
+        })
+    } else {
+        None
+    };
+    Ok(Page::new(
+        rows.into_iter().map(ServiceRecordResponse::from).collect(),
+        page,
+        total,
+    )
+    .with_next_cursor(next_cursor))
+}
+
+/// Checks and audits an export of the ledger (admins, as for the list): the filter to write.
+pub fn prepare_export(
+    conn: &mut PooledConn,
+    actor: &Actor,
+    origin: &Origin,
+    query: &RecordExportQuery,
+) -> ApiResult<RecordFilter> {
+    let as_list = RecordQuery {
+        volunteer_id: query.volunteer_id.clone(),
+        team_id: query.team_id.clone(),
+        activity_id: query.activity_id.clone(),
+        status: query.status,
+        from: query.from,
+        to: query.to,
+        page: None,
+        per_page: None,
+        after: None,
+    };
+    let filter = checked_filter(conn, actor, &as_list, false)?;
+    write_tx(conn, |tx| {
+        audit::record(
+            tx,
+            origin,
+            AuditEntry {
+                actor_id: &actor.account_id,
+                action: "export.service_records",
+                target_type: "export",
+                target_id: &new_id(),
+                details: json!({
+                    "format": query.format.unwrap_or(ExportFormat::Csv).code(),
+                    "volunteer_id": query.volunteer_id, "team_id": query.team_id,
+                    "activity_id": query.activity_id, "status": query.status.map(|s| s.code()),
+                    "from": query.from, "to": query.to,
+                }),
+            },
+        )
+    })?;
+    Ok(filter)
+}
+
+/// The export's columns (Chinese, for the people the file goes to).
+pub const EXPORT_HEADERS: &[&str] = &[
+    "记录编号",
+    "志愿者编号",
+    "志愿者",
+    "组织",
+    "服务日期",
+    "服务时长（分钟）",
+    "服务时长（小时）",
+    "服务内容",
+    "服务地点",
+    "类别",
+    "镇街",
+    "状态",
+    "来源",
+    "记录时间",
+];
+
+/// Writes the records the filter matches, newest service first, a thousand at a time by
+/// keyset (never the whole ledger in memory); volunteers by masked name.
+pub fn export_rows(
+    conn: &mut DbConn,
+    filter: &RecordFilter,
+    sink: &mut dyn RowSink,
+) -> ApiResult<()> {
+    const BATCH: i64 = 1000;
+    let mut after: Option<store::RecordKey> = None;
+    loop {
+        let rows = store::export_page(conn, filter, BATCH, after.as_ref())?;
+        for (r, number, name, team) in &rows {
+            sink.row(&[
+                Cell::from(r.id.as_str()),
+                Cell::from(number.as_str()),
+                Cell::Text(mask_name(name)),
+                Cell::from(team.as_str()),
+                Cell::Date(r.service_date),
+                Cell::Int(i64::from(r.minutes)),
+                Cell::Number(hours_of(i64::from(r.minutes))),
+                Cell::from(r.content.as_str()),
+                Cell::from(r.place.clone()),
+                Cell::from(r.category.labels().0),
+                Cell::from(r.town.clone()),
+                Cell::from(r.status.labels().0),
+                Cell::from(r.source.labels().0),
+                Cell::Text(
+                    local_time(r.created_at)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                ),
+            ])
+            .map_err(ApiError::internal)?;
+        }
+        match rows.last() {
+            Some((r, ..)) if rows.len() as i64 == BATCH => {
+                after = Some((r.service_date, r.created_at, r.id.clone()));
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// The ledger's filters a caller may ask for, checked and narrowed to what they may see.
+fn checked_filter(
+    conn: &mut DbConn,
+    actor: &Actor,
+    query: &RecordQuery,
+    own: bool,
+) -> ApiResult<RecordFilter> {
     for (field, id) in [
         ("volunteer_id", &query.volunteer_id),
         ("team_id", &query.team_id),
@@ -626,34 +761,13 @@ pub fn list(
             ..Default::default()
         }
     };
-    let filter = RecordFilter {
+    Ok(RecordFilter {
         activity_id: query.activity_id.clone(),
         status: query.status,
         from: query.from,
         to: query.to,
         ..filter
-    };
-    let after = query.after.as_deref().map(record_key).transpose()?;
-    let offset = if after.is_some() { 0 } else { page.offset() };
-    let (mut rows, total) = store::page(conn, &filter, page.per_page + 1, offset, after.as_ref())?;
-    let next_cursor = if rows.len() as i64 > page.per_page {
-        rows.truncate(page.per_page as usize);
-        rows.last().map(|r| {
-            encode_cursor(&[
-                r.service_date.to_string(),
-                r.created_at.format(CURSOR_TIME).to_string(),
-                r.id.clone(),
-            ])
-        })
-    } else {
-        None
-    };
-    Ok(Page::new(
-        rows.into_iter().map(ServiceRecordResponse::from).collect(),
-        page,
-        total,
-    )
-    .with_next_cursor(next_cursor))
+    })
 }
 
 const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";

@@ -123,6 +123,28 @@ pub fn page(
     offset: i64,
     after: Option<&RecordKey>,
 ) -> QueryResult<(Vec<ServiceRecord>, i64)> {
+    rows_and_total(conn, filter, limit, offset, after, true)
+}
+
+/// [`page`] without the total.
+fn page_rows(
+    conn: &mut DbConn,
+    filter: &RecordFilter,
+    limit: i64,
+    offset: i64,
+    after: Option<&RecordKey>,
+) -> QueryResult<(Vec<ServiceRecord>, i64)> {
+    rows_and_total(conn, filter, limit, offset, after, false)
+}
+
+fn rows_and_total(
+    conn: &mut DbConn,
+    filter: &RecordFilter,
+    limit: i64,
+    offset: i64,
+    after: Option<&RecordKey>,
+    count: bool,
+) -> QueryResult<(Vec<ServiceRecord>, i64)> {
     let filtered = || {
         let mut q = service_records::table.into_boxed();
         for ancestors in &filter.within {
@@ -145,9 +167,13 @@ pub fn page(
         }
         q
     };
-    let total = match count_from_aggregate(conn, filter)? {
-        Some(total) => total,
-        None => filtered().count().get_result(conn)?,
+    let total = if count {
+        match count_from_aggregate(conn, filter)? {
+            Some(total) => total,
+            None => filtered().count().get_result(conn)?,
+        }
+    } else {
+        0
     };
     let mut ids = filtered();
     if let Some((date, created_at, id)) = after {
@@ -180,6 +206,43 @@ pub fn page(
         .load(conn)?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     Ok((rows, total))
+}
+
+/// A batch of an export: records after `after` in the listing's order, with the volunteer's
+/// number and name and the organisation's name (joined for display, read-only).
+pub fn export_page(
+    conn: &mut DbConn,
+    filter: &RecordFilter,
+    limit: i64,
+    after: Option<&RecordKey>,
+) -> QueryResult<Vec<(ServiceRecord, String, String, String)>> {
+    use crate::schema::{teams, volunteers};
+    let (rows, _) = page_rows(conn, filter, limit, 0, after)?;
+    let volunteer_ids: Vec<&str> = rows.iter().map(|r| r.volunteer_id.as_str()).collect();
+    let team_ids: Vec<&str> = rows.iter().map(|r| r.team_id.as_str()).collect();
+    let people: std::collections::HashMap<String, (String, String)> = volunteers::table
+        .filter(volunteers::id.eq_any(&volunteer_ids))
+        .select((
+            volunteers::id,
+            (volunteers::volunteer_number, volunteers::real_name),
+        ))
+        .load::<(String, (String, String))>(conn)?
+        .into_iter()
+        .collect();
+    let names: std::collections::HashMap<String, String> = teams::table
+        .filter(teams::id.eq_any(&team_ids))
+        .select((teams::id, teams::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (number, name) = people.get(&r.volunteer_id).cloned().unwrap_or_default();
+            let team = names.get(&r.team_id).cloned().unwrap_or_default();
+            (r, number, name, team)
+        })
+        .collect())
 }
 
 /// The number of records a filter of organisations and status matches, from the per-status

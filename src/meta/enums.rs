@@ -465,6 +465,14 @@ labelled_enum!(
 );
 
 labelled_enum!(
+    /// 导出格式
+    ExportFormat, "export_format" {
+        Csv = "csv", "CSV（UTF-8）", "CSV (UTF-8)";
+        Xlsx = "xlsx", "Excel 工作簿", "Excel workbook";
+    }
+);
+
+labelled_enum!(
     /// 总结报告提交情况
     ReportState, "report_state" {
         Filed = "filed", "已提交", "Filed";
@@ -520,7 +528,8 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         CommendationLevel,
         CommendationStatus,
         TrainingSource,
-        ReportState
+        ReportState,
+        ExportFormat
     )
 }
 
