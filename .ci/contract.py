@@ -225,6 +225,7 @@ BUSINESS_RULES = {
     "campaign_stats": "the organisation named must exist",
     "list_service_records": "`after` must be a cursor the list returned",
     "list_own_service_records": "`after` must be a cursor the list returned",
+    "list_volunteers": "`after` must be a cursor the list returned",
 }
 
 # Statuses an operation answers to schema-valid data beyond the business rules: an upload's

@@ -1160,6 +1160,11 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 7])> {
             [401, 403, 403, 200, 200, 403, 200],
         ),
         (
+            "export the volunteer list",
+            |_| (Method::GET, "/api/v1/exports/volunteers".into(), None),
+            [401, 403, 403, 200, 200, 200, 200],
+        ),
+        (
             "export the ledger",
             |_| (Method::GET, "/api/v1/exports/service-records".into(), None),
             [401, 403, 403, 200, 200, 200, 200],

@@ -228,12 +228,35 @@ pub struct VolunteerQuery {
     pub star_level: Option<i32>,
     /// Part of the real name or of the mobile number.
     pub q: Option<String>,
-    /// Page number, from 1.
+    /// Page number, from 1 (ignored with `after`).
     #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
     /// Items per page, 1–100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
+    /// Keyset paging: the `next_cursor` of the page before; the volunteers after it. Stays
+    /// valid while volunteers register.
+    #[param(max_length = 400)]
+    pub after: Option<String>,
+}
+
+/// The volunteer list's filters, and the file format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VolunteerExportQuery {
+    /// Members of this organisation or any below it.
+    #[param(value_type = Option<crate::ids::Id>)]
+    pub team_id: Option<String>,
+    #[param(value_type = Option<crate::meta::towns::TownName>)]
+    pub town: Option<String>,
+    pub skill: Option<Skill>,
+    pub political_status: Option<PoliticalStatus>,
+    #[param(minimum = 0, maximum = 5)]
+    pub star_level: Option<i32>,
+    /// Part of the real name or of the mobile number.
+    pub q: Option<String>,
+    /// `csv` (the default: UTF-8 with a byte-order mark) or `xlsx`.
+    pub format: Option<crate::meta::enums::ExportFormat>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,8 +6,8 @@ use serde_json::json;
 use validator::ValidateEmail;
 
 use super::dto::{
-    RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerCommendation, VolunteerQuery,
-    VolunteerResponse,
+    RevealIdResponse, UpdateVolunteerRequest, Viewer, VolunteerCommendation, VolunteerExportQuery,
+    VolunteerQuery, VolunteerResponse,
 };
 use super::id_number::{self, mask_id_number};
 use super::model::{Eligibility, Holder, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
@@ -19,14 +19,17 @@ use crate::crypto::PersonalDataCipher;
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
 use crate::hours::stars::StarLevels;
+use crate::hours::stars::hours_of;
 use crate::ids::{check_id, is_id};
-use crate::meta::enums::{Codes, IdType};
+use crate::meta::enums::{Codes, ExportFormat, IdType, PoliticalStatus, Skill};
 use crate::paging::Page;
-use crate::paging::page_request;
-use crate::time::local_today;
+use crate::paging::{bad_cursor, decode_cursor, encode_cursor, page_request};
+use crate::tabular::{Cell, RowSink};
+use crate::time::{local_date, local_today};
 use crate::validation::{
     contains_pattern, optional_phone, optional_text, optional_town, required_text,
 };
+use chrono::Datelike;
 
 /// The next volunteer number, `TS` + year + six digits (see `store::take_volunteer_number`).
 fn next_volunteer_number(tx: &mut Tx) -> ApiResult<String> {
@@ -259,6 +262,74 @@ pub fn list(
 ) -> ApiResult<Page<VolunteerResponse>> {
     policy::authorize(conn, actor, Action::ListVolunteers)?;
     let page = page_request(query.page, query.per_page)?;
+    let after = query.after.as_deref().map(roster_key).transpose()?;
+    let filter = checked_filter(conn, actor, &query)?;
+    let offset = if after.is_some() { 0 } else { page.offset() };
+    let (mut rows, total) = store::roster_page(
+        conn,
+        &filter.borrowed(),
+        page.per_page + 1,
+        offset,
+        after.as_ref(),
+        true,
+    )?;
+    let next_cursor = if rows.len() as i64 > page.per_page {
+        rows.truncate(page.per_page as usize);
+        rows.last().map(|(v, _)| {
+            encode_cursor(&[v.created_at.format(CURSOR_TIME).to_string(), v.id.clone()])
+        })
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|(v, mobile)| VolunteerResponse::from_row(v, mobile, Viewer::Admin, None, stars))
+        .collect();
+    Ok(Page::new(items, page, total).with_next_cursor(next_cursor))
+}
+
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+fn roster_key(cursor: &str) -> ApiResult<store::RosterKey> {
+    let parts = decode_cursor(cursor, 2)?;
+    let created_at =
+        chrono::NaiveDateTime::parse_from_str(&parts[0], CURSOR_TIME).map_err(|_| bad_cursor())?;
+    if !is_id(&parts[1]) {
+        return Err(bad_cursor());
+    }
+    Ok((created_at, parts[1].clone()))
+}
+
+/// The roster's filters, checked (owned, so that an export can carry them to its thread).
+pub struct CheckedRoster {
+    within: Option<Vec<String>>,
+    team_id: Option<String>,
+    town: Option<String>,
+    skill: Option<Skill>,
+    political_status: Option<PoliticalStatus>,
+    star_level: Option<i32>,
+    name_or_mobile: Option<String>,
+}
+
+impl CheckedRoster {
+    fn borrowed(&self) -> RosterFilter<'_> {
+        RosterFilter {
+            within: self.within.clone(),
+            team_id: self.team_id.as_deref(),
+            town: self.town.as_deref(),
+            skill: self.skill,
+            political_status: self.political_status,
+            star_level: self.star_level,
+            name_or_mobile: self.name_or_mobile.clone(),
+        }
+    }
+}
+
+fn checked_filter(
+    conn: &mut DbConn,
+    actor: &Actor,
+    query: &VolunteerQuery,
+) -> ApiResult<CheckedRoster> {
     let mut errors = FieldErrors::default();
     let town = optional_town(&mut errors, "town", query.town.clone());
     if query.star_level.is_some_and(|l| !(0..=5).contains(&l)) {
@@ -273,10 +344,10 @@ pub fn list(
         check_id("team_id", team_id)?;
         policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
     }
-    let filter = RosterFilter {
+    Ok(CheckedRoster {
         within: (!actor.federation_admin).then(|| actor.admin_team_ids.clone()),
-        team_id: query.team_id.as_deref(),
-        town: town.as_deref(),
+        team_id: query.team_id.clone(),
+        town,
         skill: query.skill,
         political_status: query.political_status,
         star_level: query.star_level,
@@ -286,13 +357,102 @@ pub fn list(
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(contains_pattern),
+    })
+}
+
+/// Checks and audits an export of the roster (admins, as for the list): the filter to write.
+pub fn prepare_export(
+    conn: &mut PooledConn,
+    actor: &Actor,
+    origin: &Origin,
+    query: &VolunteerExportQuery,
+) -> ApiResult<CheckedRoster> {
+    policy::authorize(conn, actor, Action::ListVolunteers)?;
+    let as_list = VolunteerQuery {
+        team_id: query.team_id.clone(),
+        town: query.town.clone(),
+        skill: query.skill,
+        political_status: query.political_status,
+        star_level: query.star_level,
+        q: query.q.clone(),
+        page: None,
+        per_page: None,
+        after: None,
     };
-    let (rows, total) = store::roster_page(conn, &filter, page.per_page, page.offset())?;
-    let items = rows
-        .into_iter()
-        .map(|(v, mobile)| VolunteerResponse::from_row(v, mobile, Viewer::Admin, None, stars))
-        .collect();
-    Ok(Page::new(items, page, total))
+    let filter = checked_filter(conn, actor, &as_list)?;
+    write_tx(conn, |tx| {
+        audit::record(
+            tx,
+            origin,
+            AuditEntry {
+                actor_id: &actor.account_id,
+                action: "export.volunteers",
+                target_type: "export",
+                target_id: &new_id(),
+                details: json!({
+                    "format": query.format.unwrap_or(ExportFormat::Csv).code(),
+                    "team_id": query.team_id, "town": query.town,
+                    "skill": query.skill.map(|s| s.code()),
+                    "political_status": query.political_status.map(|s| s.code()),
+                    "star_level": query.star_level, "q": query.q,
+                }),
+            },
+        )
+    })?;
+    Ok(filter)
+}
+
+/// The export's columns (Chinese, for the people the file goes to).
+pub const EXPORT_HEADERS: &[&str] = &[
+    "志愿者编号",
+    "姓名",
+    "性别",
+    "出生年份",
+    "手机号",
+    "政治面貌",
+    "镇街",
+    "技能",
+    "星级",
+    "累计服务时长（小时）",
+    "注册日期",
+];
+
+/// Writes the volunteers the filter matches, in registration order, a thousand at a time by
+/// keyset; personal data masked (name, mobile; the year of birth only; no ID number).
+pub fn export_rows(
+    conn: &mut DbConn,
+    filter: &CheckedRoster,
+    sink: &mut dyn RowSink,
+) -> ApiResult<()> {
+    const BATCH: i64 = 1000;
+    let filter = filter.borrowed();
+    let mut after: Option<store::RosterKey> = None;
+    loop {
+        let (rows, _) = store::roster_page(conn, &filter, BATCH, 0, after.as_ref(), false)?;
+        for (v, mobile) in &rows {
+            let skills: Vec<&str> = v.skills.as_slice().iter().map(|s| s.labels().0).collect();
+            sink.row(&[
+                Cell::from(v.volunteer_number.as_str()),
+                Cell::Text(id_number::mask_name(&v.real_name)),
+                Cell::from(v.gender.labels().0),
+                Cell::Int(i64::from(v.birth_date.year())),
+                Cell::from(mobile.as_deref().map(id_number::mask_mobile)),
+                Cell::from(v.political_status.labels().0),
+                Cell::from(v.town.clone()),
+                Cell::Text(skills.join("、")),
+                Cell::Int(i64::from(v.star_level)),
+                Cell::Number(hours_of(v.total_minutes)),
+                Cell::Date(local_date(v.created_at)),
+            ])
+            .map_err(ApiError::internal)?;
+        }
+        match rows.last() {
+            Some((v, _)) if rows.len() as i64 == BATCH => {
+                after = Some((v.created_at, v.id.clone()))
+            }
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// What reading and editing whole profiles needs besides the database.

@@ -170,12 +170,18 @@ pub struct RosterFilter<'a> {
     pub name_or_mobile: Option<String>,
 }
 
-/// One page of the roster, oldest registration first, with mobiles, and the total.
+/// Where a page of the roster begins: after the volunteer registered at this time with this id.
+pub type RosterKey = (chrono::NaiveDateTime, String);
+
+/// One page of the roster, oldest registration first (after `after`, if given), with mobiles,
+/// and the total (unless `count` is false).
 pub fn roster_page(
     conn: &mut DbConn,
     filter: &RosterFilter,
     limit: i64,
     offset: i64,
+    after: Option<&RosterKey>,
+    count: bool,
 ) -> QueryResult<(Vec<WithMobile>, i64)> {
     let filtered = || {
         let mut q = volunteers::table.inner_join(accounts::table).into_boxed();
@@ -208,8 +214,20 @@ pub fn roster_page(
         }
         q
     };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows = filtered()
+    let total: i64 = if count {
+        filtered().count().get_result(conn)?
+    } else {
+        0
+    };
+    let mut rows = filtered();
+    if let Some((created_at, id)) = after {
+        rows = rows.filter(volunteers::created_at.ge(*created_at)).filter(
+            volunteers::created_at
+                .gt(*created_at)
+                .or(volunteers::id.gt(id.clone())),
+        );
+    }
+    let rows = rows
         .order((volunteers::created_at.asc(), volunteers::id.asc()))
         .limit(limit)
         .offset(offset)
