@@ -1,9 +1,12 @@
 //! The `zhiyuan` command: serve (default), migrate, create-admin, export-openapi,
 //! rotate-signing-key, verify-totals, seed-bench.
 
+mod progress;
 mod seed;
 
 use clap::{Parser, Subcommand};
+
+use crate::progress::Progress;
 use zhiyuan::config::Config;
 use zhiyuan::server::{self, StartError};
 
@@ -170,27 +173,40 @@ fn run(command: Command) -> Result<(), StartError> {
             let failed = |e: zhiyuan::error::ApiError| {
                 StartError(format!("verify-totals failed: {}", e.detail.en))
             };
+            // Five recounts, each over a whole table: a bar (or lines in a log) shows how far.
+            let mut progress = Progress::new("verify-totals", 5);
             let mut differences: Vec<String> = zhiyuan::hours::totals::verify(&mut conn, fix)
                 .map_err(failed)?
                 .iter()
-                .chain(
-                    &zhiyuan::activities::signups::verify_counts(&mut conn, fix).map_err(failed)?,
-                )
                 .map(ToString::to_string)
                 .collect();
+            progress.set(1);
+            differences.extend(
+                zhiyuan::activities::signups::verify_counts(&mut conn, fix)
+                    .map_err(failed)?
+                    .iter()
+                    .map(ToString::to_string),
+            );
+            progress.set(2);
             differences.extend(
                 zhiyuan::certificates::service::verify_totals(&mut conn, fix).map_err(failed)?,
             );
+            progress.set(3);
             differences.extend(
                 zhiyuan::hours::totals::verify_aggregates(&mut conn, fix)
                     .map_err(failed)?
                     .iter()
-                    .chain(
-                        &zhiyuan::teams::service::verify_subtree_members(&mut conn, fix)
-                            .map_err(failed)?,
-                    )
                     .map(ToString::to_string),
             );
+            progress.set(4);
+            differences.extend(
+                zhiyuan::teams::service::verify_subtree_members(&mut conn, fix)
+                    .map_err(failed)?
+                    .iter()
+                    .map(ToString::to_string),
+            );
+            progress.set(5);
+            progress.finish();
             for d in &differences {
                 println!("{d}");
             }

@@ -10,6 +10,7 @@ use chrono::{Duration, NaiveDate};
 use diesel::connection::SimpleConnection;
 use rand::{Rng, SeedableRng};
 
+use crate::progress::Progress;
 use zhiyuan::auth::password::PasswordHashing;
 use zhiyuan::crypto::PersonalDataCipher;
 use zhiyuan::db::{DbConn, PooledConn, new_id, now, write_tx};
@@ -66,6 +67,9 @@ fn insert_rows(
     }
     Ok(())
 }
+
+/// Categories of the seeded records (hours by hand are `other`; the rest as if checked out).
+const RECORD_CATEGORIES: [&str; 4] = ["other", "community_service", "poverty_relief", "publicity"];
 
 pub fn seed(
     conn: &mut PooledConn,
@@ -228,13 +232,14 @@ pub fn seed(
         })?;
     let today = zhiyuan::time::local_today();
     let mut done = 0;
+    let mut progress = Progress::new("service records", plan.records as u64);
     while done < plan.records {
         let chunk = (plan.records - done).min(20 * BATCH);
         write_tx(conn, |conn| {
             insert_rows(
                 conn,
                 "INSERT INTO service_records (id, volunteer_id, team_id, service_date, minutes, content, place, source, status, \
-                 rounding_policy, created_by, decided_by, decided_at, created_at) VALUES ",
+                 rounding_policy, created_by, decided_by, decided_at, created_at, category, town) VALUES ",
                 chunk,
                 |_, sql| {
                     let v = rng.random_range(0..plan.volunteers);
@@ -248,17 +253,21 @@ pub fn seed(
                     let _ = write!(
                         sql,
                         "'{}', '{}', '{}', '{date}', {}, '社区服务', '台城街道', 'manual', '{status}', 'floor_minute', '{admin_id}', \
-                         {decided_by}, {decided_at}, '{at}'",
+                         {decided_by}, {decided_at}, '{at}', '{}', '{}'",
                         new_id(),
                         volunteer_ids[v],
                         team_ids[team_of(v)],
                         rng.random_range(30..=480),
+                        RECORD_CATEGORIES[rng.random_range(0..RECORD_CATEGORIES.len())],
+                        TOWNS[parent_of(team_of(v))].name,
                     );
                 },
             )
         })?;
         done += chunk;
+        progress.set(done as u64);
     }
+    progress.finish();
     let open_activity_ids =
         seed_activities(conn, &mut rng, &team_ids, towns, plan.activities, &at)?;
     zhiyuan::hours::totals::verify(conn, true)?;

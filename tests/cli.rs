@@ -123,6 +123,28 @@ fn migrate_and_create_admin() {
 }
 
 #[test]
+fn verify_totals_reports_progress_as_plain_lines_in_a_log() {
+    let db = TestDb::new();
+    let (ok, _, err) = run({
+        let mut c = zhiyuan(&db);
+        c.arg("migrate");
+        c
+    });
+    assert!(ok, "{err}");
+    let (ok, out, err) = run({
+        let mut c = zhiyuan(&db);
+        c.arg("verify-totals");
+        c
+    });
+    assert!(ok, "{err}");
+    assert!(out.contains("all totals agree"), "{out}");
+    // stderr is a pipe here, not a terminal: lines, no escape codes.
+    assert!(err.contains("verify-totals: 0/5\n"), "{err}");
+    assert!(err.contains("verify-totals: 5/5\n"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+}
+
+#[test]
 fn export_openapi_prints_the_document() {
     let db = TestDb::new();
     let (ok, out, _) = run({

@@ -558,6 +558,34 @@ async fn figures_equal_a_recount_of_the_ledger_after_random_changes() {
         body["totals"]["activities"],
         held(&w.team) + held(&w.sibling)
     );
+    // The same as a workbook: a sheet per slice and a chart of hours by town.
+    let res = app
+        .get(
+            &format!("/api/v1/campaigns/{c}/stats?format=xlsx"),
+            Some(&w.fed),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    // A zip names its members in the clear.
+    let has = |name: &str| res.body.windows(name.len()).any(|w| w == name.as_bytes());
+    assert!(res.body.starts_with(b"PK\x03\x04"));
+    for member in [
+        "xl/worksheets/sheet3.xml",
+        "xl/charts/chart1.xml",
+        "xl/drawings/drawing1.xml",
+    ] {
+        assert!(has(member), "{member}");
+    }
+    app.get(
+        &format!("/api/v1/campaigns/{c}/stats?format=pdf"),
+        Some(&w.fed),
+    )
+    .await
+    .problem(400, "validation_failed");
     compare_everything(&app, &w, &c, &mut rng).await;
 }
 

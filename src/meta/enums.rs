@@ -473,6 +473,14 @@ labelled_enum!(
 );
 
 labelled_enum!(
+    /// 统计结果格式
+    StatsFormat, "stats_format" {
+        Json = "json", "JSON", "JSON";
+        Xlsx = "xlsx", "Excel 工作簿（含图表）", "Excel workbook (with a chart)";
+    }
+);
+
+labelled_enum!(
     /// 总结报告提交情况
     ReportState, "report_state" {
         Filed = "filed", "已提交", "Filed";
@@ -529,7 +537,8 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         CommendationStatus,
         TrainingSource,
         ReportState,
-        ExportFormat
+        ExportFormat,
+        StatsFormat
     )
 }
 

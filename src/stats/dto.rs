@@ -23,6 +23,8 @@ pub struct CampaignStatsQuery {
     /// Narrow to this organisation's subtree (as for the overview).
     #[param(value_type = Option<crate::ids::Id>)]
     pub team_id: Option<String>,
+    /// `xlsx` for a workbook (a sheet per slice, a chart of hours by town); JSON otherwise.
+    pub format: Option<crate::meta::enums::StatsFormat>,
 }
 
 /// Activities of the subtree by status (all time).
@@ -136,6 +138,7 @@ pub struct CampaignCategoryFigures {
 pub struct CampaignStatsResponse {
     #[schema(value_type = crate::ids::Id)]
     pub campaign_id: String,
+    pub theme: String,
     pub totals: CampaignFigures,
     pub by_team: Vec<CampaignTeamFigures>,
     pub by_town: Vec<CampaignTownFigures>,

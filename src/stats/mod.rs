@@ -6,3 +6,4 @@
 pub mod dto;
 pub mod routes;
 pub mod service;
+pub mod workbook;

@@ -1,12 +1,13 @@
 //! Thin handlers for statistics.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 
 use super::dto::{CampaignStatsQuery, CampaignStatsResponse, OverviewQuery, OverviewResponse};
-use super::service;
+use super::{service, workbook};
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, NotFound, ProblemBody, Unauthenticated};
+use crate::error::{ApiError, ApiResult, NotFound, ProblemBody, Unauthenticated};
 use crate::http::ApiQuery;
+use crate::meta::enums::StatsFormat;
 use crate::state::AppState;
 
 /// The caller's subtree at a glance: volunteers, active volunteers, activities by status,
@@ -46,7 +47,11 @@ pub async fn stats_overview(
     params(("id" = String, Path, description = "The campaign"), CampaignStatsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = CampaignStatsResponse),
+        (status = 200, description = "The figures; a workbook with `format=xlsx`",
+            content(
+                (CampaignStatsResponse = "application/json"),
+                (crate::files::dto::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )),
         (status = 400, description = "Invalid query: `team_id` (`not_found`; `required` of an admin of several separate organisations)", body = ProblemBody, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "Not an admin, or not of the organisation named", body = ProblemBody, content_type = "application/problem+json"),
@@ -59,14 +64,31 @@ pub async fn campaign_stats(
     state: web::Data<AppState>,
     id: web::Path<String>,
     query: ApiQuery<CampaignStatsQuery>,
-) -> ApiResult<web::Json<CampaignStatsResponse>> {
+) -> ApiResult<HttpResponse> {
     let (campaign_id, query) = (id.into_inner(), query.0);
-    state
+    let format = query.format.unwrap_or(StatsFormat::Json);
+    let stats = state
         .read_as(user, move |conn, _, actor| {
             service::campaign(conn, actor, &campaign_id, query)
         })
-        .await
-        .map(web::Json)
+        .await?;
+    Ok(match format {
+        StatsFormat::Json => HttpResponse::Ok().json(stats),
+        StatsFormat::Xlsx => {
+            let theme = stats.theme.clone();
+            let bytes = web::block(move || workbook::campaign_workbook(&stats, &theme))
+                .await
+                .map_err(ApiError::internal)??;
+            HttpResponse::Ok()
+                .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .insert_header((
+                    "Content-Disposition",
+                    "attachment; filename=\"campaign-stats.xlsx\"",
+                ))
+                .insert_header(("Cache-Control", "no-store"))
+                .body(bytes)
+        }
+    })
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -299,6 +299,7 @@ pub fn campaign(
         .collect();
     Ok(CampaignStatsResponse {
         campaign_id: campaign.id,
+        theme: campaign.theme,
         totals: figures(total.0, total_volunteers, total.1),
         by_team,
         by_town,
