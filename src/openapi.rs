@@ -37,7 +37,10 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         crate::error::ProblemBody,
         crate::error::FieldProblem,
         crate::ids::Id,
-        crate::meta::towns::TownName
+        crate::meta::towns::TownName,
+        // Enums that only query parameters name.
+        crate::meta::enums::ExportFormat,
+        crate::meta::enums::StatsFormat
     )),
     modifiers(&BearerAuth),
 )]

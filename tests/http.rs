@@ -400,7 +400,7 @@ async fn path_and_query_values_are_checked_and_lists_have_the_envelope() {
     assert_eq!(res.status, 200);
     assert_eq!(
         res.json(),
-        json!({"items": [7], "page": 3, "per_page": 5, "total": 41})
+        json!({"items": [7], "page": 3, "per_page": 5, "total": 41, "next_cursor": null})
     );
     assert_eq!(app.get("/test/items/7", None).await.json()["per_page"], 20);
     app.get("/test/items/seven", None)

@@ -7,7 +7,7 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
-pub use service::record;
+pub use service::{record, record_export};
 
 /// Where a request came from (extracted in `routes`).
 #[derive(Debug, Clone, Default)]

@@ -10,6 +10,30 @@ use crate::error::ApiResult;
 use crate::paging::Page;
 use crate::paging::page_request;
 
+/// An export (`action`, e.g. `export.volunteers`) by `actor_id` with the filters and format
+/// it was asked for, in its own transaction: the audit row is written before the first byte.
+pub fn record_export(
+    conn: &mut crate::db::PooledConn,
+    origin: &Origin,
+    actor_id: &str,
+    action: &'static str,
+    filters: serde_json::Value,
+) -> ApiResult<()> {
+    crate::db::write_tx(conn, |tx| {
+        record(
+            tx,
+            origin,
+            AuditEntry {
+                actor_id,
+                action,
+                target_type: "export",
+                target_id: &new_id(),
+                details: filters,
+            },
+        )
+    })
+}
+
 /// Appends an event, inside the action's transaction (it takes one).
 pub fn record(tx: &mut Tx, origin: &Origin, entry: AuditEntry<'_>) -> ApiResult<()> {
     store::insert(

@@ -633,24 +633,18 @@ pub fn prepare_export(
         after: None,
     };
     let filter = checked_filter(conn, actor, &as_list, false)?;
-    write_tx(conn, |tx| {
-        audit::record(
-            tx,
-            origin,
-            AuditEntry {
-                actor_id: &actor.account_id,
-                action: "export.service_records",
-                target_type: "export",
-                target_id: &new_id(),
-                details: json!({
-                    "format": query.format.unwrap_or(ExportFormat::Csv).code(),
-                    "volunteer_id": query.volunteer_id, "team_id": query.team_id,
-                    "activity_id": query.activity_id, "status": query.status.map(|s| s.code()),
-                    "from": query.from, "to": query.to,
-                }),
-            },
-        )
-    })?;
+    audit::record_export(
+        conn,
+        origin,
+        &actor.account_id,
+        "export.service_records",
+        json!({
+            "format": query.format.unwrap_or(ExportFormat::Csv).code(),
+            "volunteer_id": query.volunteer_id, "team_id": query.team_id,
+            "activity_id": query.activity_id, "status": query.status.map(|s| s.code()),
+            "from": query.from, "to": query.to,
+        }),
+    )?;
     Ok(filter)
 }
 

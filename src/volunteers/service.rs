@@ -380,25 +380,19 @@ pub fn prepare_export(
         after: None,
     };
     let filter = checked_filter(conn, actor, &as_list)?;
-    write_tx(conn, |tx| {
-        audit::record(
-            tx,
-            origin,
-            AuditEntry {
-                actor_id: &actor.account_id,
-                action: "export.volunteers",
-                target_type: "export",
-                target_id: &new_id(),
-                details: json!({
-                    "format": query.format.unwrap_or(ExportFormat::Csv).code(),
-                    "team_id": query.team_id, "town": query.town,
-                    "skill": query.skill.map(|s| s.code()),
-                    "political_status": query.political_status.map(|s| s.code()),
-                    "star_level": query.star_level, "q": query.q,
-                }),
-            },
-        )
-    })?;
+    audit::record_export(
+        conn,
+        origin,
+        &actor.account_id,
+        "export.volunteers",
+        json!({
+            "format": query.format.unwrap_or(ExportFormat::Csv).code(),
+            "team_id": query.team_id, "town": query.town,
+            "skill": query.skill.map(|s| s.code()),
+            "political_status": query.political_status.map(|s| s.code()),
+            "star_level": query.star_level, "q": query.q,
+        }),
+    )?;
     Ok(filter)
 }
 
