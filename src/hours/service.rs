@@ -593,7 +593,14 @@ pub fn list(
     let filter = checked_filter(conn, actor, &query, own)?;
     let after = query.after.as_deref().map(record_key).transpose()?;
     let offset = if after.is_some() { 0 } else { page.offset() };
-    let (mut rows, total) = store::page(conn, &filter, page.per_page + 1, offset, after.as_ref())?;
+    let (mut rows, total) = store::page(
+        conn,
+        &filter,
+        page.per_page + 1,
+        offset,
+        after.as_ref(),
+        true,
+    )?;
     let next_cursor = if rows.len() as i64 > page.per_page {
         rows.truncate(page.per_page as usize);
         rows.last().map(|r| {

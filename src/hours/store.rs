@@ -114,30 +114,10 @@ pub struct RecordFilter {
 /// id), in the listing's order (newest service first).
 pub type RecordKey = (NaiveDate, chrono::NaiveDateTime, String);
 
-/// One page of records, newest service first (after `after`, if given), and the total. Asks
-/// for `limit` rows; a caller that wants to know whether more follow asks for one more.
+/// One page of records, newest service first (after `after`, if given), and the total (0
+/// unless `count`: an export has no use for it). Asks for `limit` rows; a caller that wants
+/// to know whether more follow asks for one more.
 pub fn page(
-    conn: &mut DbConn,
-    filter: &RecordFilter,
-    limit: i64,
-    offset: i64,
-    after: Option<&RecordKey>,
-) -> QueryResult<(Vec<ServiceRecord>, i64)> {
-    rows_and_total(conn, filter, limit, offset, after, true)
-}
-
-/// [`page`] without the total.
-fn page_rows(
-    conn: &mut DbConn,
-    filter: &RecordFilter,
-    limit: i64,
-    offset: i64,
-    after: Option<&RecordKey>,
-) -> QueryResult<(Vec<ServiceRecord>, i64)> {
-    rows_and_total(conn, filter, limit, offset, after, false)
-}
-
-fn rows_and_total(
     conn: &mut DbConn,
     filter: &RecordFilter,
     limit: i64,
@@ -217,7 +197,7 @@ pub fn export_page(
     after: Option<&RecordKey>,
 ) -> QueryResult<Vec<(ServiceRecord, String, String, String)>> {
     use crate::schema::{teams, volunteers};
-    let (rows, _) = page_rows(conn, filter, limit, 0, after)?;
+    let (rows, _) = page(conn, filter, limit, 0, after, false)?;
     let volunteer_ids: Vec<&str> = rows.iter().map(|r| r.volunteer_id.as_str()).collect();
     let team_ids: Vec<&str> = rows.iter().map(|r| r.team_id.as_str()).collect();
     let people: std::collections::HashMap<String, (String, String)> = volunteers::table
@@ -663,6 +643,8 @@ pub fn note_service_day(
                 .set(last_service::service_date.eq(day))
                 .execute(tx.conn())?;
                 if moved == 1 {
+                    // A latest day only moves later (kept < day), so every transaction takes
+                    // the two count rows earliest first: concurrent moves cannot deadlock.
                     add_to_last_service_count(tx, ancestor_id, kept, -1)?;
                     return add_to_last_service_count(tx, ancestor_id, day, 1);
                 }
