@@ -173,8 +173,8 @@ fn run(command: Command) -> Result<(), StartError> {
             let failed = |e: zhiyuan::error::ApiError| {
                 StartError(format!("verify-totals failed: {}", e.detail.en))
             };
-            // Five recounts, each over a whole table: a bar (or lines in a log) shows how far.
-            let mut progress = Progress::new("verify-totals", 5);
+            // Six recounts, each over a whole table: a bar (or lines in a log) shows how far.
+            let mut progress = Progress::new("verify-totals", 6);
             let mut differences: Vec<String> = zhiyuan::hours::totals::verify(&mut conn, fix)
                 .map_err(failed)?
                 .iter()
@@ -206,6 +206,13 @@ fn run(command: Command) -> Result<(), StartError> {
                     .map(ToString::to_string),
             );
             progress.set(5);
+            differences.extend(
+                zhiyuan::volunteers::service::verify_registered(&mut conn, fix)
+                    .map_err(failed)?
+                    .iter()
+                    .map(ToString::to_string),
+            );
+            progress.set(6);
             progress.finish();
             for d in &differences {
                 println!("{d}");

@@ -93,6 +93,25 @@ impl<T> Page<T> {
         }
     }
 
+    /// A page of a list that pages by keyset too, from `per_page + 1` rows fetched: the extra
+    /// row only says that more follow, and the cursor is the last kept row's (`cursor_of`).
+    pub fn keyset<R>(
+        mut rows: Vec<R>,
+        request: PageRequest,
+        total: i64,
+        cursor_of: impl Fn(&R) -> String,
+        item: impl FnMut(R) -> T,
+    ) -> Page<T> {
+        let next_cursor = if rows.len() as i64 > request.per_page {
+            rows.truncate(request.per_page as usize);
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Page::new(rows.into_iter().map(item).collect(), request, total)
+            .with_next_cursor(next_cursor)
+    }
+
     pub fn with_next_cursor(self, next_cursor: Option<String>) -> Page<T> {
         Page {
             next_cursor,
@@ -126,6 +145,28 @@ pub fn decode_cursor(value: &str, parts: usize) -> Result<Vec<String>, ApiError>
         .and_then(|bytes| serde_json::from_slice::<Vec<String>>(&bytes).ok())
         .filter(|decoded| decoded.len() == parts);
     decoded.ok_or_else(bad_cursor)
+}
+
+/// How a cursor writes a timestamp (to the microsecond, as stored).
+pub const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+/// The position in a list ordered by creation time, then id (oldest first).
+pub type TimeIdKey = (chrono::NaiveDateTime, String);
+
+/// The cursor of the items after this creation time and id.
+pub fn time_id_cursor(created_at: &chrono::NaiveDateTime, id: &str) -> String {
+    encode_cursor(&[created_at.format(CURSOR_TIME).to_string(), id.to_owned()])
+}
+
+/// The position a cursor made by [`time_id_cursor`] names.
+pub fn time_id_key(cursor: &str) -> Result<TimeIdKey, ApiError> {
+    let parts = decode_cursor(cursor, 2)?;
+    let created_at =
+        chrono::NaiveDateTime::parse_from_str(&parts[0], CURSOR_TIME).map_err(|_| bad_cursor())?;
+    if !crate::ids::is_id(&parts[1]) {
+        return Err(bad_cursor());
+    }
+    Ok((created_at, parts[1].clone()))
 }
 
 pub fn bad_cursor() -> ApiError {

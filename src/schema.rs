@@ -66,6 +66,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaign_minutes (campaign_id, team_id, category, town) {
+        campaign_id -> Text,
+        team_id -> Text,
+        category -> Text,
+        town -> Text,
+        minutes -> Int8,
+    }
+}
+
+diesel::table! {
     campaign_report_comments (id) {
         id -> Text,
         report_id -> Text,
@@ -148,6 +158,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    correction_request_counts (team_id, status) {
+        team_id -> Text,
+        status -> Text,
+        requests -> Int8,
+    }
+}
+
+diesel::table! {
     correction_requests (id) {
         id -> Text,
         record_id -> Text,
@@ -210,28 +228,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    ledger_day_minutes (team_id, service_date, category, town, campaign_id) {
-        team_id -> Text,
-        service_date -> Date,
-        category -> Text,
-        town -> Text,
-        campaign_id -> Text,
-        minutes -> Int8,
-    }
-}
-
-diesel::table! {
-    ledger_month_minutes (team_id, month, category, town, campaign_id) {
-        team_id -> Text,
-        month -> Text,
-        category -> Text,
-        town -> Text,
-        campaign_id -> Text,
-        minutes -> Int8,
-    }
-}
-
-diesel::table! {
     ledger_record_counts (team_id, status) {
         team_id -> Text,
         status -> Text,
@@ -243,6 +239,14 @@ diesel::table! {
     list_generations (name) {
         name -> Text,
         generation -> Int8,
+    }
+}
+
+diesel::table! {
+    membership_counts (team_id, status) {
+        team_id -> Text,
+        status -> Text,
+        members -> Int8,
     }
 }
 
@@ -446,6 +450,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    subtree_day_minutes (ancestor_id, service_date, category, town) {
+        ancestor_id -> Text,
+        service_date -> Date,
+        category -> Text,
+        town -> Text,
+        minutes -> Int8,
+    }
+}
+
+diesel::table! {
     subtree_member_counts (ancestor_id) {
         ancestor_id -> Text,
         volunteers -> Int8,
@@ -457,6 +471,16 @@ diesel::table! {
         ancestor_id -> Text,
         volunteer_id -> Text,
         memberships -> Int8,
+    }
+}
+
+diesel::table! {
+    subtree_month_minutes (ancestor_id, month, category, town) {
+        ancestor_id -> Text,
+        month -> Text,
+        category -> Text,
+        town -> Text,
+        minutes -> Int8,
     }
 }
 
@@ -556,6 +580,8 @@ diesel::joinable!(activities -> teams (team_id));
 diesel::joinable!(campaign_report_comments -> accounts (author_id));
 diesel::joinable!(campaign_report_comments -> campaign_reports (report_id));
 diesel::joinable!(campaign_reports -> accounts (filed_by));
+diesel::joinable!(campaign_minutes -> campaigns (campaign_id));
+diesel::joinable!(campaign_minutes -> teams (team_id));
 diesel::joinable!(campaign_reports -> campaigns (campaign_id));
 diesel::joinable!(campaign_reports -> teams (team_id));
 diesel::joinable!(campaigns -> accounts (created_by));
@@ -563,6 +589,7 @@ diesel::joinable!(certificates -> signing_keys (key_id));
 diesel::joinable!(certificates -> teams (team_id));
 diesel::joinable!(certificates -> volunteers (volunteer_id));
 diesel::joinable!(correction_requests -> accounts (decided_by));
+diesel::joinable!(correction_request_counts -> teams (team_id));
 diesel::joinable!(correction_requests -> teams (team_id));
 diesel::joinable!(correction_requests -> volunteers (volunteer_id));
 diesel::joinable!(file_links -> files (file_id));
@@ -571,9 +598,8 @@ diesel::joinable!(files -> accounts (uploaded_by));
 diesel::joinable!(last_service -> teams (ancestor_id));
 diesel::joinable!(last_service -> volunteers (volunteer_id));
 diesel::joinable!(last_service_counts -> teams (ancestor_id));
-diesel::joinable!(ledger_day_minutes -> teams (team_id));
-diesel::joinable!(ledger_month_minutes -> teams (team_id));
 diesel::joinable!(ledger_record_counts -> teams (team_id));
+diesel::joinable!(membership_counts -> teams (team_id));
 diesel::joinable!(membership_events -> accounts (actor_id));
 diesel::joinable!(membership_events -> memberships (membership_id));
 diesel::joinable!(memberships -> teams (team_id));
@@ -599,9 +625,11 @@ diesel::joinable!(service_records -> teams (team_id));
 diesel::joinable!(service_records -> volunteers (volunteer_id));
 diesel::joinable!(signups -> activities (activity_id));
 diesel::joinable!(signups -> volunteers (volunteer_id));
+diesel::joinable!(subtree_day_minutes -> teams (ancestor_id));
 diesel::joinable!(subtree_member_counts -> teams (ancestor_id));
 diesel::joinable!(subtree_members -> teams (ancestor_id));
 diesel::joinable!(subtree_members -> volunteers (volunteer_id));
+diesel::joinable!(subtree_month_minutes -> teams (ancestor_id));
 diesel::joinable!(team_year_hours -> teams (team_id));
 diesel::joinable!(trainings -> accounts (recorded_by));
 diesel::joinable!(trainings -> activities (activity_id));
@@ -614,21 +642,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     activities,
     audit_events,
+    campaign_minutes,
     campaign_report_comments,
     campaign_reports,
     campaigns,
     certificates,
     commendations,
+    correction_request_counts,
     correction_requests,
     counters,
     file_links,
     files,
     last_service,
     last_service_counts,
-    ledger_day_minutes,
-    ledger_month_minutes,
     ledger_record_counts,
     list_generations,
+    membership_counts,
     membership_events,
     memberships,
     participant_counts,
@@ -642,8 +671,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_records,
     signing_keys,
     signups,
+    subtree_day_minutes,
     subtree_member_counts,
     subtree_members,
+    subtree_month_minutes,
     team_closure,
     team_year_hours,
     teams,

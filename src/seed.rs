@@ -68,6 +68,22 @@ fn insert_rows(
     Ok(())
 }
 
+struct Campaign {
+    id: String,
+    starts_on: NaiveDate,
+}
+
+impl Campaign {
+    /// The value of a `campaign_id` column: this campaign, or none.
+    fn column(&self, part_of: bool) -> String {
+        if part_of {
+            format!("'{}'", self.id)
+        } else {
+            "NULL".to_owned()
+        }
+    }
+}
+
 /// Categories of the seeded records (hours by hand are `other`; the rest as if checked out).
 const RECORD_CATEGORIES: [&str; 4] = ["other", "community_service", "poverty_relief", "publicity"];
 
@@ -231,6 +247,43 @@ pub fn seed(
             )
         })?;
     let today = zhiyuan::time::local_today();
+    // One campaign over the last three months and the next two: half of the records and
+    // activities in its days are part of it, and a third of the service teams have reported.
+    let campaign = Campaign {
+        id: new_id(),
+        starts_on: today - Duration::days(90),
+    };
+    write_tx(conn, |conn| {
+        exec(
+            conn,
+            &format!(
+                "INSERT INTO campaigns (id, theme, description, starts_on, ends_on, categories, report_due, created_by, \
+                 created_at, updated_at, version) VALUES ('{}', '学雷锋志愿服务季', NULL, '{}', '{}', '[]', '{}', \
+                 '{admin_id}', '{at}', '{at}', 1)",
+                campaign.id,
+                campaign.starts_on,
+                today + Duration::days(60),
+                today + Duration::days(60),
+            ),
+        )?;
+        let reporting: Vec<&String> = team_ids[towns..].iter().step_by(3).collect();
+        insert_rows(
+            conn,
+            "INSERT INTO campaign_reports (id, campaign_id, team_id, summary, highlights, photos, late, filed_at, filed_by, \
+             updated_at, version) VALUES ",
+            reporting.len(),
+            |i, sql| {
+                let _ = write!(
+                    sql,
+                    "'{}', '{}', '{}', '本季活动总结', NULL, '[]', {}, '{at}', '{admin_id}', '{at}', 1",
+                    new_id(),
+                    campaign.id,
+                    reporting[i],
+                    if i % 4 == 0 { "TRUE" } else { "FALSE" },
+                );
+            },
+        )
+    })?;
     let mut done = 0;
     let mut progress = Progress::new("service records", plan.records as u64);
     while done < plan.records {
@@ -239,7 +292,7 @@ pub fn seed(
             insert_rows(
                 conn,
                 "INSERT INTO service_records (id, volunteer_id, team_id, service_date, minutes, content, place, source, status, \
-                 rounding_policy, created_by, decided_by, decided_at, created_at, category, town) VALUES ",
+                 rounding_policy, created_by, decided_by, decided_at, created_at, category, town, campaign_id) VALUES ",
                 chunk,
                 |_, sql| {
                     let v = rng.random_range(0..plan.volunteers);
@@ -250,16 +303,18 @@ pub fn seed(
                     } else {
                         ("pending", "NULL".to_owned(), "NULL".to_owned())
                     };
+                    let in_campaign = date >= campaign.starts_on && rng.random_range(0..2) == 0;
                     let _ = write!(
                         sql,
                         "'{}', '{}', '{}', '{date}', {}, '社区服务', '台城街道', 'manual', '{status}', 'floor_minute', '{admin_id}', \
-                         {decided_by}, {decided_at}, '{at}', '{}', '{}'",
+                         {decided_by}, {decided_at}, '{at}', '{}', '{}', {}",
                         new_id(),
                         volunteer_ids[v],
                         team_ids[team_of(v)],
                         rng.random_range(30..=480),
                         RECORD_CATEGORIES[rng.random_range(0..RECORD_CATEGORIES.len())],
                         TOWNS[parent_of(team_of(v))].name,
+                        campaign.column(in_campaign),
                     );
                 },
             )
@@ -268,11 +323,19 @@ pub fn seed(
         progress.set(done as u64);
     }
     progress.finish();
-    let open_activity_ids =
-        seed_activities(conn, &mut rng, &team_ids, towns, plan.activities, &at)?;
+    let open_activity_ids = seed_activities(
+        conn,
+        &mut rng,
+        &team_ids,
+        towns,
+        plan.activities,
+        &at,
+        &campaign,
+    )?;
     zhiyuan::hours::totals::verify(conn, true)?;
     zhiyuan::hours::totals::verify_aggregates(conn, true)?;
     zhiyuan::teams::service::verify_subtree_members(conn, true)?;
+    zhiyuan::volunteers::service::verify_registered(conn, true)?;
     if let DbConn::Pg(_) = &**conn {
         // After a bulk load the visibility map is empty until autovacuum comes by; without it
         // no index-only scan is possible, and the benchmark would measure that instead.
@@ -297,6 +360,7 @@ fn seed_activities(
     towns: usize,
     count: usize,
     at: &str,
+    campaign: &Campaign,
 ) -> ApiResult<Vec<String>> {
     use zhiyuan::meta::enums::ActivityCategory;
     let now = chrono::Utc::now().naive_utc();
@@ -321,6 +385,7 @@ fn seed_activities(
         if status == "published" && starts > now {
             open.push(id.clone());
         }
+        let in_campaign = rng.random_range(0..2) == 0;
         rows.push((
             id,
             team,
@@ -330,6 +395,7 @@ fn seed_activities(
             ends,
             status,
             rng.random_range(10..60),
+            campaign.column(in_campaign),
         ));
     }
     write_tx(conn, |conn| {
@@ -337,16 +403,17 @@ fn seed_activities(
             conn,
             "INSERT INTO activities (id, team_id, title, summary, category, service_targets, online, town, address, latitude, \
              longitude, checkin_radius_m, starts_at, ends_at, signup_deadline, capacity, required_skills, requires_approval, \
-             risky, status, confirmed_count, waitlist_count, created_at, updated_at, version) VALUES ",
+             risky, status, confirmed_count, waitlist_count, created_at, updated_at, version, campaign_id) VALUES ",
             rows.len(),
             |i, sql| {
-                let (id, team, town, category, starts, ends, status, capacity) = &rows[i];
+                let (id, team, town, category, starts, ends, status, capacity, campaign_id) =
+                    &rows[i];
                 let fmt = |t: &chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
                 let _ = write!(
                     sql,
                     "'{id}', '{team}', '{town}志愿服务活动{i}', '社区志愿服务', '{category}', '[\"general_public\"]', FALSE, \
                      '{town}', '{town}文化广场', 22.25, 112.79, 200, '{}', '{}', '{}', {capacity}, '[]', FALSE, FALSE, \
-                     '{status}', 0, 0, '{at}', '{at}', 1",
+                     '{status}', 0, 0, '{at}', '{at}', 1, {campaign_id}",
                     fmt(starts),
                     fmt(ends),
                     fmt(starts),

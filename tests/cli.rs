@@ -139,8 +139,8 @@ fn verify_totals_reports_progress_as_plain_lines_in_a_log() {
     assert!(ok, "{err}");
     assert!(out.contains("all totals agree"), "{out}");
     // stderr is a pipe here, not a terminal: lines, no escape codes.
-    assert!(err.contains("verify-totals: 0/5\n"), "{err}");
-    assert!(err.contains("verify-totals: 5/5\n"), "{err}");
+    assert!(err.contains("verify-totals: 0/6\n"), "{err}");
+    assert!(err.contains("verify-totals: 6/6\n"), "{err}");
     assert!(!err.contains('\u{1b}'), "{err}");
 }
 

@@ -1092,3 +1092,91 @@ async fn the_ledger_pages_by_keyset_and_its_totals_come_from_the_counts() {
             .is_empty()
     );
 }
+
+#[actix_web::test]
+async fn correction_requests_page_by_keyset_with_totals_per_status() {
+    let app = TestApp::new().await;
+    let w = app.world(8).await;
+    let admin = &w.team_admin.token;
+    let mut requests = Vec::new();
+    for i in 0..6 {
+        let date = (today() - chrono::Duration::days(i)).to_string();
+        let record = create(&app, admin, &record_body(&w, 60 + i, &date)).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        approve(&app, admin, &record).await;
+        let res = app
+            .post(
+                &format!("/api/v1/service-records/{record}/correction-requests"),
+                Some(&w.member.token),
+                &json!({"reason": "时长有误", "minutes": 90}),
+            )
+            .await;
+        assert_eq!(res.status, 201);
+        requests.push(res.json()["id"].as_str().unwrap().to_owned());
+    }
+    for (id, decision) in [(&requests[0], "accept"), (&requests[1], "reject")] {
+        let res = app
+            .post(
+                &format!("/api/v1/correction-requests/{id}/resolve"),
+                Some(admin),
+                &json!({"decision": decision, "comment": "已核实"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    }
+    let list = |token: String, query: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .get(
+                    &format!("/api/v1/correction-requests?{query}"),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            res.json()
+        }
+    };
+    for (status, n) in [("pending", 4), ("accepted", 1), ("rejected", 1)] {
+        for token in [admin, &w.fed] {
+            assert_eq!(
+                list(token.clone(), format!("status={status}")).await["total"],
+                n,
+                "{status}"
+            );
+        }
+        assert_eq!(
+            list(w.sibling_admin.token.clone(), format!("status={status}")).await["total"],
+            0
+        );
+    }
+    // Two at a time, oldest first: every request once, in the order they were made.
+    let mut seen = Vec::new();
+    let mut page = list(admin.clone(), "per_page=2".into()).await;
+    loop {
+        assert_eq!(page["total"], 6);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned()),
+        );
+        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
+            break;
+        };
+        page = list(admin.clone(), format!("per_page=2&after={cursor}")).await;
+    }
+    assert_eq!(seen, requests);
+    app.get("/api/v1/correction-requests?after=W10", Some(admin))
+        .await
+        .field_error("after", "invalid");
+    let mut conn = app.conn();
+    assert!(
+        zhiyuan::hours::totals::verify_aggregates(&mut conn, false)
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -767,7 +767,7 @@ async fn figures_follow_an_organisation_that_moves_and_verify_totals_repairs_dri
     {
         let mut conn = app.conn();
         for sql in [
-            "UPDATE ledger_month_minutes SET minutes = minutes + 7",
+            "UPDATE subtree_month_minutes SET minutes = minutes + 7",
             "DELETE FROM participants WHERE facet = 'all'",
             "UPDATE last_service_counts SET volunteers = volunteers + 1",
             "UPDATE subtree_member_counts SET volunteers = volunteers + 3",
@@ -779,7 +779,7 @@ async fn figures_follow_an_organisation_that_moves_and_verify_totals_repairs_dri
         assert_eq!(
             tables,
             BTreeSet::from([
-                "ledger_month_minutes",
+                "subtree_month_minutes",
                 "last_service_counts",
                 "participants"
             ]),

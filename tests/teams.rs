@@ -543,3 +543,100 @@ async fn a_revoked_admin_loses_rights_at_once() {
     );
     assert_eq!(log["items"][0]["details"]["team_id"], w.team.as_str());
 }
+
+#[actix_web::test]
+async fn member_listing_pages_by_keyset_with_totals_per_status() {
+    let app = TestApp::new().await;
+    let fed = app.admin_token().await;
+    let team = app.team(&fed, "台城志愿服务队", "service_team", None).await;
+    let members = format!("/api/v1/teams/{team}/members");
+    let mut people = Vec::new();
+    for n in 0..7 {
+        let who = app.person(3100 + n).await;
+        let res = app.post(&members, Some(&who.token), &json!({})).await;
+        assert_eq!(res.status, 201);
+        people.push(who);
+    }
+    let decide = |who: &str, status: &str| {
+        let (app, path, fed) = (&app, format!("{members}/{who}"), fed.clone());
+        let body = json!({"status": status});
+        async move {
+            let res = app.patch(&path, Some(&fed), &body).await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        }
+    };
+    for who in &people[..4] {
+        decide(&who.volunteer_id, "approved").await;
+    }
+    decide(&people[4].volunteer_id, "rejected").await;
+    decide(&people[0].volunteer_id, "removed").await;
+    let list = |query: String| {
+        let (app, members, fed) = (&app, members.clone(), fed.clone());
+        async move {
+            let res = app.get(&format!("{members}?{query}"), Some(&fed)).await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            res.json()
+        }
+    };
+    for (status, n) in [
+        ("approved", 3),
+        ("pending", 2),
+        ("rejected", 1),
+        ("removed", 1),
+    ] {
+        let page = list(format!("status={status}")).await;
+        assert_eq!(page["total"], n, "{status}");
+        assert_eq!(page["items"].as_array().unwrap().len(), n as usize);
+    }
+    let everything = list("per_page=100".into()).await;
+    assert_eq!(everything["total"], 7);
+    assert!(everything["next_cursor"].is_null());
+    let order: Vec<String> = everything["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["volunteer_id"].as_str().unwrap().to_owned())
+        .collect();
+    let applied: Vec<String> = people.iter().map(|p| p.volunteer_id.clone()).collect();
+    assert_eq!(order, applied, "oldest application first");
+
+    // Three at a time; an application made meanwhile comes last, once.
+    let mut seen = Vec::new();
+    let mut page = list("per_page=3".into()).await;
+    loop {
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["volunteer_id"].as_str().unwrap().to_owned()),
+        );
+        let Some(cursor) = page["next_cursor"].as_str().map(str::to_owned) else {
+            break;
+        };
+        if seen.len() == 3 {
+            let late = app.person(3120).await;
+            assert_eq!(
+                app.post(&members, Some(&late.token), &json!({}))
+                    .await
+                    .status,
+                201
+            );
+            people.push(late);
+        }
+        page = list(format!("per_page=3&after={cursor}")).await;
+    }
+    let applied: Vec<String> = people.iter().map(|p| p.volunteer_id.clone()).collect();
+    assert_eq!(seen, applied);
+    assert_eq!(list("status=pending".into()).await["total"], 3);
+    app.get(&format!("{members}?after=nonsense"), Some(&fed))
+        .await
+        .field_error("after", "invalid");
+
+    let mut conn = app.conn();
+    assert!(
+        zhiyuan::teams::service::verify_subtree_members(&mut conn, false)
+            .unwrap()
+            .is_empty()
+    );
+}

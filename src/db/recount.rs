@@ -12,7 +12,7 @@ use super::{DbConn, Tx};
 
 /// One aggregate table and how to recount it.
 pub struct Aggregate {
-    /// Its name in reports (`ledger_month_minutes`).
+    /// Its name in reports (`subtree_month_minutes`).
     pub table: &'static str,
     /// The columns the recount produces, in order.
     pub columns: &'static str,
@@ -120,4 +120,42 @@ pub fn rebuild(tx: &mut Tx, aggregate: &Aggregate) -> QueryResult<()> {
     diesel::sql_query(format!("INSERT INTO {table} ({columns}) {recount}"))
         .execute(tx.conn())
         .map(drop)
+}
+
+/// Counts per organisation and status (`team_id, status, <counted>`, keyed by the first two),
+/// which the listings of what they count sum for their totals.
+pub struct StatusCounts {
+    pub table: &'static str,
+    /// The column holding the count.
+    pub counted: &'static str,
+}
+
+impl StatusCounts {
+    /// Moves the count of an organisation and status by `delta`, in the transaction of the
+    /// change that moves it.
+    pub fn add(&self, tx: &mut Tx, team_id: &str, status: &str, delta: i64) -> QueryResult<()> {
+        let StatusCounts { table, counted, .. } = self;
+        // One upsert text for both backends; table and column are constants of the domain.
+        diesel::sql_query(format!(
+            "INSERT INTO {table} (team_id, status, {counted}) VALUES ($1, $2, $3) \
+             ON CONFLICT (team_id, status) DO UPDATE SET {counted} = {table}.{counted} + excluded.{counted}"
+        ))
+        .bind::<Text, _>(team_id)
+        .bind::<Text, _>(status)
+        .bind::<BigInt, _>(delta)
+        .execute(tx.conn())
+        .map(drop)
+    }
+
+    /// The table described for checking and rebuilding: `columns` are `team_id, status,
+    /// <counted>`, and `recount` counts the source rows by organisation and status.
+    pub const fn aggregate(&self, columns: &'static str, recount: &'static str) -> Aggregate {
+        Aggregate {
+            table: self.table,
+            columns,
+            key: "team_id || '|' || status",
+            value: self.counted,
+            recount,
+        }
+    }
 }

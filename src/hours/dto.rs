@@ -179,6 +179,10 @@ pub struct CorrectionRequestQuery {
     /// Items per page, 1–100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
+    /// Keyset paging: the `next_cursor` of the page before; the requests after it (oldest
+    /// first). Stays valid while requests are added.
+    #[param(max_length = 400)]
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -16,8 +16,7 @@ use crate::db::{DbConn, PooledConn, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::ids::check_id;
 use crate::meta::enums::CorrectionStatus;
-use crate::paging::Page;
-use crate::paging::page_request;
+use crate::paging::{Page, page_request, time_id_cursor, time_id_key};
 use crate::validation::required_text;
 
 fn get(conn: &mut DbConn, id: &str) -> ApiResult<CorrectionRequest> {
@@ -68,14 +67,24 @@ pub fn list(
     query: CorrectionRequestQuery,
 ) -> ApiResult<Page<CorrectionRequestResponse>> {
     let page = page_request(query.page, query.per_page)?;
+    let after = query.after.as_deref().map(time_id_key).transpose()?;
     policy::authorize(conn, actor, Action::ListServiceRecords)?;
     let within = (!actor.federation_admin).then(|| actor.admin_team_ids.clone());
-    let (rows, total) =
-        store::requests_page(conn, within, query.status, page.per_page, page.offset())?;
-    Ok(Page::new(
-        rows.into_iter().map(Into::into).collect(),
+    let offset = if after.is_some() { 0 } else { page.offset() };
+    let (rows, total) = store::requests_page(
+        conn,
+        within,
+        query.status,
+        page.per_page + 1,
+        offset,
+        after.as_ref(),
+    )?;
+    Ok(Page::keyset(
+        rows,
         page,
         total,
+        |r| time_id_cursor(&r.created_at, &r.id),
+        Into::into,
     ))
 }
 
@@ -142,7 +151,7 @@ pub fn resolve(
         };
         let resolved = store::resolve_request_if_pending(
             tx,
-            id,
+            &request,
             status,
             correction_id.as_deref(),
             &actor.account_id,

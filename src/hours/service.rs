@@ -18,8 +18,7 @@ use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::ids::check_id;
 use crate::meta::enums::{ActivityCategory, ExportFormat, RecordSource, RecordStatus};
-use crate::paging::Page;
-use crate::paging::{bad_cursor, decode_cursor, encode_cursor, page_request};
+use crate::paging::{CURSOR_TIME, Page, bad_cursor, decode_cursor, encode_cursor, page_request};
 use crate::rounding::RoundingPolicy;
 use crate::tabular::{Cell, RowSink};
 use crate::teams::service as teams;
@@ -498,21 +497,21 @@ pub fn campaign_part_of(
         .into_iter()
         .map(|(_, _, n)| n)
         .sum();
-    let minutes = store::campaign_minutes(conn, campaign_id, team_id)?
+    let minutes = store::campaign_minutes(conn, campaign_id, &[team_id.to_owned()])?
         .into_iter()
-        .filter(|(team, ..)| team == team_id)
         .map(|(.., m)| m)
         .sum();
     Ok((volunteers, minutes))
 }
 
-/// A campaign's counted minutes in the subtree by (organisation, category, town; '' for none).
+/// A campaign's counted minutes of these organisations by (organisation, category, town; ''
+/// for none).
 pub fn campaign_minutes(
     conn: &mut DbConn,
     campaign_id: &str,
-    ancestor_id: &str,
+    team_ids: &[String],
 ) -> ApiResult<Vec<(String, String, String, i64)>> {
-    Ok(store::campaign_minutes(conn, campaign_id, ancestor_id)?)
+    Ok(store::campaign_minutes(conn, campaign_id, team_ids)?)
 }
 
 /// Sizes of the distinct-volunteer sets of a facet and campaign ('' for all time) for these
@@ -593,7 +592,7 @@ pub fn list(
     let filter = checked_filter(conn, actor, &query, own)?;
     let after = query.after.as_deref().map(record_key).transpose()?;
     let offset = if after.is_some() { 0 } else { page.offset() };
-    let (mut rows, total) = store::page(
+    let (rows, total) = store::page(
         conn,
         &filter,
         page.per_page + 1,
@@ -601,24 +600,19 @@ pub fn list(
         after.as_ref(),
         true,
     )?;
-    let next_cursor = if rows.len() as i64 > page.per_page {
-        rows.truncate(page.per_page as usize);
-        rows.last().map(|r| {
+    Ok(Page::keyset(
+        rows,
+        page,
+        total,
+        |r| {
             encode_cursor(&[
                 r.service_date.to_string(),
                 r.created_at.format(CURSOR_TIME).to_string(),
                 r.id.clone(),
             ])
-        })
-    } else {
-        None
-    };
-    Ok(Page::new(
-        rows.into_iter().map(ServiceRecordResponse::from).collect(),
-        page,
-        total,
-    )
-    .with_next_cursor(next_cursor))
+        },
+        ServiceRecordResponse::from,
+    ))
 }
 
 /// Checks and audits an export of the ledger (admins, as for the list): the filter to write.
@@ -770,8 +764,6 @@ fn checked_filter(
         ..filter
     })
 }
-
-const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";
 
 /// The position a ledger cursor names.
 fn record_key(cursor: &str) -> ApiResult<store::RecordKey> {

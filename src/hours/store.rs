@@ -7,9 +7,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::model::{CorrectionRequest, NewServiceRecord, ServiceRecord};
-use crate::db::recount::Aggregate;
+use crate::db::recount::{Aggregate, StatusCounts};
 use crate::db::{DbConn, Tx, new_id, now};
 use crate::meta::enums::{CorrectionStatus, RecordStatus};
+use crate::paging::TimeIdKey;
 use crate::schema::{correction_requests, service_records, team_year_hours, volunteer_year_hours};
 use crate::teams::scope::teams_under;
 
@@ -35,16 +36,20 @@ fn add_record_count(
     status: RecordStatus,
     delta: i64,
 ) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO ledger_record_counts (team_id, status, records) VALUES ($1, $2, $3) \
-         ON CONFLICT (team_id, status) DO UPDATE SET records = ledger_record_counts.records + excluded.records",
-    )
-    .bind::<Text, _>(team_id)
-    .bind::<Text, _>(status.code())
-    .bind::<BigInt, _>(delta)
-    .execute(tx.conn())
-    .map(drop)
+    RECORD_COUNTS.add(tx, team_id, status.code(), delta)
 }
+
+/// Records per organisation and status.
+const RECORD_COUNTS: StatusCounts = StatusCounts {
+    table: "ledger_record_counts",
+    counted: "records",
+};
+
+/// Correction requests per organisation and status.
+const REQUEST_COUNTS: StatusCounts = StatusCounts {
+    table: "correction_request_counts",
+    counted: "requests",
+};
 
 /// Decides a record (of `team_id`) that is still pending, moving the per-status counts;
 /// whether it was pending.
@@ -390,13 +395,14 @@ pub fn insert_request(
             correction_requests::created_at.eq(now()),
         ))
         .execute(tx.conn())?;
+    REQUEST_COUNTS.add(tx, &record.team_id, CorrectionStatus::Pending.code(), 1)?;
     Ok(id)
 }
 
-/// Resolves a request that is still pending; whether it was.
+/// Resolves a request that is still pending, moving the per-status counts; whether it was.
 pub fn resolve_request_if_pending(
     tx: &mut Tx,
-    id: &str,
+    request: &CorrectionRequest,
     status: CorrectionStatus,
     correction_id: Option<&str>,
     decided_by: &str,
@@ -404,7 +410,7 @@ pub fn resolve_request_if_pending(
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         correction_requests::table
-            .find(id)
+            .find(&request.id)
             .filter(correction_requests::status.eq(CorrectionStatus::Pending)),
     )
     .set((
@@ -415,30 +421,49 @@ pub fn resolve_request_if_pending(
         correction_requests::decision_comment.eq(comment),
     ))
     .execute(tx.conn())?;
+    if changed == 1 {
+        REQUEST_COUNTS.add(tx, &request.team_id, CorrectionStatus::Pending.code(), -1)?;
+        REQUEST_COUNTS.add(tx, &request.team_id, status.code(), 1)?;
+    }
     Ok(changed == 1)
 }
 
-/// One page of requests (of organisations within `within`, if given), oldest first, and the
-/// total.
+/// One page of requests (of organisations within `within`, if given), oldest first (after
+/// `after`, if given), and the total, summed from the per-status counts.
 pub fn requests_page(
     conn: &mut DbConn,
     within: Option<Vec<String>>,
     status: Option<CorrectionStatus>,
     limit: i64,
     offset: i64,
+    after: Option<&TimeIdKey>,
 ) -> QueryResult<(Vec<CorrectionRequest>, i64)> {
-    let filtered = || {
-        let mut q = correction_requests::table.into_boxed();
-        if let Some(ancestors) = &within {
-            q = q.filter(correction_requests::team_id.eq_any(teams_under(ancestors.clone())));
-        }
-        if let Some(s) = status {
-            q = q.filter(correction_requests::status.eq(s));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows = filtered()
+    use crate::schema::correction_request_counts as c;
+    let mut counts = c::table.into_boxed();
+    let mut rows = correction_requests::table.into_boxed();
+    if let Some(ancestors) = &within {
+        counts = counts.filter(c::team_id.eq_any(teams_under(ancestors.clone())));
+        rows = rows.filter(correction_requests::team_id.eq_any(teams_under(ancestors.clone())));
+    }
+    if let Some(s) = status {
+        counts = counts.filter(c::status.eq(s.code()));
+        rows = rows.filter(correction_requests::status.eq(s));
+    }
+    let total: Option<i64> = counts
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+            "CAST(SUM(requests) AS BIGINT)",
+        ))
+        .get_result(conn)?;
+    if let Some((created_at, id)) = after {
+        rows = rows
+            .filter(correction_requests::created_at.ge(*created_at))
+            .filter(
+                correction_requests::created_at
+                    .gt(*created_at)
+                    .or(correction_requests::id.gt(id.clone())),
+            );
+    }
+    let rows = rows
         .order((
             correction_requests::created_at.asc(),
             correction_requests::id.asc(),
@@ -447,7 +472,7 @@ pub fn requests_page(
         .offset(offset)
         .select(CorrectionRequest::as_select())
         .load(conn)?;
-    Ok((rows, total))
+    Ok((rows, total.unwrap_or(0)))
 }
 
 /// What an organisation can prove of a volunteer for a period: its own approved records that
@@ -528,40 +553,61 @@ pub struct SetKey<'a> {
     pub key: &'a str,
 }
 
-/// Adds `delta` counted minutes served on `service_date` to the month and day aggregates.
-pub fn add_ledger_minutes(
+/// Moves the counted minutes of a subtree (`ancestor_id`: the record's organisation or one
+/// above it) by `delta`, in the record's local month and day, category and town.
+pub fn add_subtree_minutes(
     tx: &mut Tx,
-    team_id: &str,
+    ancestor_id: &str,
     service_date: NaiveDate,
     category: &str,
     town: &str,
-    campaign_id: &str,
     delta: i64,
 ) -> QueryResult<()> {
     use diesel::sql_types::Date;
     let month = service_date.format("%Y-%m").to_string();
     diesel::sql_query(
-        "INSERT INTO ledger_month_minutes (team_id, month, category, town, campaign_id, minutes) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (team_id, month, category, town, campaign_id) \
-         DO UPDATE SET minutes = ledger_month_minutes.minutes + excluded.minutes",
+        "INSERT INTO subtree_month_minutes (ancestor_id, month, category, town, minutes) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ancestor_id, month, category, town) \
+         DO UPDATE SET minutes = subtree_month_minutes.minutes + excluded.minutes",
     )
-    .bind::<Text, _>(team_id)
+    .bind::<Text, _>(ancestor_id)
     .bind::<Text, _>(&month)
     .bind::<Text, _>(category)
     .bind::<Text, _>(town)
-    .bind::<Text, _>(campaign_id)
     .bind::<BigInt, _>(delta)
     .execute(tx.conn())?;
     diesel::sql_query(
-        "INSERT INTO ledger_day_minutes (team_id, service_date, category, town, campaign_id, minutes) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (team_id, service_date, category, town, campaign_id) \
-         DO UPDATE SET minutes = ledger_day_minutes.minutes + excluded.minutes",
+        "INSERT INTO subtree_day_minutes (ancestor_id, service_date, category, town, minutes) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ancestor_id, service_date, category, town) \
+         DO UPDATE SET minutes = subtree_day_minutes.minutes + excluded.minutes",
     )
-    .bind::<Text, _>(team_id)
+    .bind::<Text, _>(ancestor_id)
     .bind::<Date, _>(service_date)
     .bind::<Text, _>(category)
     .bind::<Text, _>(town)
+    .bind::<BigInt, _>(delta)
+    .execute(tx.conn())
+    .map(drop)
+}
+
+/// Moves an organisation's counted minutes in a campaign by `delta`.
+pub fn add_campaign_minutes(
+    tx: &mut Tx,
+    campaign_id: &str,
+    team_id: &str,
+    category: &str,
+    town: &str,
+    delta: i64,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO campaign_minutes (campaign_id, team_id, category, town, minutes) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign_id, team_id, category, town) \
+         DO UPDATE SET minutes = campaign_minutes.minutes + excluded.minutes",
+    )
     .bind::<Text, _>(campaign_id)
+    .bind::<Text, _>(team_id)
+    .bind::<Text, _>(category)
+    .bind::<Text, _>(town)
     .bind::<BigInt, _>(delta)
     .execute(tx.conn())
     .map(drop)
@@ -681,26 +727,20 @@ pub fn active_since(conn: &mut DbConn, ancestor_id: &str, since: NaiveDate) -> Q
 }
 
 /// Counted minutes of a subtree by (month, category, town), for whole months in
-/// `[from_month, to_month]` (either end open).
+/// `[from_month, to_month]` (either end open): the subtree's own rows.
 pub fn minutes_by_month(
     conn: &mut DbConn,
     ancestor_id: &str,
     from_month: Option<&str>,
     to_month: Option<&str>,
 ) -> QueryResult<Vec<(String, String, String, i64)>> {
-    use crate::schema::ledger_month_minutes as m;
+    use crate::schema::subtree_month_minutes as m;
     // Months are `YYYY-MM`: text order is time order, and these bounds are outside every month.
     m::table
-        .filter(m::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .filter(m::ancestor_id.eq(ancestor_id))
         .filter(m::month.ge(from_month.unwrap_or("0000-00")))
         .filter(m::month.le(to_month.unwrap_or("9999-99")))
-        .group_by((m::month, m::category, m::town))
-        .select((
-            m::month,
-            m::category,
-            m::town,
-            diesel::dsl::sql::<BigInt>("CAST(SUM(minutes) AS BIGINT)"),
-        ))
+        .select((m::month, m::category, m::town, m::minutes))
         .load(conn)
 }
 
@@ -712,38 +752,26 @@ pub fn minutes_by_day(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, String, String, i64)>> {
-    use crate::schema::ledger_day_minutes as d;
+    use crate::schema::subtree_day_minutes as d;
     d::table
-        .filter(d::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
+        .filter(d::ancestor_id.eq(ancestor_id))
         .filter(d::service_date.ge(from))
         .filter(d::service_date.le(to))
-        .group_by((d::service_date, d::category, d::town))
-        .select((
-            d::service_date,
-            d::category,
-            d::town,
-            diesel::dsl::sql::<BigInt>("CAST(SUM(minutes) AS BIGINT)"),
-        ))
+        .select((d::service_date, d::category, d::town, d::minutes))
         .load(conn)
 }
 
-/// Counted minutes of a campaign in a subtree by (organisation, category, town).
+/// Counted minutes of a campaign by (organisation, category, town), for these organisations.
 pub fn campaign_minutes(
     conn: &mut DbConn,
     campaign_id: &str,
-    ancestor_id: &str,
+    team_ids: &[String],
 ) -> QueryResult<Vec<(String, String, String, i64)>> {
-    use crate::schema::ledger_month_minutes as m;
+    use crate::schema::campaign_minutes as m;
     m::table
         .filter(m::campaign_id.eq(campaign_id))
-        .filter(m::team_id.eq_any(teams_under(vec![ancestor_id.to_owned()])))
-        .group_by((m::team_id, m::category, m::town))
-        .select((
-            m::team_id,
-            m::category,
-            m::town,
-            diesel::dsl::sql::<BigInt>("CAST(SUM(minutes) AS BIGINT)"),
-        ))
+        .filter(m::team_id.eq_any(team_ids))
+        .select((m::team_id, m::category, m::town, m::minutes))
         .load(conn)
 }
 
@@ -800,8 +828,20 @@ macro_rules! last_service_recount {
 
 /// The ledger's aggregates with their recounts (which join `team_closure` by hand: a recount
 /// runs outside the query builder, and reads every ancestor pair at once).
-pub const AGGREGATES: [&Aggregate; 7] = [
-    &RECORD_COUNTS,
+pub const AGGREGATES: [&Aggregate; 9] = [
+    &RECORD_COUNTS_AGGREGATE,
+    &REQUEST_COUNTS_AGGREGATE,
+    &MONTH_MINUTES,
+    &DAY_MINUTES,
+    &CAMPAIGN_MINUTES,
+    &PARTICIPANTS,
+    &PARTICIPANT_COUNTS,
+    &LAST_SERVICE,
+    &LAST_SERVICE_COUNTS,
+];
+
+/// Those kept per ancestor organisation: a move in the tree rebuilds them.
+pub static KEYED_BY_TREE: [&Aggregate; 6] = [
     &MONTH_MINUTES,
     &DAY_MINUTES,
     &PARTICIPANTS,
@@ -810,39 +850,45 @@ pub const AGGREGATES: [&Aggregate; 7] = [
     &LAST_SERVICE_COUNTS,
 ];
 
-/// Those kept per ancestor organisation: a move in the tree rebuilds them.
-pub static KEYED_BY_TREE: [&Aggregate; 4] = [
-    &PARTICIPANTS,
-    &PARTICIPANT_COUNTS,
-    &LAST_SERVICE,
-    &LAST_SERVICE_COUNTS,
-];
-
 const MONTH_MINUTES: Aggregate = Aggregate {
-    table: "ledger_month_minutes",
-    columns: "team_id, month, category, town, campaign_id, minutes",
-    key: "team_id || '|' || month || '|' || category || '|' || town || '|' || campaign_id",
+    table: "subtree_month_minutes",
+    columns: "ancestor_id, month, category, town, minutes",
+    key: "ancestor_id || '|' || month || '|' || category || '|' || town",
     value: "minutes",
     recount: concat!(
-        "SELECT r.team_id AS team_id, substr(CAST(r.service_date AS TEXT), 1, 7) AS month, r.category AS category, \
-         COALESCE(r.town, '') AS town, COALESCE(r.campaign_id, '') AS campaign_id, SUM(r.minutes) AS minutes \
-         FROM service_records r WHERE ",
+        "SELECT c.ancestor_id AS ancestor_id, substr(CAST(r.service_date AS TEXT), 1, 7) AS month, \
+         r.category AS category, COALESCE(r.town, '') AS town, SUM(r.minutes) AS minutes \
+         FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id WHERE ",
         counted!(),
-        " GROUP BY r.team_id, substr(CAST(r.service_date AS TEXT), 1, 7), r.category, COALESCE(r.town, ''), COALESCE(r.campaign_id, '')"
+        " GROUP BY c.ancestor_id, substr(CAST(r.service_date AS TEXT), 1, 7), r.category, COALESCE(r.town, '')"
     ),
 };
 
 const DAY_MINUTES: Aggregate = Aggregate {
-    table: "ledger_day_minutes",
-    columns: "team_id, service_date, category, town, campaign_id, minutes",
-    key: "team_id || '|' || CAST(service_date AS TEXT) || '|' || category || '|' || town || '|' || campaign_id",
+    table: "subtree_day_minutes",
+    columns: "ancestor_id, service_date, category, town, minutes",
+    key: "ancestor_id || '|' || CAST(service_date AS TEXT) || '|' || category || '|' || town",
     value: "minutes",
     recount: concat!(
-        "SELECT r.team_id AS team_id, r.service_date AS service_date, r.category AS category, \
-         COALESCE(r.town, '') AS town, COALESCE(r.campaign_id, '') AS campaign_id, SUM(r.minutes) AS minutes \
-         FROM service_records r WHERE ",
+        "SELECT c.ancestor_id AS ancestor_id, r.service_date AS service_date, r.category AS category, \
+         COALESCE(r.town, '') AS town, SUM(r.minutes) AS minutes \
+         FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id WHERE ",
         counted!(),
-        " GROUP BY r.team_id, r.service_date, r.category, COALESCE(r.town, ''), COALESCE(r.campaign_id, '')"
+        " GROUP BY c.ancestor_id, r.service_date, r.category, COALESCE(r.town, '')"
+    ),
+};
+
+const CAMPAIGN_MINUTES: Aggregate = Aggregate {
+    table: "campaign_minutes",
+    columns: "campaign_id, team_id, category, town, minutes",
+    key: "campaign_id || '|' || team_id || '|' || category || '|' || town",
+    value: "minutes",
+    recount: concat!(
+        "SELECT r.campaign_id AS campaign_id, r.team_id AS team_id, r.category AS category, \
+         COALESCE(r.town, '') AS town, SUM(r.minutes) AS minutes \
+         FROM service_records r WHERE r.campaign_id IS NOT NULL AND ",
+        counted!(),
+        " GROUP BY r.campaign_id, r.team_id, r.category, COALESCE(r.town, '')"
     ),
 };
 
@@ -886,10 +932,12 @@ const LAST_SERVICE_COUNTS: Aggregate = Aggregate {
     ),
 };
 
-const RECORD_COUNTS: Aggregate = Aggregate {
-    table: "ledger_record_counts",
-    columns: "team_id, status, records",
-    key: "team_id || '|' || status",
-    value: "records",
-    recount: "SELECT team_id, status, COUNT(*) AS records FROM service_records GROUP BY team_id, status",
-};
+const RECORD_COUNTS_AGGREGATE: Aggregate = RECORD_COUNTS.aggregate(
+    "team_id, status, records",
+    "SELECT team_id, status, COUNT(*) AS records FROM service_records GROUP BY team_id, status",
+);
+
+const REQUEST_COUNTS_AGGREGATE: Aggregate = REQUEST_COUNTS.aggregate(
+    "team_id, status, requests",
+    "SELECT team_id, status, COUNT(*) AS requests FROM correction_requests GROUP BY team_id, status",
+);

@@ -28,27 +28,34 @@ pub fn apply(tx: &mut Tx, record: &ServiceRecord, delta: i64, first_count: bool)
     } = record.facets();
     let (town, campaign_id) = (town.unwrap_or(""), campaign_id.unwrap_or(""));
     let volunteer_id = record.volunteer_id.as_str();
+    if delta == 0 && !first_count {
+        return Ok(());
+    }
+    // Always in the same order (ancestors sorted), so concurrent approvals take the rows kept
+    // per ancestor in one order and cannot deadlock on them.
+    let ancestors = teams::ancestors(tx, &record.team_id)?;
     if delta != 0 {
         volunteers::add_service_minutes(tx, volunteer_id, delta)?;
         let year = record.service_date.year();
         store::add_year_minutes(tx, YearTable::Volunteer, volunteer_id, year, delta)?;
         store::add_year_minutes(tx, YearTable::Team, &record.team_id, year, delta)?;
-        store::add_ledger_minutes(
-            tx,
-            &record.team_id,
-            record.service_date,
-            category.code(),
-            town,
-            campaign_id,
-            delta,
-        )?;
+        for a in &ancestors {
+            store::add_subtree_minutes(tx, a, record.service_date, category.code(), town, delta)?;
+        }
+        if !campaign_id.is_empty() {
+            store::add_campaign_minutes(
+                tx,
+                campaign_id,
+                &record.team_id,
+                category.code(),
+                town,
+                delta,
+            )?;
+        }
     }
     if !first_count {
         return Ok(());
     }
-    // Always in the same order (ancestors sorted), so concurrent approvals take the rows of
-    // shared sets in one order and cannot deadlock on them.
-    let ancestors = teams::ancestors(tx, &record.team_id)?;
     let mut sets = Vec::new();
     for a in &ancestors {
         sets.push(SetKey {

@@ -221,8 +221,8 @@ pub fn campaign(
         per_town.entry(town).or_default().0 += n;
         per_category.entry(category).or_default().0 += n;
     }
-    for (team_id, category, town, minutes) in hours::campaign_minutes(conn, &campaign.id, &subtree)?
-    {
+    let ids: Vec<String> = organisations.iter().map(|(id, ..)| id.clone()).collect();
+    for (team_id, category, town, minutes) in hours::campaign_minutes(conn, &campaign.id, &ids)? {
         total.1 += minutes;
         per_team.entry(team_id).or_default().1 += minutes;
         per_town.entry(town).or_default().1 += minutes;
@@ -237,7 +237,6 @@ pub fn campaign(
                 .collect())
         };
     let total_volunteers = sizes(conn, Facet::All, one)?.into_values().sum();
-    let ids: Vec<String> = organisations.iter().map(|(id, ..)| id.clone()).collect();
     let team_volunteers = sizes(conn, Facet::Team, &ids)?;
     let mut town_volunteers = sizes(conn, Facet::Town, one)?;
     let category_volunteers = sizes(conn, Facet::Category, one)?;

@@ -175,6 +175,10 @@ pub struct MemberQuery {
     /// Items per page, 1–100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<i64>,
+    /// Keyset paging: the `next_cursor` of the page before; the members after it (oldest
+    /// application first). Stays valid while members are added.
+    #[param(max_length = 400)]
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -16,8 +16,7 @@ use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
 use crate::ids::check_id;
 use crate::meta::enums::MembershipStatus as Status;
-use crate::paging::Page;
-use crate::paging::page_request;
+use crate::paging::{Page, page_request, time_id_cursor, time_id_key};
 use crate::volunteers::id_number::mask_mobile;
 
 fn get(conn: &mut DbConn, id: &str) -> ApiResult<Membership> {
@@ -40,7 +39,7 @@ fn transition(
     } else {
         membership.joined_at
     };
-    if !store::set_membership_status(tx, &membership.id, from, to, joined_at)? {
+    if !store::set_membership_status(tx, membership, from, to, joined_at)? {
         return Ok(false);
     }
     adjust_member_count(
@@ -257,13 +256,24 @@ pub fn list(
     query: MemberQuery,
 ) -> ApiResult<Page<MembershipResponse>> {
     let page = page_request(query.page, query.per_page)?;
+    let after = query.after.as_deref().map(time_id_key).transpose()?;
     find_team(conn, team_id)?;
     policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
-    let (rows, total) =
-        store::members_page(conn, team_id, query.status, page.per_page, page.offset())?;
-    let items = rows
-        .into_iter()
-        .map(|(m, real_name, volunteer_number, mobile)| {
+    let offset = if after.is_some() { 0 } else { page.offset() };
+    let (rows, total) = store::members_page(
+        conn,
+        team_id,
+        query.status,
+        page.per_page + 1,
+        offset,
+        after.as_ref(),
+    )?;
+    Ok(Page::keyset(
+        rows,
+        page,
+        total,
+        |(m, ..)| time_id_cursor(&m.created_at, &m.id),
+        |(m, real_name, volunteer_number, mobile)| {
             MembershipResponse::new(
                 m,
                 Some(MemberSummary {
@@ -272,7 +282,6 @@ pub fn list(
                     mobile: mobile.as_deref().map(mask_mobile),
                 }),
             )
-        })
-        .collect();
-    Ok(Page::new(items, page, total))
+        },
+    ))
 }

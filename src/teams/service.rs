@@ -227,11 +227,15 @@ pub fn outermost(conn: &mut DbConn, team_ids: &[String]) -> ApiResult<Vec<String
     Ok(roots)
 }
 
-/// Recounts the subtrees' distinct members; with `fix`, rebuilds what drifted.
+/// Recounts the subtrees' distinct members and the memberships per status; with `fix`,
+/// rebuilds what drifted.
 pub fn verify_subtree_members(conn: &mut PooledConn, fix: bool) -> ApiResult<Vec<Drift>> {
     write_tx(conn, |tx| {
         let mut drifts = Vec::new();
-        for aggregate in &store::AGGREGATES {
+        for aggregate in store::AGGREGATES
+            .iter()
+            .chain([&store::MEMBERSHIP_COUNTS_AGGREGATE])
+        {
             drifts.extend(recount::check(tx, aggregate, fix)?);
         }
         Ok(drifts)

@@ -4,13 +4,14 @@
 
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 
 use super::model::{Membership, NewTeam, Team, TeamChanges};
 use super::scope::teams_under;
-use crate::db::recount::Aggregate;
+use crate::db::recount::{Aggregate, StatusCounts};
 use crate::db::{DbConn, Tx, new_id, now};
 use crate::meta::enums::{MembershipStatus, TeamKind};
+use crate::paging::TimeIdKey;
 use crate::schema::{accounts, membership_events, memberships, team_closure, teams, volunteers};
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Team>> {
@@ -147,6 +148,17 @@ pub const AGGREGATES: [Aggregate; 2] = [
         ),
     },
 ];
+
+/// Memberships per organisation and status: the member listing's totals.
+const MEMBERSHIP_COUNTS: StatusCounts = StatusCounts {
+    table: "membership_counts",
+    counted: "members",
+};
+
+pub const MEMBERSHIP_COUNTS_AGGREGATE: Aggregate = MEMBERSHIP_COUNTS.aggregate(
+    "team_id, status, members",
+    "SELECT team_id, status, COUNT(*) AS members FROM memberships GROUP BY team_id, status",
+);
 
 const SUBTREE_MEMBERS_RECOUNT: &str = "SELECT c.ancestor_id AS ancestor_id, m.volunteer_id AS volunteer_id, \
      COUNT(*) AS memberships FROM memberships m JOIN team_closure c ON c.descendant_id = m.team_id \
@@ -321,21 +333,22 @@ pub fn insert_membership(
             memberships::updated_at.eq(at),
             memberships::version.eq(1),
         ))
-        .execute(tx.conn())
-        .map(drop)
+        .execute(tx.conn())?;
+    MEMBERSHIP_COUNTS.add(tx, team_id, status.code(), 1)
 }
 
-/// Sets the status to `to` only if it is still `from`; whether it was.
+/// Sets the status to `to` only if it is still `from`, moving the per-status counts; whether
+/// it was.
 pub fn set_membership_status(
     tx: &mut Tx,
-    id: &str,
+    membership: &Membership,
     from: MembershipStatus,
     to: MembershipStatus,
     joined_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         memberships::table
-            .find(id)
+            .find(&membership.id)
             .filter(memberships::status.eq(from)),
     )
     .set((
@@ -345,6 +358,10 @@ pub fn set_membership_status(
         memberships::version.eq(memberships::version + 1),
     ))
     .execute(tx.conn())?;
+    if changed == 1 {
+        MEMBERSHIP_COUNTS.add(tx, &membership.team_id, from.code(), -1)?;
+        MEMBERSHIP_COUNTS.add(tx, &membership.team_id, to.code(), 1)?;
+    }
     Ok(changed == 1)
 }
 
@@ -379,18 +396,30 @@ pub fn members_page(
     status: Option<MembershipStatus>,
     limit: i64,
     offset: i64,
+    after: Option<&TimeIdKey>,
 ) -> QueryResult<(Vec<MemberRow>, i64)> {
-    let filtered = || {
-        let mut q = memberships::table
-            .filter(memberships::team_id.eq(team_id))
-            .into_boxed();
-        if let Some(status) = status {
-            q = q.filter(memberships::status.eq(status));
-        }
-        q
-    };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows = filtered()
+    use crate::schema::membership_counts as c;
+    let mut counts = c::table.filter(c::team_id.eq(team_id)).into_boxed();
+    let mut rows = memberships::table
+        .filter(memberships::team_id.eq(team_id))
+        .into_boxed();
+    if let Some(status) = status {
+        counts = counts.filter(c::status.eq(status.code()));
+        rows = rows.filter(memberships::status.eq(status));
+    }
+    let total: Option<i64> = counts
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+            "CAST(SUM(members) AS BIGINT)",
+        ))
+        .get_result(conn)?;
+    if let Some((created_at, id)) = after {
+        rows = rows.filter(memberships::created_at.ge(*created_at)).filter(
+            memberships::created_at
+                .gt(*created_at)
+                .or(memberships::id.gt(id.clone())),
+        );
+    }
+    let rows = rows
         .inner_join(volunteers::table.inner_join(accounts::table))
         .order((memberships::created_at.asc(), memberships::id.asc()))
         .limit(limit)
@@ -402,7 +431,7 @@ pub fn members_page(
             accounts::mobile,
         ))
         .load(conn)?;
-    Ok((rows, total))
+    Ok((rows, total.unwrap_or(0)))
 }
 
 /// Marks these volunteers' memberships certified where they are approved and not certified

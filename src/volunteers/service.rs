@@ -16,14 +16,14 @@ use super::store::{self, RosterFilter};
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor, VolunteerAccess};
 use crate::crypto::PersonalDataCipher;
+use crate::db::recount::Drift;
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
 use crate::hours::stars::StarLevels;
 use crate::hours::stars::hours_of;
 use crate::ids::{check_id, is_id};
 use crate::meta::enums::{Codes, ExportFormat, IdType, PoliticalStatus, Skill};
-use crate::paging::Page;
-use crate::paging::{bad_cursor, decode_cursor, encode_cursor, page_request};
+use crate::paging::{Page, TimeIdKey, page_request, time_id_cursor, time_id_key};
 use crate::tabular::{Cell, RowSink};
 use crate::time::{local_date, local_today};
 use crate::validation::{
@@ -117,8 +117,28 @@ pub fn find_by_account(conn: &mut DbConn, account_id: &str) -> ApiResult<Option<
 
 /// Whether a volunteer with this id exists (for other domains that link to one).
 /// How many volunteers are registered.
+/// Registered volunteers (from their counter, not a count).
 pub fn registered(conn: &mut DbConn) -> ApiResult<i64> {
-    Ok(store::count(conn)?)
+    Ok(store::registered(conn)?)
+}
+
+/// Compares the counter of registered volunteers with a count; with `fix`, repairs it.
+pub fn verify_registered(conn: &mut PooledConn, fix: bool) -> ApiResult<Option<Drift>> {
+    write_tx(conn, |tx| {
+        let (stored, expected) = (store::registered(tx)?, store::count(tx)?);
+        if stored == expected {
+            return Ok(None);
+        }
+        if fix {
+            store::set_registered(tx, expected)?;
+        }
+        Ok(Some(Drift {
+            table: "counters",
+            key: "volunteers".to_owned(),
+            stored,
+            expected,
+        }))
+    })
 }
 
 pub fn exists(conn: &mut DbConn, volunteer_id: &str) -> ApiResult<bool> {
@@ -262,10 +282,10 @@ pub fn list(
 ) -> ApiResult<Page<VolunteerResponse>> {
     policy::authorize(conn, actor, Action::ListVolunteers)?;
     let page = page_request(query.page, query.per_page)?;
-    let after = query.after.as_deref().map(roster_key).transpose()?;
+    let after = query.after.as_deref().map(time_id_key).transpose()?;
     let filter = checked_filter(conn, actor, &query)?;
     let offset = if after.is_some() { 0 } else { page.offset() };
-    let (mut rows, total) = store::roster_page(
+    let (rows, total) = store::roster_page(
         conn,
         &filter.borrowed(),
         page.per_page + 1,
@@ -273,31 +293,13 @@ pub fn list(
         after.as_ref(),
         true,
     )?;
-    let next_cursor = if rows.len() as i64 > page.per_page {
-        rows.truncate(page.per_page as usize);
-        rows.last().map(|(v, _)| {
-            encode_cursor(&[v.created_at.format(CURSOR_TIME).to_string(), v.id.clone()])
-        })
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|(v, mobile)| VolunteerResponse::from_row(v, mobile, Viewer::Admin, None, stars))
-        .collect();
-    Ok(Page::new(items, page, total).with_next_cursor(next_cursor))
-}
-
-const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.f";
-
-fn roster_key(cursor: &str) -> ApiResult<store::RosterKey> {
-    let parts = decode_cursor(cursor, 2)?;
-    let created_at =
-        chrono::NaiveDateTime::parse_from_str(&parts[0], CURSOR_TIME).map_err(|_| bad_cursor())?;
-    if !is_id(&parts[1]) {
-        return Err(bad_cursor());
-    }
-    Ok((created_at, parts[1].clone()))
+    Ok(Page::keyset(
+        rows,
+        page,
+        total,
+        |(v, _)| time_id_cursor(&v.created_at, &v.id),
+        |(v, mobile)| VolunteerResponse::from_row(v, mobile, Viewer::Admin, None, stars),
+    ))
 }
 
 /// The roster's filters, checked (owned, so that an export can carry them to its thread).
@@ -420,7 +422,7 @@ pub fn export_rows(
 ) -> ApiResult<()> {
     const BATCH: i64 = 1000;
     let filter = filter.borrowed();
-    let mut after: Option<store::RosterKey> = None;
+    let mut after: Option<TimeIdKey> = None;
     loop {
         let (rows, _) = store::roster_page(conn, &filter, BATCH, 0, after.as_ref(), false)?;
         for (v, mobile) in &rows {

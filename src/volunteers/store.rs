@@ -10,6 +10,7 @@ use crate::db::{DbConn, Tx, now};
 use crate::meta::enums::{
     CommendationLevel, CommendationStatus, CommendationSubject, PoliticalStatus, Skill,
 };
+use crate::paging::TimeIdKey;
 use crate::schema::{accounts, commendations, counters, volunteers};
 use crate::teams::scope::volunteers_under;
 
@@ -44,12 +45,20 @@ pub fn id_number_index_taken(
     }
 }
 
+/// Writes a new volunteer and counts them (the counter row is already locked by the
+/// volunteer number taken in the same transaction, so this adds no contention).
 pub fn insert(tx: &mut Tx, row: &NewVolunteer) -> QueryResult<()> {
     diesel::insert_into(volunteers::table)
         .values(row)
+        .execute(tx.conn())?;
+    diesel::update(counters::table.find(REGISTERED))
+        .set(counters::value.eq(counters::value + 1))
         .execute(tx.conn())
         .map(drop)
 }
+
+/// The counter of registered volunteers (volunteers are never deleted).
+const REGISTERED: &str = "volunteers";
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Volunteer>> {
     volunteers::table
@@ -170,9 +179,6 @@ pub struct RosterFilter<'a> {
     pub name_or_mobile: Option<String>,
 }
 
-/// Where a page of the roster begins: after the volunteer registered at this time with this id.
-pub type RosterKey = (chrono::NaiveDateTime, String);
-
 /// One page of the roster, oldest registration first (after `after`, if given), with mobiles,
 /// and the total (unless `count` is false).
 pub fn roster_page(
@@ -180,7 +186,7 @@ pub fn roster_page(
     filter: &RosterFilter,
     limit: i64,
     offset: i64,
-    after: Option<&RosterKey>,
+    after: Option<&TimeIdKey>,
     count: bool,
 ) -> QueryResult<(Vec<WithMobile>, i64)> {
     let filtered = || {
@@ -294,6 +300,23 @@ pub fn commendations_of(
         .load(conn)
 }
 
+/// Registered volunteers, from their counter.
+pub fn registered(conn: &mut DbConn) -> QueryResult<i64> {
+    counters::table
+        .find(REGISTERED)
+        .select(counters::value)
+        .first(conn)
+}
+
+/// Registered volunteers, counted.
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     volunteers::table.count().get_result(conn)
+}
+
+/// Sets the counter of registered volunteers.
+pub fn set_registered(tx: &mut Tx, value: i64) -> QueryResult<()> {
+    diesel::update(counters::table.find(REGISTERED))
+        .set(counters::value.eq(value))
+        .execute(tx.conn())
+        .map(drop)
 }
