@@ -228,14 +228,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    ledger_record_counts (team_id, status) {
-        team_id -> Text,
-        status -> Text,
-        records -> Int8,
-    }
-}
-
-diesel::table! {
     list_generations (name) {
         name -> Text,
         generation -> Int8,
@@ -485,6 +477,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    subtree_record_counts (ancestor_id, status) {
+        ancestor_id -> Text,
+        status -> Text,
+        records -> Int8,
+    }
+}
+
+diesel::table! {
     team_closure (ancestor_id, descendant_id) {
         ancestor_id -> Text,
         descendant_id -> Text,
@@ -598,7 +598,6 @@ diesel::joinable!(files -> accounts (uploaded_by));
 diesel::joinable!(last_service -> teams (ancestor_id));
 diesel::joinable!(last_service -> volunteers (volunteer_id));
 diesel::joinable!(last_service_counts -> teams (ancestor_id));
-diesel::joinable!(ledger_record_counts -> teams (team_id));
 diesel::joinable!(membership_counts -> teams (team_id));
 diesel::joinable!(membership_events -> accounts (actor_id));
 diesel::joinable!(membership_events -> memberships (membership_id));
@@ -630,6 +629,7 @@ diesel::joinable!(subtree_member_counts -> teams (ancestor_id));
 diesel::joinable!(subtree_members -> teams (ancestor_id));
 diesel::joinable!(subtree_members -> volunteers (volunteer_id));
 diesel::joinable!(subtree_month_minutes -> teams (ancestor_id));
+diesel::joinable!(subtree_record_counts -> teams (ancestor_id));
 diesel::joinable!(team_year_hours -> teams (team_id));
 diesel::joinable!(trainings -> accounts (recorded_by));
 diesel::joinable!(trainings -> activities (activity_id));
@@ -655,7 +655,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     files,
     last_service,
     last_service_counts,
-    ledger_record_counts,
     list_generations,
     membership_counts,
     membership_events,
@@ -675,6 +674,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     subtree_member_counts,
     subtree_members,
     subtree_month_minutes,
+    subtree_record_counts,
     team_closure,
     team_year_hours,
     teams,

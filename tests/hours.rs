@@ -1045,6 +1045,18 @@ async fn the_ledger_pages_by_keyset_and_its_totals_come_from_the_counts() {
         )
         .await;
     assert_eq!(sibling.json()["total"], 0);
+    // An admin of the town and of the team below it counts each record once; of the team and
+    // its sibling, both.
+    app.grant_admin(&w.fed, &w.team, &w.parent_admin.account_id)
+        .await;
+    app.grant_admin(&w.fed, &w.team, &w.sibling_admin.account_id)
+        .await;
+    for who in [&w.parent_admin, &w.sibling_admin] {
+        let res = app
+            .get("/api/v1/service-records?per_page=1", Some(&who.token))
+            .await;
+        assert_eq!(res.json()["total"], 12);
+    }
     // Page by keyset, five at a time; a record added meanwhile (today, so before the cursor)
     // neither repeats nor shifts what follows.
     let mut seen = Vec::new();

@@ -1,8 +1,19 @@
+DROP INDEX activities_campaign_held;
+DROP INDEX activities_team_status;
 DELETE FROM counters WHERE name = 'volunteers';
 DROP INDEX memberships_team_created;
 DROP TABLE membership_counts;
 DROP TABLE correction_request_counts;
 DROP TABLE campaign_minutes;
+DROP TABLE subtree_record_counts;
+CREATE TABLE ledger_record_counts (
+    team_id TEXT NOT NULL REFERENCES teams (id),
+    status TEXT NOT NULL,
+    records BIGINT NOT NULL,
+    PRIMARY KEY (team_id, status)
+);
+INSERT INTO ledger_record_counts (team_id, status, records)
+    SELECT team_id, status, COUNT(*) FROM service_records GROUP BY team_id, status;
 DROP TABLE subtree_month_minutes;
 DROP TABLE subtree_day_minutes;
 CREATE TABLE ledger_month_minutes (

@@ -45,6 +45,21 @@ INSERT INTO campaign_minutes (campaign_id, team_id, category, town, minutes)
     WHERE campaign_id IS NOT NULL AND status = 'approved' AND superseded_by IS NULL
     GROUP BY campaign_id, team_id, category, COALESCE(town, '');
 
+-- Records per subtree and status, kept by every insertion and decision: the total of a ledger
+-- listing is the rows of the caller's outermost organisations, not a sum over every
+-- organisation (000009's per-organisation counts).
+DROP TABLE ledger_record_counts;
+CREATE TABLE subtree_record_counts (
+    ancestor_id TEXT NOT NULL REFERENCES teams (id),
+    status TEXT NOT NULL,
+    records BIGINT NOT NULL,
+    PRIMARY KEY (ancestor_id, status)
+);
+INSERT INTO subtree_record_counts (ancestor_id, status, records)
+    SELECT c.ancestor_id, r.status, COUNT(*)
+    FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id
+    GROUP BY c.ancestor_id, r.status;
+
 -- Correction requests per organisation and status, kept by every filing and resolution: the
 -- total of the requests listing is a sum over an admin's organisations, not a count.
 CREATE TABLE correction_request_counts (
@@ -72,3 +87,8 @@ CREATE INDEX memberships_team_created ON memberships (team_id, created_at, id);
 
 -- Registered volunteers, counted with every registration (the federation's overview).
 INSERT INTO counters (name, value) SELECT 'volunteers', COUNT(*) FROM volunteers;
+
+-- The statistics count a subtree's activities by status and category, and a campaign's by
+-- organisation, town and category: from these indexes alone, never the wide rows.
+CREATE INDEX activities_team_status ON activities (team_id, status, category);
+CREATE INDEX activities_campaign_held ON activities (campaign_id, team_id, status, town, category);

@@ -742,16 +742,14 @@ fn checked_filter(
             ..Default::default()
         }
     } else {
-        // Organisations in the caller's subtrees (all, for federation admins), and in the
-        // subtree of the team filter.
+        // Organisations in the subtree of the team filter (within the caller's reach, as
+        // authorized above), else in the caller's subtrees (all, for federation admins).
+        let subtrees = match &query.team_id {
+            Some(team_id) => Some(vec![team_id.clone()]),
+            None => (!actor.federation_admin).then(|| actor.admin_team_ids.clone()),
+        };
         RecordFilter {
-            within: [
-                (!actor.federation_admin).then(|| actor.admin_team_ids.clone()),
-                query.team_id.clone().map(|t| vec![t]),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
+            within: subtrees.into_iter().collect(),
             volunteer_id: query.volunteer_id.clone(),
             ..Default::default()
         }

@@ -12,7 +12,7 @@ use crate::db::{DbConn, Tx, new_id, now};
 use crate::meta::enums::{CorrectionStatus, RecordStatus};
 use crate::paging::TimeIdKey;
 use crate::schema::{correction_requests, service_records, team_year_hours, volunteer_year_hours};
-use crate::teams::scope::teams_under;
+use crate::teams::scope::{nested_below, teams_under};
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ServiceRecord>> {
     service_records::table
@@ -30,20 +30,27 @@ pub fn insert(tx: &mut Tx, row: &NewServiceRecord) -> QueryResult<()> {
     add_record_count(tx, row.team_id, row.status, 1)
 }
 
+/// Moves the count of records of `status` by `delta` in every subtree holding `team_id`, in
+/// one statement taking the rows in one order (ancestors sorted), so that concurrent writers
+/// cannot deadlock on them.
 fn add_record_count(
     tx: &mut Tx,
     team_id: &str,
     status: RecordStatus,
     delta: i64,
 ) -> QueryResult<()> {
-    RECORD_COUNTS.add(tx, team_id, status.code(), delta)
+    diesel::sql_query(
+        // Parameters in order of appearance: SQLite numbers them so.
+        "INSERT INTO subtree_record_counts (ancestor_id, status, records) \
+         SELECT ancestor_id, $1, $2 FROM team_closure WHERE descendant_id = $3 ORDER BY ancestor_id \
+         ON CONFLICT (ancestor_id, status) DO UPDATE SET records = subtree_record_counts.records + excluded.records",
+    )
+    .bind::<Text, _>(status.code())
+    .bind::<BigInt, _>(delta)
+    .bind::<Text, _>(team_id)
+    .execute(tx.conn())
+    .map(drop)
 }
-
-/// Records per organisation and status.
-const RECORD_COUNTS: StatusCounts = StatusCounts {
-    table: "ledger_record_counts",
-    counted: "records",
-};
 
 /// Correction requests per organisation and status.
 const REQUEST_COUNTS: StatusCounts = StatusCounts {
@@ -160,31 +167,37 @@ pub fn page(
     } else {
         0
     };
-    let mut ids = filtered();
+    let mut matching = filtered();
     if let Some((date, created_at, id)) = after {
         // (date, created, id) < the cursor's, with the date bound first so that the index
         // range starts at the cursor.
-        ids = ids.filter(service_records::service_date.le(*date)).filter(
-            service_records::service_date
-                .lt(*date)
-                .or(service_records::created_at.lt(*created_at))
-                .or(service_records::created_at
-                    .eq(*created_at)
-                    .and(service_records::id.lt(id.clone()))),
-        );
+        matching = matching
+            .filter(service_records::service_date.le(*date))
+            .filter(
+                service_records::service_date
+                    .lt(*date)
+                    .or(service_records::created_at.lt(*created_at))
+                    .or(service_records::created_at
+                        .eq(*created_at)
+                        .and(service_records::id.lt(id.clone()))),
+            );
     }
-    // The page's ids first, from the (covering) indexes alone; then only those rows. Sorting
-    // whole rows would read every matching record of a large ledger.
-    let ids: Vec<String> = ids
+    let ordered = matching
         .order((
             service_records::service_date.desc(),
             service_records::created_at.desc(),
             service_records::id.desc(),
         ))
         .limit(limit)
-        .offset(offset)
-        .select(service_records::id)
-        .load(conn)?;
+        .offset(offset);
+    if let DbConn::Sqlite(_) = conn {
+        // SQLite walks the index and reads a row only once it is on the page.
+        let rows = ordered.select(ServiceRecord::as_select()).load(conn)?;
+        return Ok((rows, total));
+    }
+    // PostgreSQL would read every row the OFFSET skips unless the scan is index-only: the
+    // page's ids first, from the (covering) indexes alone; then only those rows.
+    let ids: Vec<String> = ordered.select(service_records::id).load(conn)?;
     let mut rows: Vec<ServiceRecord> = service_records::table
         .filter(service_records::id.eq_any(&ids))
         .select(ServiceRecord::as_select())
@@ -230,10 +243,12 @@ pub fn export_page(
         .collect())
 }
 
-/// The number of records a filter of organisations and status matches, from the per-status
-/// counts (a sum over organisations, not a count of the ledger); `None` for other filters.
+/// The number of records a filter of organisations and status matches, from the per-subtree
+/// counts: the rows of the outermost organisations of the one list of subtrees (the whole
+/// federation without one), a handful of rows however large the ledger. `None` for other
+/// filters.
 fn count_from_aggregate(conn: &mut DbConn, filter: &RecordFilter) -> QueryResult<Option<i64>> {
-    use crate::schema::ledger_record_counts as c;
+    use crate::schema::subtree_record_counts as c;
     let RecordFilter {
         within,
         volunteer_id: None,
@@ -245,10 +260,15 @@ fn count_from_aggregate(conn: &mut DbConn, filter: &RecordFilter) -> QueryResult
     else {
         return Ok(None);
     };
-    let mut q = c::table.into_boxed();
-    for ancestors in within {
-        q = q.filter(c::team_id.eq_any(teams_under(ancestors.clone())));
-    }
+    let roots = match within.as_slice() {
+        [] => vec![crate::teams::ROOT_TEAM_ID.to_owned()],
+        [one] => one.clone(),
+        _ => return Ok(None),
+    };
+    let mut q = c::table
+        .filter(c::ancestor_id.eq_any(roots.clone()))
+        .filter(diesel::dsl::not(c::ancestor_id.eq_any(nested_below(roots))))
+        .into_boxed();
     if let Some(s) = status {
         q = q.filter(c::status.eq(s.code()));
     }
@@ -829,7 +849,7 @@ macro_rules! last_service_recount {
 /// The ledger's aggregates with their recounts (which join `team_closure` by hand: a recount
 /// runs outside the query builder, and reads every ancestor pair at once).
 pub const AGGREGATES: [&Aggregate; 9] = [
-    &RECORD_COUNTS_AGGREGATE,
+    &RECORD_COUNTS,
     &REQUEST_COUNTS_AGGREGATE,
     &MONTH_MINUTES,
     &DAY_MINUTES,
@@ -841,7 +861,8 @@ pub const AGGREGATES: [&Aggregate; 9] = [
 ];
 
 /// Those kept per ancestor organisation: a move in the tree rebuilds them.
-pub static KEYED_BY_TREE: [&Aggregate; 6] = [
+pub static KEYED_BY_TREE: [&Aggregate; 7] = [
+    &RECORD_COUNTS,
     &MONTH_MINUTES,
     &DAY_MINUTES,
     &PARTICIPANTS,
@@ -932,11 +953,15 @@ const LAST_SERVICE_COUNTS: Aggregate = Aggregate {
     ),
 };
 
-const RECORD_COUNTS_AGGREGATE: Aggregate = RECORD_COUNTS.aggregate(
-    "team_id, status, records",
-    "SELECT team_id, status, COUNT(*) AS records FROM service_records GROUP BY team_id, status",
-);
-
+const RECORD_COUNTS: Aggregate = Aggregate {
+    table: "subtree_record_counts",
+    columns: "ancestor_id, status, records",
+    key: "ancestor_id || '|' || status",
+    value: "records",
+    recount: "SELECT c.ancestor_id AS ancestor_id, r.status AS status, COUNT(*) AS records \
+              FROM service_records r JOIN team_closure c ON c.descendant_id = r.team_id \
+              GROUP BY c.ancestor_id, r.status",
+};
 const REQUEST_COUNTS_AGGREGATE: Aggregate = REQUEST_COUNTS.aggregate(
     "team_id, status, requests",
     "SELECT team_id, status, COUNT(*) AS requests FROM correction_requests GROUP BY team_id, status",

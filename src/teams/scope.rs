@@ -21,6 +21,16 @@ pub fn teams_under(ancestors: Vec<String>) -> _ {
         .select(team_closure::descendant_id)
 }
 
+/// Ids of the organisations strictly below any of `ancestors`, as a subquery: those of
+/// `ancestors` not in it are the outermost, whose subtrees are disjoint and cover the rest.
+#[auto_type]
+pub fn nested_below(ancestors: Vec<String>) -> _ {
+    team_closure::table
+        .filter(team_closure::ancestor_id.eq_any(ancestors))
+        .filter(team_closure::depth.gt(0_i32))
+        .select(team_closure::descendant_id)
+}
+
 /// Ids of the volunteers within reach of admins of `ancestors`, as a subquery.
 #[auto_type]
 pub fn volunteers_under(ancestors: Vec<String>) -> _ {
