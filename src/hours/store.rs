@@ -267,8 +267,10 @@ fn count_from_aggregate(conn: &mut DbConn, filter: &RecordFilter) -> QueryResult
     };
     let mut q = c::table
         .filter(c::ancestor_id.eq_any(roots.clone()))
-        .filter(diesel::dsl::not(c::ancestor_id.eq_any(nested_below(roots))))
         .into_boxed();
+    if roots.len() > 1 {
+        q = q.filter(diesel::dsl::not(c::ancestor_id.eq_any(nested_below(roots))));
+    }
     if let Some(s) = status {
         q = q.filter(c::status.eq(s.code()));
     }
