@@ -202,7 +202,10 @@ pub fn page(
         .filter(service_records::id.eq_any(&ids))
         .select(ServiceRecord::as_select())
         .load(conn)?;
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    // Back into the listing's order (newest service first), by the rows' own keys.
+    rows.sort_by(|a, b| {
+        (b.service_date, b.created_at, &b.id).cmp(&(a.service_date, a.created_at, &a.id))
+    });
     Ok((rows, total))
 }
 
