@@ -226,6 +226,8 @@ BUSINESS_RULES = {
     "list_service_records": "`after` must be a cursor the list returned",
     "list_own_service_records": "`after` must be a cursor the list returned",
     "list_volunteers": "`after` must be a cursor the list returned",
+    "list_members": "`after` must be a cursor the list returned",
+    "list_correction_requests": "`after` must be a cursor the list returned",
 }
 
 # Statuses an operation answers to schema-valid data beyond the business rules: an upload's
