@@ -577,19 +577,19 @@ diesel::table! {
 
 diesel::joinable!(activities -> campaigns (campaign_id));
 diesel::joinable!(activities -> teams (team_id));
+diesel::joinable!(campaign_minutes -> campaigns (campaign_id));
+diesel::joinable!(campaign_minutes -> teams (team_id));
 diesel::joinable!(campaign_report_comments -> accounts (author_id));
 diesel::joinable!(campaign_report_comments -> campaign_reports (report_id));
 diesel::joinable!(campaign_reports -> accounts (filed_by));
-diesel::joinable!(campaign_minutes -> campaigns (campaign_id));
-diesel::joinable!(campaign_minutes -> teams (team_id));
 diesel::joinable!(campaign_reports -> campaigns (campaign_id));
 diesel::joinable!(campaign_reports -> teams (team_id));
 diesel::joinable!(campaigns -> accounts (created_by));
 diesel::joinable!(certificates -> signing_keys (key_id));
 diesel::joinable!(certificates -> teams (team_id));
 diesel::joinable!(certificates -> volunteers (volunteer_id));
-diesel::joinable!(correction_requests -> accounts (decided_by));
 diesel::joinable!(correction_request_counts -> teams (team_id));
+diesel::joinable!(correction_requests -> accounts (decided_by));
 diesel::joinable!(correction_requests -> teams (team_id));
 diesel::joinable!(correction_requests -> volunteers (volunteer_id));
 diesel::joinable!(file_links -> files (file_id));
