@@ -336,6 +336,14 @@ where
 }
 
 /// A fresh application-made id: UUIDv7, time-ordered and not guessable.
+/// `SUM(<column>)` as a BIGINT on both backends (PostgreSQL widens a BIGINT sum to NUMERIC),
+/// NULL over no rows: the total read from a table of counts. `column` is a constant.
+pub fn sum_of(
+    column: &'static str,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql(&format!("CAST(SUM({column}) AS BIGINT)"))
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -277,11 +277,7 @@ fn count_from_aggregate(conn: &mut DbConn, filter: &RecordFilter) -> QueryResult
     if let Some(s) = status {
         q = q.filter(c::status.eq(s.code()));
     }
-    let total: Option<i64> = q
-        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
-            "CAST(SUM(records) AS BIGINT)",
-        ))
-        .get_result(conn)?;
+    let total: Option<i64> = q.select(crate::db::sum_of("records")).get_result(conn)?;
     Ok(Some(total.unwrap_or(0)))
 }
 
@@ -475,9 +471,7 @@ pub fn requests_page(
         rows = rows.filter(correction_requests::status.eq(s));
     }
     let total: Option<i64> = counts
-        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
-            "CAST(SUM(requests) AS BIGINT)",
-        ))
+        .select(crate::db::sum_of("requests"))
         .get_result(conn)?;
     if let Some((created_at, id)) = after {
         rows = rows
@@ -744,9 +738,7 @@ pub fn active_since(conn: &mut DbConn, ancestor_id: &str, since: NaiveDate) -> Q
     let n: Option<i64> = c::table
         .filter(c::ancestor_id.eq(ancestor_id))
         .filter(c::service_date.ge(since))
-        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
-            "CAST(SUM(volunteers) AS BIGINT)",
-        ))
+        .select(crate::db::sum_of("volunteers"))
         .get_result(conn)?;
     Ok(n.unwrap_or(0))
 }

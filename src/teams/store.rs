@@ -4,7 +4,7 @@
 
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 
 use super::model::{Membership, NewTeam, Team, TeamChanges};
 use super::scope::teams_under;
@@ -408,9 +408,7 @@ pub fn members_page(
         rows = rows.filter(memberships::status.eq(status));
     }
     let total: Option<i64> = counts
-        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
-            "CAST(SUM(members) AS BIGINT)",
-        ))
+        .select(crate::db::sum_of("members"))
         .get_result(conn)?;
     if let Some((created_at, id)) = after {
         rows = rows.filter(memberships::created_at.ge(*created_at)).filter(
