@@ -38,6 +38,9 @@ pub const BENCH_ADMIN: &str = "bench-admin";
 pub const BENCH_PASSWORD: &str = "bench-password";
 const BATCH: usize = 1000;
 
+/// Timestamps as the seed writes them into SQL.
+const SEED_TIME: &str = "%Y-%m-%d %H:%M:%S";
+
 fn exec(conn: &mut DbConn, sql: &str) -> ApiResult<()> {
     conn.batch_execute(sql).map_err(ApiError::from)
 }
@@ -94,7 +97,8 @@ pub fn seed(
     plan: &SeedPlan,
 ) -> ApiResult<Seeded> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let at = now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let now = now();
+    let at = now.format(SEED_TIME).to_string();
     // Teams: the towns under the root, service teams spread under the towns.
     let towns = TOWNS.len().min(plan.teams);
     let team_ids: Vec<String> = (0..plan.teams).map(|_| new_id()).collect();
@@ -294,12 +298,20 @@ pub fn seed(
                 "INSERT INTO service_records (id, volunteer_id, team_id, service_date, minutes, content, place, source, status, \
                  rounding_policy, created_by, decided_by, decided_at, created_at, category, town, campaign_id) VALUES ",
                 chunk,
-                |_, sql| {
+                |i, sql| {
                     let v = rng.random_range(0..plan.volunteers);
-                    let date = today - Duration::days(rng.random_range(0..1095));
+                    // A ledger grows as service happens: records arrive oldest first, each
+                    // entered within three days of its service and decided within two more.
+                    let elapsed = ((done + i) * 1095 / plan.records) as i64;
+                    let date = today - Duration::days(1094 - elapsed);
+                    let entered = (date.and_time(chrono::NaiveTime::MIN)
+                        + Duration::minutes(rng.random_range(8 * 60..72 * 60)))
+                    .min(now);
+                    let decided = (entered + Duration::minutes(rng.random_range(10..48 * 60))).min(now);
+                    let created_at = entered.format(SEED_TIME);
                     let approved = rng.random_range(0..10) != 0;
                     let (status, decided_by, decided_at) = if approved {
-                        ("approved", format!("'{admin_id}'"), format!("'{at}'"))
+                        ("approved", format!("'{admin_id}'"), format!("'{}'", decided.format(SEED_TIME)))
                     } else {
                         ("pending", "NULL".to_owned(), "NULL".to_owned())
                     };
@@ -307,7 +319,7 @@ pub fn seed(
                     let _ = write!(
                         sql,
                         "'{}', '{}', '{}', '{date}', {}, '社区服务', '台城街道', 'manual', '{status}', 'floor_minute', '{admin_id}', \
-                         {decided_by}, {decided_at}, '{at}', '{}', '{}', {}",
+                         {decided_by}, {decided_at}, '{created_at}', '{}', '{}', {}",
                         new_id(),
                         volunteer_ids[v],
                         team_ids[team_of(v)],
