@@ -307,11 +307,16 @@ pub fn seed(
                     let entered = (date.and_time(chrono::NaiveTime::MIN)
                         + Duration::minutes(rng.random_range(8 * 60..72 * 60)))
                     .min(now);
-                    let decided = (entered + Duration::minutes(rng.random_range(10..48 * 60))).min(now);
+                    let decided =
+                        (entered + Duration::minutes(rng.random_range(10..48 * 60))).min(now);
                     let created_at = entered.format(SEED_TIME);
                     let approved = rng.random_range(0..10) != 0;
                     let (status, decided_by, decided_at) = if approved {
-                        ("approved", format!("'{admin_id}'"), format!("'{}'", decided.format(SEED_TIME)))
+                        (
+                            "approved",
+                            format!("'{admin_id}'"),
+                            format!("'{}'", decided.format(SEED_TIME)),
+                        )
                     } else {
                         ("pending", "NULL".to_owned(), "NULL".to_owned())
                     };
