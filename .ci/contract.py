@@ -275,19 +275,24 @@ def config(world: dict, document: dict) -> str:
             # An If-Match the fuzzer makes up names a version the resource does not have: the
             # documented answer is 412, as for any stale read.
             if_match = any(p.get("in") == "header" and p["name"].lower() == "if-match" for p in op.get("parameters", []))
-            if not params and not rule and not if_match and not content_rule:
+            # The fuzzer sends short Idempotency-Keys again with other bodies: the documented
+            # answers are 422 (reused) and 409 (the first still running).
+            keyed = any(p.get("in") == "header" and p["name"].lower() == "idempotency-key" for p in op.get("parameters", []))
+            if not params and not rule and not if_match and not content_rule and not keyed:
                 continue
             out.append("[[operations]]")
             out.append(f"include-operation-id = {toml_string(op['operationId'])}")
             if params:
                 out.append("parameters = { " + ", ".join(f"{toml_string(k)} = {toml_string(v)}" for k, v in params.items()) + " }")
-            if rule or if_match or content_rule:
+            if rule or if_match or content_rule or keyed:
                 statuses = ["2xx", "401", "403", "404", "409", "429"] + content_rule
                 if rule:
                     out.append(f"# {rule}")
                     statuses.append("400")
                 if if_match:
                     statuses.append("412")
+                if keyed:
+                    statuses.append("422")
                 out.append(f"checks.positive_data_acceptance.expected-statuses = {json.dumps(statuses)}")
             out.append("")
     return "\n".join(out)

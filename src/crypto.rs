@@ -24,11 +24,16 @@ impl PersonalDataCipher {
 
     /// base64(nonce ‖ ciphertext ‖ tag), with a fresh random 96-bit nonce.
     pub fn encrypt(&self, plaintext: &str) -> String {
+        self.encrypt_bytes(plaintext.as_bytes())
+    }
+
+    /// [`PersonalDataCipher::encrypt`] for any bytes (a kept response body).
+    pub fn encrypt_bytes(&self, plaintext: &[u8]) -> String {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         let sealed = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .encrypt(Nonce::from_slice(&nonce), plaintext)
             .expect("AES-GCM encryption of a short text cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -37,13 +42,17 @@ impl PersonalDataCipher {
 
     /// `None` when the value was not made with this key (wrong key, tampered data).
     pub fn decrypt(&self, stored: &str) -> Option<String> {
+        String::from_utf8(self.decrypt_bytes(stored)?).ok()
+    }
+
+    /// [`PersonalDataCipher::decrypt`] for any bytes.
+    pub fn decrypt_bytes(&self, stored: &str) -> Option<Vec<u8>> {
         let bytes = STANDARD.decode(stored).ok()?;
         if bytes.len() < 12 {
             return None;
         }
         let (nonce, sealed) = bytes.split_at(12);
-        let plain = self.cipher.decrypt(Nonce::from_slice(nonce), sealed).ok()?;
-        String::from_utf8(plain).ok()
+        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).ok()
     }
 
     /// Deterministic keyed hash, domain-separated by `kind` (e.g. the ID type).

@@ -151,6 +151,8 @@ pub enum Kind {
     Conflict,
     /// The client's copy is stale: its version is not the current one (412).
     Stale,
+    /// The one use of 422: an Idempotency-Key sent again with a different request.
+    KeyReused,
     TooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -172,6 +174,7 @@ impl Kind {
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::Stale => StatusCode::PRECONDITION_FAILED,
+            Kind::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -454,6 +457,7 @@ fn title(status: StatusCode, lang: Lang) -> &'static str {
         412 => ("前提条件不满足", "Precondition Failed"),
         413 => ("请求体过大", "Content Too Large"),
         415 => ("不支持的媒体类型", "Unsupported Media Type"),
+        422 => ("无法处理的请求", "Unprocessable Content"),
         429 => ("请求过多", "Too Many Requests"),
         503 => ("服务不可用", "Service Unavailable"),
         _ => ("服务器错误", "Internal Server Error"),

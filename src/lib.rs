@@ -16,6 +16,7 @@ pub mod error;
 pub mod files;
 pub mod hours;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
 pub mod integrity;
 pub mod issuer;
@@ -96,6 +97,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     // ApiDoc also lists /metrics, which may be served on its own bind.
     let (_, mut doc) = api_routes(App::new().into_utoipa_app()).split_for_parts();
     // After the routes: the paths exist only now.
+    utoipa::Modify::modify(&openapi::IdempotencyKeys, &mut doc);
     utoipa::Modify::modify(&openapi::SharedResponses, &mut doc);
     utoipa::Modify::modify(&openapi::NoNulInRequests, &mut doc);
     doc
@@ -153,6 +155,7 @@ pub fn build_app_with(
         .default_service(web::to(not_found_or_method_not_allowed))
         .wrap(cors)
         .wrap(from_fn(problems))
+        .wrap(from_fn(idempotency::middleware::idempotency))
         .wrap(from_fn(security_headers))
         .wrap(Compress::default())
         .wrap(from_fn(observe))

@@ -142,6 +142,85 @@ impl Modify for SharedResponses {
     }
 }
 
+/// Idempotency-Key on every POST that takes one (see `idempotency`): the header, the 409 of a
+/// request still in flight, the 422 of a key reused for another request, and the
+/// `Idempotent-Replayed` header of a replayed answer.
+pub struct IdempotencyKeys;
+
+const IDEMPOTENCY_KEY_DOC: &str = "Makes a retry safe (draft-ietf-httpapi-idempotency-key-header): \
+    the first answer to a key is kept for 24 hours per caller and route, and a retry with the \
+    same key, query and body gets it again (status, headers, body) with `Idempotent-Replayed: \
+    true`, without the work being done twice. The same key with another body is 422 \
+    `idempotency_key_reused`; a retry while the first request runs is 409 \
+    `idempotency_key_in_flight`. Requests refused as malformed (400, 413, 415), unauthenticated, \
+    rate limited or failed by the server (5xx) are not kept. 1–255 visible ASCII characters, \
+    bare or as an RFC 8941 string.";
+
+impl Modify for IdempotencyKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{HeaderBuilder, RefOr, Required};
+        const IN_FLIGHT: &str = "`idempotency_key_in_flight`: a request with this Idempotency-Key \
+            is still running (`Retry-After`)";
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(op) = item.post.as_mut() else {
+                continue;
+            };
+            if !crate::idempotency::service::takes_key(path) {
+                continue;
+            }
+            op.parameters.get_or_insert_with(Vec::new).push(
+                ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(IDEMPOTENCY_KEY_DOC))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some(crate::idempotency::service::KEY_PATTERN)),
+                    ))
+                    .build()
+                    .into(),
+            );
+            let responses = &mut op.responses.responses;
+            match responses.get_mut("409") {
+                Some(RefOr::T(conflict)) => {
+                    conflict.description = format!("{}; {IN_FLIGHT}", conflict.description);
+                }
+                _ => {
+                    responses.insert("409".to_owned(), problem_response(IN_FLIGHT));
+                }
+            }
+            responses.insert(
+                "422".to_owned(),
+                problem_response(
+                    "`idempotency_key_reused`: this Idempotency-Key was used for a different request",
+                ),
+            );
+            for (status, response) in responses.iter_mut() {
+                if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
+                    response.headers.insert(
+                        "Idempotent-Replayed".to_owned(),
+                        HeaderBuilder::new()
+                            .schema(Some(
+                                ObjectBuilder::new()
+                                    .schema_type(Type::String)
+                                    .enum_values(Some(["true"])),
+                            ))
+                            .description(Some(
+                                "`true` when this is the kept answer to an earlier request with the same Idempotency-Key",
+                            ))
+                            .build()
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The server refuses NUL characters in every string it reads (PostgreSQL cannot store them):
 /// every request string without a pattern, format or enum of its own says so.
 pub struct NoNulInRequests;

@@ -212,6 +212,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (caller, route, idempotency_key) {
+        caller -> Text,
+        route -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Int4>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     last_service (ancestor_id, volunteer_id) {
         ancestor_id -> Text,
         volunteer_id -> Text,
@@ -653,6 +667,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     counters,
     file_links,
     files,
+    idempotency_keys,
     last_service,
     last_service_counts,
     list_generations,

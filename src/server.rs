@@ -166,6 +166,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     }
     tracing::info!(%bind, backend, "zhiyuan is serving; API docs at /docs/");
     let main = server.run();
+    actix_web::rt::spawn(housekeeping(data.clone()));
 
     match metrics_bind {
         None => main.await,
@@ -191,4 +192,21 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         }
     }
     .map_err(|e| StartError(format!("server error: {e}")))
+}
+
+/// Periodic upkeep while the server runs: forgets expired Idempotency-Keys every hour (each
+/// instance does it; deleting what another already deleted is harmless).
+async fn housekeeping(state: web::Data<AppState>) {
+    let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match state
+            .db(|conn, _| crate::idempotency::service::prune(conn))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(forgotten = n, "expired idempotency keys pruned"),
+            Err(e) => tracing::warn!(error = %e, "pruning idempotency keys failed"),
+        }
+    }
 }

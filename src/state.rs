@@ -114,9 +114,11 @@ impl AppState {
         T: Send + 'static,
     {
         let state = self.clone();
+        // A keyed request's record joins the transactions of its work (see `idempotency`).
+        let joined = crate::idempotency::service::current();
         web::block(move || {
             let mut conn = state.pool.get()?;
-            f(&mut conn, &state)
+            crate::db::joined(joined, || f(&mut conn, &state))
         })
         .await
         .map_err(ApiError::internal)?

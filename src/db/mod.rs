@@ -305,17 +305,41 @@ impl std::ops::DerefMut for Tx<'_> {
 /// Runs `f` in a write transaction on a pooled connection (a per-thread read-only connection
 /// cannot write, and a [`Tx`] cannot begin another). On SQLite it begins `IMMEDIATE`, so two
 /// writers queue on the write lock instead of failing when a read lock would have to be
-/// upgraded.
+/// upgraded. Work joined to this thread's transactions (see [`joined`]) runs first inside it.
 pub fn write_tx<T, E, F>(pooled: &mut PooledConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let conn: &mut DbConn = pooled;
-    let DbConn::Sqlite(sqlite) = conn else {
-        return conn.transaction(|conn| f(&mut Tx { conn }));
+    let joined = JOINED.with(|j| j.borrow().clone());
+    let work = |tx: &mut Tx<'_>| -> Result<T, E> {
+        if let Some(joined) = &joined {
+            joined.begin(tx)?;
+        }
+        f(tx)
     };
-    let _turn = SQLITE_WRITERS.lock().unwrap_or_else(|e| e.into_inner());
+    let conn: &mut DbConn = pooled;
+    let result = match conn {
+        DbConn::Pg(_) => conn.transaction(|conn| work(&mut Tx { conn })),
+        DbConn::Sqlite(_) => {
+            let _turn = SQLITE_WRITERS.lock().unwrap_or_else(|e| e.into_inner());
+            sqlite_immediate(conn, work)
+        }
+    };
+    if let Some(joined) = &joined {
+        joined.end(result.is_ok());
+    }
+    result
+}
+
+fn sqlite_immediate<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let DbConn::Sqlite(sqlite) = conn else {
+        unreachable!("called for SQLite connections only")
+    };
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     let result = f(&mut Tx { conn });
     let DbConn::Sqlite(sqlite) = conn else {
@@ -335,7 +359,38 @@ where
     }
 }
 
-/// A fresh application-made id: UUIDv7, time-ordered and not guessable.
+/// Work that must commit or roll back with a request's own writes (the Idempotency-Key's
+/// record of the request): [`write_tx`] runs it first in every transaction begun on this
+/// thread inside [`joined`], and says how the transaction ended.
+pub trait JoinsTransactions: Send + Sync {
+    /// Runs first inside the transaction; an error rolls the transaction back.
+    fn begin(&self, tx: &mut Tx<'_>) -> diesel::QueryResult<()>;
+    /// The transaction committed (`true`) or rolled back.
+    fn end(&self, committed: bool);
+}
+
+thread_local! {
+    static JOINED: std::cell::RefCell<Option<std::sync::Arc<dyn JoinsTransactions>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `work` joined to the write transactions it begins on this thread.
+pub fn joined<T>(work: Option<std::sync::Arc<dyn JoinsTransactions>>, f: impl FnOnce() -> T) -> T {
+    if work.is_none() {
+        return f();
+    }
+    let previous = JOINED.with(|j| j.replace(work));
+    // Restored also when `f` panics, so that the blocking thread's next job starts clean.
+    struct Restore(Option<std::sync::Arc<dyn JoinsTransactions>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            JOINED.with(|j| *j.borrow_mut() = self.0.take());
+        }
+    }
+    let _restore = Restore(previous);
+    f()
+}
+
 /// `SUM(<column>)` as a BIGINT on both backends (PostgreSQL widens a BIGINT sum to NUMERIC),
 /// NULL over no rows: the total read from a table of counts. `column` is a constant.
 pub fn sum_of(
@@ -344,6 +399,7 @@ pub fn sum_of(
     diesel::dsl::sql(&format!("CAST(SUM({column}) AS BIGINT)"))
 }
 
+/// A fresh application-made id: UUIDv7, time-ordered and not guessable.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

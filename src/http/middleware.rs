@@ -1,5 +1,6 @@
 //! Middleware, outermost first as `lib::build_app` mounts them:
-//! `observe` (request id, log line, metrics) → compression → `security_headers` → `problems`
+//! `observe` (request id, log line, metrics) → compression → `security_headers` →
+//! `idempotency::middleware` (Idempotency-Key) → `problems`
 //! (panics, localisation, foreign errors as problem+json) → CORS → routes.
 
 use std::panic::AssertUnwindSafe;
