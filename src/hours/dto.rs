@@ -122,7 +122,7 @@ pub struct ResolveCorrectionRequest {
     pub comment: String,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecordQuery {
     #[param(value_type = Option<crate::ids::Id>)]

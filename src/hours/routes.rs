@@ -67,6 +67,17 @@ pub async fn list_service_records(
     query: ApiQuery<RecordQuery>,
 ) -> ApiResult<web::Json<Page<ServiceRecordResponse>>> {
     let query = query.0;
+    // The federation's newest pages are bounded reads: served on this thread (see
+    // `service::list_bounded`); any other listing on the pool.
+    let bounded = query.clone();
+    if let Some(page) = state
+        .read_as(user.clone(), move |conn, _, actor| {
+            service::list_bounded(conn, actor, &bounded)
+        })
+        .await?
+    {
+        return Ok(web::Json(page));
+    }
     state
         .db_as(user, move |conn, _, actor| {
             service::list(conn, actor, query, false)

@@ -615,6 +615,40 @@ pub fn list(
     ))
 }
 
+/// Index entries a ledger page may walk on the worker thread's own read connection (see
+/// `AppState::read`); a deeper page goes to the blocking pool.
+const INLINE_WALK_ROWS: i64 = 2_000;
+
+/// The ledger page, when its cost is bounded by the page itself: the whole federation's ledger
+/// without a filter, newest first, within [`INLINE_WALK_ROWS`] or after a cursor — the index
+/// walk then stops at the page's last row. `None` for any other listing (a filter makes the
+/// walk as long as matches are rare), which the caller reads on the pool.
+pub fn list_bounded(
+    conn: &mut DbConn,
+    actor: &Actor,
+    query: &RecordQuery,
+) -> ApiResult<Option<Page<ServiceRecordResponse>>> {
+    let RecordQuery {
+        volunteer_id: None,
+        team_id: None,
+        activity_id: None,
+        status: None,
+        from: None,
+        to: None,
+        ..
+    } = query
+    else {
+        return Ok(None);
+    };
+    let page = page_request(query.page, query.per_page)?;
+    if !actor.federation_admin
+        || (query.after.is_none() && page.offset() + page.per_page > INLINE_WALK_ROWS)
+    {
+        return Ok(None);
+    }
+    list(conn, actor, query.clone(), false).map(Some)
+}
+
 /// Checks and audits an export of the ledger (admins, as for the list): the filter to write.
 pub fn prepare_export(
     conn: &mut PooledConn,
