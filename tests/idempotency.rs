@@ -29,6 +29,12 @@ async fn keyed(
     app.send(req).await
 }
 
+/// POST /teams with a key, for a service team of this name.
+async fn create_team(app: &TestApp, token: Option<&str>, key: &str, name: &str) -> TestResponse {
+    let body = json!({"name": name, "kind": "service_team"});
+    keyed(app, "/api/v1/teams", token, key, &body).await
+}
+
 fn teams_named(app: &TestApp, name: &str) -> i64 {
     teams::table
         .filter(teams::name.eq(name))
@@ -76,23 +82,9 @@ async fn a_retry_with_the_key_gets_the_first_answer_and_the_work_is_done_once() 
 async fn the_key_with_another_body_is_422_and_changes_nothing() {
     let app = TestApp::new().await;
     let fed = app.admin_token().await;
-    let first = keyed(
-        &app,
-        "/api/v1/teams",
-        Some(&fed),
-        "same",
-        &json!({"name": "端芬镇志愿服务队", "kind": "service_team"}),
-    )
-    .await;
+    let first = create_team(&app, Some(&fed), "same", "端芬镇志愿服务队").await;
     assert_eq!(first.status, 201);
-    let other = keyed(
-        &app,
-        "/api/v1/teams",
-        Some(&fed),
-        "same",
-        &json!({"name": "都斛镇志愿服务队", "kind": "service_team"}),
-    )
-    .await;
+    let other = create_team(&app, Some(&fed), "same", "都斛镇志愿服务队").await;
     other.problem(422, "idempotency_key_reused");
     assert_eq!(teams_named(&app, "都斛镇志愿服务队"), 0);
     // The query is part of the request too.
@@ -165,49 +157,21 @@ async fn answers_that_are_results_are_kept_and_refusals_of_form_are_not() {
     .await;
     assert_eq!(bad.status, 400);
     assert_eq!(app.count("idempotency_keys"), 0);
-    let fixed = keyed(
-        &app,
-        "/api/v1/teams",
-        Some(&fed),
-        "fix-me",
-        &json!({"name": "三合镇志愿服务队", "kind": "service_team"}),
-    )
-    .await;
+    let fixed = create_team(&app, Some(&fed), "fix-me", "三合镇志愿服务队").await;
     assert_eq!(fixed.status, 201);
     assert_eq!(fixed.header("idempotent-replayed"), None);
 
     // A business refusal is an answer: kept and replayed, even once the state has changed.
     let w = app.world(2).await;
-    let forbidden = keyed(
-        &app,
-        "/api/v1/teams",
-        Some(&w.member.token),
-        "as-member",
-        &json!({"name": "海宴镇志愿服务队", "kind": "service_team"}),
-    )
-    .await;
+    let forbidden = create_team(&app, Some(&w.member.token), "as-member", "海宴镇志愿服务队").await;
     forbidden.problem(403, "forbidden");
-    let again = keyed(
-        &app,
-        "/api/v1/teams",
-        Some(&w.member.token),
-        "as-member",
-        &json!({"name": "海宴镇志愿服务队", "kind": "service_team"}),
-    )
-    .await;
+    let again = create_team(&app, Some(&w.member.token), "as-member", "海宴镇志愿服务队").await;
     assert_eq!(again.status, 403);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.body, forbidden.body);
 
     // Without a valid token nothing is kept: the caller is unknown.
-    let anonymous = keyed(
-        &app,
-        "/api/v1/teams",
-        Some("not-a-token"),
-        "no-caller",
-        &json!({"name": "x", "kind": "service_team"}),
-    )
-    .await;
+    let anonymous = create_team(&app, Some("not-a-token"), "no-caller", "x").await;
     anonymous.problem(401, "unauthenticated");
     assert_eq!(app.count("idempotency_keys"), 2);
 }
@@ -224,14 +188,7 @@ async fn malformed_keys_are_400_and_change_nothing() {
         "\"\"",
         long.as_str(),
     ] {
-        let res = keyed(
-            &app,
-            "/api/v1/teams",
-            Some(&fed),
-            key,
-            &json!({"name": "北陡镇志愿服务队", "kind": "service_team"}),
-        )
-        .await;
+        let res = create_team(&app, Some(&fed), key, "北陡镇志愿服务队").await;
         res.field_error("Idempotency-Key", "format");
         assert_eq!(res.status, 400, "{key}");
     }
@@ -276,14 +233,7 @@ async fn a_retry_while_the_first_runs_is_409() {
     let res = keyed(&app, "/api/v1/teams", Some(&fed), "running", &body).await;
     res.problem(409, "idempotency_key_in_flight");
     assert_eq!(res.header("retry-after"), Some("1"));
-    let other = keyed(
-        &app,
-        "/api/v1/teams",
-        Some(&fed),
-        "running",
-        &json!({"name": "其他", "kind": "service_team"}),
-    )
-    .await;
+    let other = create_team(&app, Some(&fed), "running", "其他").await;
     other.problem(422, "idempotency_key_reused");
     assert_eq!(teams_named(&app, "深井镇志愿服务队"), 0);
 }
