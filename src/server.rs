@@ -66,6 +66,7 @@ pub fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(3600)
         // A foreign origin simply gets no CORS headers (the browser then blocks it); refusing the

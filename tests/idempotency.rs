@@ -233,9 +233,44 @@ async fn a_retry_while_the_first_runs_is_409() {
     let res = keyed(&app, "/api/v1/teams", Some(&fed), "running", &body).await;
     res.problem(409, "idempotency_key_in_flight");
     assert_eq!(res.header("retry-after"), Some("1"));
+    // Refusals pass the outer layers like any answer.
+    assert!(res.header("x-request-id").is_some());
+    assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
     let other = create_team(&app, Some(&fed), "running", "其他").await;
     other.problem(422, "idempotency_key_reused");
     assert_eq!(teams_named(&app, "深井镇志愿服务队"), 0);
+}
+
+#[actix_web::test]
+async fn replays_and_refusals_carry_cors_headers_for_browser_clients() {
+    let origin = "https://app.example.org";
+    let app = TestApp::with_env(&[("ZHIYUAN_CORS_ORIGINS", origin)]).await;
+    let fed = app.admin_token().await;
+    let send = |key: &'static str, name: &'static str| {
+        TestRequest::default()
+            .method(Method::POST)
+            .uri("/api/v1/teams")
+            .insert_header(("origin", origin))
+            .insert_header(("authorization", format!("Bearer {fed}")))
+            .insert_header(("idempotency-key", key))
+            .set_json(json!({"name": name, "kind": "service_team"}))
+    };
+    let first = app.send(send("cors", "广海镇志愿服务队")).await;
+    assert_eq!(first.status, 201);
+    for (res, status) in [
+        (app.send(send("cors", "广海镇志愿服务队")).await, 201),
+        (app.send(send("cors", "另一个")).await, 422),
+    ] {
+        assert_eq!(res.status, status);
+        assert_eq!(res.header("access-control-allow-origin"), Some(origin));
+        assert!(res.header("x-request-id").is_some());
+    }
+    let replay = app.send(send("cors", "广海镇志愿服务队")).await;
+    let exposed = replay
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_lowercase();
+    assert!(exposed.contains("idempotent-replayed"), "{exposed}");
 }
 
 #[actix_web::test]

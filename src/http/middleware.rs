@@ -1,7 +1,7 @@
 //! Middleware, outermost first as `lib::build_app` mounts them:
-//! `observe` (request id, log line, metrics) → compression → `security_headers` →
-//! `idempotency::middleware` (Idempotency-Key) → `problems`
-//! (panics, localisation, foreign errors as problem+json) → CORS → routes.
+//! `observe` (request id, log line, metrics) → compression → `security_headers` → `problems`
+//! (panics, localisation, foreign errors as problem+json) → CORS → `idempotency::middleware`
+//! (Idempotency-Key) → routes.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;

@@ -1,7 +1,8 @@
 //! The HTTP side of Idempotency-Key: reads the key and the body of a keyed POST, replays or
 //! refuses what an earlier request with the key decides, and keeps the response of a new one.
-//! Mounted between `security_headers` and `problems` (see `lib::build_app`), so that what is
-//! kept is the response as the client got it, problem rendering included.
+//! Mounted innermost, inside CORS (see `lib::build_app`): what is kept is the handler's
+//! response, and every answer of this middleware, replays and refusals alike, still passes the
+//! outer layers (problem localisation, CORS, security headers, `X-Request-Id`).
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -13,7 +14,7 @@ use actix_web::{Error, HttpMessage, HttpResponse, web};
 use futures_util::StreamExt;
 
 use super::service::{self, Claim, ClaimState, Earlier};
-use crate::error::{ApiError, Lang, Msg};
+use crate::error::{ApiError, Msg};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
 
@@ -28,31 +29,31 @@ pub async fn idempotency(
     if req.method() != Method::POST || !service::takes_key(req.path()) {
         return pass(req, next).await;
     }
-    let lang = Lang::from_request(req.request());
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-    let refuse = |e: ApiError| -> Error { e.in_context(lang, request_id.clone()).into() };
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
         return pass(req, next).await;
     };
-    let key = value
-        .to_str()
-        .ok()
-        .and_then(service::parse_key)
-        .ok_or_else(|| refuse(bad_key()))?;
+    let Some(key) = value.to_str().ok().and_then(service::parse_key) else {
+        return Ok(refuse(req, bad_key()));
+    };
     // With a bad token the handler answers 401, which is not kept.
     let Some(caller) = caller(&req) else {
         return pass(req, next).await;
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| refuse(ApiError::internal("the state is not registered")))?;
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(refuse(
+            req,
+            ApiError::internal("the state is not registered"),
+        ));
+    };
     let limit = state
         .config
         .max_body_bytes
         .max(usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX))
         .saturating_add(64 * 1024);
-    let body = read_body(&mut req, limit).await.map_err(refuse)?;
+    let body = match read_body(&mut req, limit).await {
+        Ok(body) => body,
+        Err(e) => return Ok(refuse(req, e)),
+    };
     let fingerprint = service::fingerprint(req.query_string(), &body);
     req.set_payload(payload_of(body));
     let claim = Claim::new(caller, req.path().to_owned(), key, fingerprint);
@@ -60,25 +61,35 @@ pub async fn idempotency(
     let asked = claim.clone();
     let earlier = state
         .db(move |conn, state| service::earlier(conn, &state.pii, &asked))
-        .await
-        .map_err(refuse)?;
+        .await;
     match earlier {
-        Earlier::None => {}
-        Earlier::Reused => return Err(refuse(key_reused())),
-        Earlier::InFlight => return Err(refuse(in_flight())),
-        Earlier::Answered(response) => return Ok(req.into_response(replay(response))),
+        Ok(Earlier::None) => {}
+        Ok(Earlier::Reused) => return Ok(refuse(req, key_reused())),
+        Ok(Earlier::InFlight) => return Ok(refuse(req, in_flight())),
+        Ok(Earlier::Answered(response)) => return Ok(req.into_response(replay(response))),
+        Err(e) => return Ok(refuse(req, e)),
     }
 
     let res = service::within(claim.clone(), next.call(req)).await?;
+    let (http_req, response) = res.into_parts();
     if claim.state() == ClaimState::Lost {
         // Another request with the key did the work; this one's transaction rolled back.
-        return Err(refuse(in_flight()));
+        return Ok(ServiceResponse::new(
+            http_req,
+            HttpResponse::from_error(in_flight()),
+        ));
     }
-    let (http_req, response) = res.into_parts();
     let (head, body) = response.into_parts();
-    let bytes = body::to_bytes(body)
-        .await
-        .map_err(|e| refuse(ApiError::internal(e.into().to_string())))?;
+    let bytes = match body::to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let failure = ApiError::internal(e.into().to_string());
+            return Ok(ServiceResponse::new(
+                http_req,
+                HttpResponse::from_error(failure),
+            ));
+        }
+    };
     let kept = service::Response {
         status: head.status().as_u16(),
         headers: kept_headers(head.headers()),
@@ -90,13 +101,22 @@ pub async fn idempotency(
         .await
     {
         // The client still gets its answer; a retry finds the key in flight until it expires.
-        tracing::warn!(request_id = request_id.as_deref().unwrap_or_default(), error = %e,
+        let request_id = http_req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone());
+        tracing::warn!(request_id = request_id.unwrap_or_default(), error = %e,
             "the response of a keyed request could not be kept");
     }
     Ok(ServiceResponse::new(
         http_req,
         head.set_body(BoxBody::new(bytes)),
     ))
+}
+
+/// Answers with a problem that the outer layers still see (and localise) as an error.
+fn refuse(req: ServiceRequest, problem: ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(HttpResponse::from_error(problem))
 }
 
 async fn pass(
