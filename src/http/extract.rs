@@ -66,19 +66,9 @@ fn read_json_body<T: DeserializeOwned + 'static>(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let mut payload = payload.take();
+    let payload = payload.take();
     async move {
-        if declared_len.is_some_and(|n| n > limit) {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| malformed_body())?;
-            if body.len() + chunk.len() > limit {
-                return Err(ApiError::payload_too_large(limit));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_limited(payload, declared_len, limit, malformed_body).await?;
         // An optional body may be left out, or sent as JSON `null` (the document's nullable).
         if optional && (body.is_empty() || body.trim_ascii() == b"null") {
             return Ok(None);
@@ -86,8 +76,30 @@ fn read_json_body<T: DeserializeOwned + 'static>(
         if !content_type_ok {
             return Err(ApiError::unsupported_media_type());
         }
-        parse_json(&body.freeze()).map(Some)
+        parse_json(&body).map(Some)
     }
+}
+
+/// A whole request body of at most `limit` bytes: 413 as soon as the declared length or the
+/// bytes read pass it; `broken` names a body that could not be read.
+pub async fn read_limited(
+    mut payload: Payload,
+    declared_len: Option<usize>,
+    limit: usize,
+    broken: fn() -> ApiError,
+) -> Result<Bytes, ApiError> {
+    if declared_len.is_some_and(|n| n > limit) {
+        return Err(ApiError::payload_too_large(limit));
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| broken())?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 fn is_json_content_type(req: &HttpRequest) -> bool {

@@ -9,9 +9,8 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::web::{Bytes, BytesMut};
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
-use futures_util::StreamExt;
 
 use super::service::{self, Claim, ClaimState, Earlier};
 use crate::error::{ApiError, Msg};
@@ -145,24 +144,14 @@ async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, ApiE
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::payload_too_large(limit));
-    }
-    let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::bad_request(
-                "malformed_body",
-                Msg::new("请求体读取失败", "The request body could not be read"),
-            )
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    crate::http::extract::read_limited(req.take_payload(), declared, limit, unreadable_body).await
+}
+
+fn unreadable_body() -> ApiError {
+    ApiError::bad_request(
+        "malformed_body",
+        Msg::new("请求体读取失败", "The request body could not be read"),
+    )
 }
 
 fn payload_of(body: Bytes) -> Payload {
