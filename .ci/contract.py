@@ -162,7 +162,9 @@ def seed(api: Api) -> dict:
     project = api.call("POST", "/api/v1/project-applications", fed, project_body)
     submitted = api.call("POST", "/api/v1/project-applications", fed, project_body)
     api.call("POST", f"/api/v1/project-applications/{submitted['id']}/submit", fed)
+    client = api.call("POST", "/api/v1/api-clients", fed, {"name": "江门志愿服务平台", "scopes": ["sync:read"]})
     return {
+        "api_client": client["id"],
         "file": photo["id"],
         "report": report["id"],
         "project": project["id"],
@@ -253,6 +255,7 @@ def operation_parameters(path: str, world: dict) -> dict:
         ("/api/v1/verify/certificates/{number}", {"number": world["certificate_number"]}),
         ("/api/v1/verify/proofs/{number}", {"number": world["proof_number"]}),
         ("/api/v1/files/{id}", {"id": world["file"]}),
+        ("/api/v1/api-clients/{id}", {"id": world["api_client"]}),
         ("/api/v1/campaign-reports/{id}", {"id": world["report"]}),
         ("/api/v1/project-applications/{id}/review", {"id": world["submitted_project"]}),
         ("/api/v1/project-applications/{id}", {"id": world["project"]}),

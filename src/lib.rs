@@ -4,6 +4,7 @@
 //! tests drive it, and the OpenAPI document is collected from the same route tree.
 
 pub mod activities;
+pub mod api_clients;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
@@ -88,6 +89,7 @@ where
                 .configure(posts::routes::configure)
                 .configure(commendations::routes::configure)
                 .configure(trainings::routes::configure)
+                .configure(api_clients::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

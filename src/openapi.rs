@@ -14,13 +14,14 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         license(name = "Apache-2.0"),
     ),
     tags(
-        (name = "auth", description = "Registration, login, sessions"),
+        (name = "auth", description = "Registration, login, sessions, platform clients' tokens"),
         (name = "teams", description = "Organisations, members, admins"),
         (name = "volunteers", description = "Volunteer profiles"),
         (name = "hours", description = "Service records, corrections, hours and star levels"),
         (name = "campaigns", description = "Campaigns (主题活动)"),
         (name = "activities", description = "Activities and sign-ups"),
         (name = "audit", description = "The audit log"),
+        (name = "api-clients", description = "Platform clients (平台客户端): credentials and scopes"),
         (name = "certificates", description = "Electronic volunteer certificates (电子志愿者证)"),
         (name = "verification", description = "Verifying credentials: the issuer, its keys, certificate and proof numbers"),
         (name = "projects", description = "Project applications (项目申报) and their review"),
@@ -118,7 +119,10 @@ impl Modify for SharedResponses {
                     add("415", "The body is not `application/json`");
                 }
                 if secured {
-                    add("401", "No or invalid access token");
+                    add(
+                        "401",
+                        "No or invalid access token (`unauthenticated`), or a platform client's token where an account's is needed (`account_token_required`)",
+                    );
                 }
                 if uses_database {
                     add(

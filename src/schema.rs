@@ -52,6 +52,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        scopes -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Text,
         actor_id -> Nullable<Text>,
@@ -591,6 +605,7 @@ diesel::table! {
 
 diesel::joinable!(activities -> campaigns (campaign_id));
 diesel::joinable!(activities -> teams (team_id));
+diesel::joinable!(api_clients -> accounts (created_by));
 diesel::joinable!(campaign_minutes -> campaigns (campaign_id));
 diesel::joinable!(campaign_minutes -> teams (team_id));
 diesel::joinable!(campaign_report_comments -> accounts (author_id));
@@ -655,6 +670,7 @@ diesel::joinable!(volunteers -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     activities,
+    api_clients,
     audit_events,
     campaign_minutes,
     campaign_report_comments,

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use actix_web::web;
 
-use crate::auth::AuthUser;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::password::PasswordHashing;
 use crate::auth::policy::Actor;
 use crate::auth::tokens::JwtKeys;
+use crate::auth::{AuthUser, Caller};
 use crate::config::Config;
 use crate::crypto::PersonalDataCipher;
 use crate::db::{Pool, PooledConn, ReadConn, ThreadReaders};
@@ -124,13 +124,14 @@ impl AppState {
         .map_err(ApiError::internal)?
     }
 
-    /// Like [`AppState::db`], with the caller's current grants loaded in the same blocking call.
-    pub async fn db_as<T, F>(&self, user: AuthUser, f: F) -> ApiResult<T>
+    /// Like [`AppState::db`], with the caller's current grants loaded in the same blocking call
+    /// (an account's, or a platform client's where the handler takes a [`Caller`]).
+    pub async fn db_as<T, F>(&self, caller: impl Into<Caller>, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut PooledConn, &AppState, &Actor) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(as_actor(user, f)).await
+        self.db(as_actor(caller.into(), f)).await
     }
 
     /// Like [`AppState::db_as`] for endpoints anonymous callers may use too.
@@ -203,11 +204,11 @@ impl AppState {
 
 /// `f` with the caller's current grants, loaded on the same connection first.
 fn as_actor<T>(
-    user: AuthUser,
+    caller: Caller,
     f: impl FnOnce(&mut PooledConn, &AppState, &Actor) -> ApiResult<T>,
 ) -> impl FnOnce(&mut PooledConn, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = Actor::load(conn, &user.account_id)?;
+        let actor = Actor::for_caller(conn, &caller)?;
         f(conn, state, &actor)
     }
 }

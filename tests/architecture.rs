@@ -24,6 +24,7 @@ const INFRASTRUCTURE: &[&str] = &[
 /// The domains, and the composition root that wires them.
 const DOMAINS: &[&str] = &[
     "activities",
+    "api_clients",
     "audit",
     "auth",
     "campaigns",

@@ -48,6 +48,10 @@ pub struct TokensResponse {
     /// Single use: each refresh returns a new one and the old one dies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// A platform client's granted scopes, space-separated (client credentials only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "sync:read")]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

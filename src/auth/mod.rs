@@ -12,4 +12,4 @@ pub mod service;
 pub mod store;
 pub mod tokens;
 
-pub use extractor::{AuthUser, MaybeAuthUser};
+pub use extractor::{AuthUser, Caller, ClientUser, MaybeAuthUser};

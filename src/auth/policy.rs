@@ -13,23 +13,62 @@
 //! but not touch; 404 for one the caller may not even know exists (another's profile).
 
 use super::store;
+use super::{Caller, ClientUser};
+use crate::api_clients::store as api_clients;
 use crate::db::DbConn;
-use crate::error::{ApiError, ApiResult};
-use crate::meta::enums::Role;
+use crate::error::{ApiError, ApiResult, Msg};
+use crate::meta::enums::{ClientScope, Role};
 use crate::teams::scope;
 use crate::volunteers::store as volunteers;
 
 /// The caller with their current grants.
 #[derive(Debug, Clone)]
 pub struct Actor {
+    /// Who acts, as the audit log names them: the account, or the platform client.
     pub account_id: String,
     pub volunteer_id: Option<String>,
     pub federation_admin: bool,
     /// Organisations the caller administers directly (their subtrees are covered too).
     pub admin_team_ids: Vec<String>,
+    /// A platform client (a machine): it may do only what its scopes say.
+    pub platform: bool,
+    pub scopes: Vec<ClientScope>,
+}
+
+fn client_revoked() -> ApiError {
+    ApiError::unauthenticated(
+        "client_revoked",
+        Msg::new(
+            "该平台客户端已停用",
+            "This platform client has been revoked",
+        ),
+    )
 }
 
 impl Actor {
+    /// The caller's current grants: an account's, or a platform client's scopes (401 once the
+    /// client is revoked, whatever the token's expiry).
+    pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> ApiResult<Actor> {
+        match caller {
+            Caller::Account(user) => Actor::load(conn, &user.account_id),
+            Caller::Client(client) => Actor::load_client(conn, client),
+        }
+    }
+
+    fn load_client(conn: &mut DbConn, client: &ClientUser) -> ApiResult<Actor> {
+        if !api_clients::is_active(conn, &client.client_id)? {
+            return Err(client_revoked());
+        }
+        Ok(Actor {
+            account_id: client.client_id.clone(),
+            volunteer_id: None,
+            federation_admin: false,
+            admin_team_ids: Vec::new(),
+            platform: true,
+            scopes: client.scopes.clone(),
+        })
+    }
+
     /// The account's current grants and profile (the token only says who is calling).
     pub fn load(conn: &mut DbConn, account_id: &str) -> ApiResult<Actor> {
         let grants = store::current_grants(conn, account_id)?;
@@ -43,11 +82,22 @@ impl Actor {
                 .filter(|(r, _)| *r == Role::TeamAdmin)
                 .filter_map(|(_, t)| t)
                 .collect(),
+            platform: false,
+            scopes: Vec::new(),
         })
     }
 
     pub fn is_admin(&self) -> bool {
         self.federation_admin || !self.admin_team_ids.is_empty()
+    }
+
+    fn holds(&self, scope: ClientScope) -> bool {
+        self.platform && self.scopes.contains(&scope)
+    }
+
+    /// Whether the volunteer roster is the whole city's to this caller (not a subtree's).
+    pub fn sees_every_volunteer(&self) -> bool {
+        self.federation_admin || self.holds(ClientScope::SyncRead)
     }
 }
 
@@ -82,6 +132,10 @@ pub enum Action<'a> {
     ApplyToTeam,
     /// Search volunteers (scoped to the caller's subtrees by the service).
     ListVolunteers,
+    /// Narrow the volunteer list to an organisation's members.
+    ReadRoster {
+        team_id: &'a str,
+    },
     ReadVolunteer {
         volunteer_id: &'a str,
     },
@@ -196,6 +250,15 @@ pub enum Action<'a> {
     RecordTraining {
         team_id: &'a str,
     },
+    /// Create, list and revoke platform clients.
+    ManageApiClients,
+}
+
+impl Action<'_> {
+    /// What a platform client may ask for at all (its scopes decide the rest).
+    fn open_to_platform(&self) -> bool {
+        matches!(self, Action::ListVolunteers | Action::ReadRoster { .. })
+    }
 }
 
 pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiResult<()> {
@@ -213,6 +276,10 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
             Err(ApiError::not_found())
         }
     };
+    // A machine never acts as a person: only the few actions made for it are even considered.
+    if actor.platform && !action.open_to_platform() {
+        return Err(ApiError::forbidden());
+    }
     match action {
         Action::ReadAccount { account_id } => {
             if actor.federation_admin {
@@ -227,7 +294,10 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::CreateTeam { parent_id } => allowed(administers(conn, actor, parent_id)?),
         Action::ManageTeam { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::ApplyToTeam => allowed(actor.volunteer_id.is_some()),
-        Action::ListVolunteers => allowed(actor.is_admin()),
+        Action::ListVolunteers => allowed(actor.is_admin() || actor.sees_every_volunteer()),
+        Action::ReadRoster { team_id } => {
+            allowed(actor.sees_every_volunteer() || administers(conn, actor, team_id)?)
+        }
         Action::ReadVolunteer { volunteer_id } | Action::EditVolunteer { volunteer_id } => {
             match volunteer_access(conn, actor, volunteer_id)? {
                 VolunteerAccess::None => Err(ApiError::not_found()),
@@ -319,7 +389,8 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::ListCampaignReports | Action::ListProjectApplications => allowed(actor.is_admin()),
         Action::CommentOnCampaignReport
         | Action::ReviewProjectApplication
-        | Action::ManageCommendations => allowed(actor.federation_admin),
+        | Action::ManageCommendations
+        | Action::ManageApiClients => allowed(actor.federation_admin),
         Action::WritePost => allowed(actor.volunteer_id.is_some()),
         Action::ModeratePosts { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::DeletePost { author_account_id } => owner_only(author_account_id),

@@ -221,6 +221,7 @@ fn issue_tokens(
         token_type: "Bearer",
         expires_in: deps.jwt.ttl_secs(),
         refresh_token: Some(refresh),
+        scope: None,
     })
 }
 

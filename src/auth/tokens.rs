@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::meta::enums::Role;
+use crate::meta::enums::{ClientScope, Role};
 
 pub const ISSUER: &str = "zhiyuan";
 pub const AUDIENCE: &str = "zhiyuan-api";
@@ -26,12 +26,15 @@ pub struct RoleClaim {
 pub struct Claims {
     pub iss: String,
     pub aud: String,
-    /// The account id.
+    /// The account id, or a platform client's (then `roles` is `[platform]`).
     pub sub: String,
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
     pub roles: Vec<RoleClaim>,
+    /// A platform client's granted scopes, space-separated (as OAuth writes them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 pub struct JwtKeys {
@@ -64,15 +67,34 @@ impl JwtKeys {
     }
 
     pub fn issue(&self, account_id: &str, roles: Vec<RoleClaim>) -> String {
+        self.sign(account_id, roles, None)
+    }
+
+    /// A platform client's token: role `platform` and the granted scopes.
+    pub fn issue_for_client(&self, client_id: &str, scopes: &[ClientScope]) -> String {
+        let role = RoleClaim {
+            role: Role::Platform,
+            team_id: None,
+        };
+        let scope = scopes
+            .iter()
+            .map(|s| s.code())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.sign(client_id, vec![role], Some(scope))
+    }
+
+    fn sign(&self, sub: &str, roles: Vec<RoleClaim>, scope: Option<String>) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
-            sub: account_id.to_owned(),
+            sub: sub.to_owned(),
             exp: now + self.ttl_secs,
             iat: now,
             jti: crate::db::new_id(),
             roles,
+            scope,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.kid.clone());

@@ -135,7 +135,7 @@ fn caller(req: &ServiceRequest) -> Option<String> {
     }
     crate::auth::extractor::authenticate(req.request())
         .ok()
-        .map(|user| format!("account:{}", user.account_id))
+        .map(|caller| caller.key())
 }
 
 async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, ApiError> {

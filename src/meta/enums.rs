@@ -276,6 +276,14 @@ labelled_enum!(
 );
 
 labelled_enum!(
+    /// 平台客户端权限 (what a platform client's tokens may do)
+    ClientScope, "client_scope" {
+        SyncRead = "sync:read", "同步读取", "Read the sync feeds";
+        ImportWrite = "import:write", "批量导入", "Import volunteers and service records";
+    }
+);
+
+labelled_enum!(
     /// 组织类型
     TeamKind, "team_kind" {
         Federation = "federation", "义工联", "Federation";
@@ -517,6 +525,7 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         Education,
         Skill,
         Role,
+        ClientScope,
         TeamKind,
         MembershipStatus,
         RecordStatus,

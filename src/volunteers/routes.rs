@@ -9,7 +9,7 @@ use super::dto::{
 };
 use super::service;
 use crate::audit::Origin;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Caller};
 use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, StaleIfMatch, Unauthenticated};
 use crate::http::conditional::{expected_version, with_etag};
 use crate::http::stream::{Spreadsheet, spreadsheet_response};
@@ -17,8 +17,8 @@ use crate::http::{ApiJson, ApiQuery, Page};
 use crate::meta::enums::ExportFormat;
 use crate::state::AppState;
 
-/// Search volunteers: federation admins all, team admins the approved members of their
-/// subtrees. ID numbers and mobiles are masked.
+/// Search volunteers: federation admins and platform clients with `sync:read` all, team admins
+/// the approved members of their subtrees. ID numbers and mobiles are masked.
 #[utoipa::path(
     tag = "volunteers",
     params(VolunteerQuery),
@@ -27,12 +27,12 @@ use crate::state::AppState;
         (status = 200, body = Page<VolunteerResponse>),
         BadListQuery,
         Unauthenticated,
-        (status = 403, description = "Not an admin (or `team_id` outside the caller's organisations)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin nor a platform client with `sync:read` (or `team_id` outside the caller's organisations)", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 #[get("/volunteers")]
 pub async fn list_volunteers(
-    user: AuthUser,
+    user: Caller,
     state: web::Data<AppState>,
     query: ApiQuery<VolunteerQuery>,
 ) -> ApiResult<web::Json<Page<VolunteerResponse>>> {

@@ -344,10 +344,10 @@ fn checked_filter(
     errors.into_result()?;
     if let Some(team_id) = &query.team_id {
         check_id("team_id", team_id)?;
-        policy::authorize(conn, actor, Action::ManageTeam { team_id })?;
+        policy::authorize(conn, actor, Action::ReadRoster { team_id })?;
     }
     Ok(CheckedRoster {
-        within: (!actor.federation_admin).then(|| actor.admin_team_ids.clone()),
+        within: (!actor.sees_every_volunteer()).then(|| actor.admin_team_ids.clone()),
         team_id: query.team_id.clone(),
         town,
         skill: query.skill,

@@ -324,6 +324,60 @@ impl TestApp {
         res.json()["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// A platform client with these scopes, created by a federation admin: its credentials.
+    pub async fn platform_client(&self, fed: &str, scopes: &[&str]) -> (String, String) {
+        let (_, client_id, secret) = self.platform_client_with_id(fed, scopes).await;
+        (client_id, secret)
+    }
+
+    /// A platform client with these scopes: its id and credentials.
+    pub async fn platform_client_with_id(
+        &self,
+        fed: &str,
+        scopes: &[&str],
+    ) -> (String, String, String) {
+        let res = self
+            .post(
+                "/api/v1/api-clients",
+                Some(fed),
+                &json!({"name": "江门志愿服务平台", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            201,
+            "api client: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        let body = res.json();
+        let field = |name: &str| body[name].as_str().unwrap().to_owned();
+        (field("id"), field("client_id"), field("client_secret"))
+    }
+
+    /// An access token of a new platform client with these scopes.
+    pub async fn platform_token(&self, fed: &str, scopes: &[&str]) -> String {
+        let (client_id, client_secret) = self.platform_client(fed, scopes).await;
+        self.client_token(&client_id, &client_secret).await
+    }
+
+    /// An access token of this client, by its credentials.
+    pub async fn client_token(&self, client_id: &str, client_secret: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/auth/token",
+                None,
+                &json!({"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}),
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            200,
+            "token: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        res.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
     pub fn count(&self, table: &str) -> i64 {
         #[derive(QueryableByName)]
         struct Count {
