@@ -230,6 +230,10 @@ BUSINESS_RULES = {
     "list_volunteers": "`after` must be a cursor the list returned",
     "list_members": "`after` must be a cursor the list returned",
     "list_correction_requests": "`after` must be a cursor the list returned",
+    "sync_volunteers": "`cursor` must be a cursor this feed returned",
+    "sync_teams": "`cursor` must be a cursor this feed returned",
+    "sync_activities": "`cursor` must be a cursor this feed returned",
+    "sync_service_records": "`cursor` must be a cursor this feed returned",
 }
 
 # Statuses an operation answers to schema-valid data beyond the business rules: an upload's

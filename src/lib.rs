@@ -39,6 +39,7 @@ pub mod state;
 pub mod stats;
 pub mod storage;
 pub mod svg;
+pub mod sync;
 pub mod tabular;
 pub mod teams;
 pub mod time;
@@ -90,6 +91,7 @@ where
                 .configure(commendations::routes::configure)
                 .configure(trainings::routes::configure)
                 .configure(api_clients::routes::configure)
+                .configure(sync::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

@@ -22,6 +22,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "activities", description = "Activities and sign-ups"),
         (name = "audit", description = "The audit log"),
         (name = "api-clients", description = "Platform clients (平台客户端): credentials and scopes"),
+        (name = "sync", description = "Incremental sync feeds for platform clients (增量同步), with tombstones"),
         (name = "certificates", description = "Electronic volunteer certificates (电子志愿者证)"),
         (name = "verification", description = "Verifying credentials: the issuer, its keys, certificate and proof numbers"),
         (name = "projects", description = "Project applications (项目申报) and their review"),

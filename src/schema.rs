@@ -153,6 +153,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    change_counters (feed) {
+        feed -> Text,
+        last_seq -> Int8,
+    }
+}
+
+diesel::table! {
+    changes (feed, item_id) {
+        feed -> Text,
+        item_id -> Text,
+        seq -> Int8,
+    }
+}
+
+diesel::table! {
     commendations (id) {
         id -> Text,
         subject_type -> Text,
@@ -677,6 +692,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_reports,
     campaigns,
     certificates,
+    change_counters,
+    changes,
     commendations,
     correction_request_counts,
     correction_requests,

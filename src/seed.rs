@@ -353,6 +353,7 @@ pub fn seed(
     zhiyuan::hours::totals::verify_aggregates(conn, true)?;
     zhiyuan::teams::service::verify_subtree_members(conn, true)?;
     zhiyuan::volunteers::service::verify_registered(conn, true)?;
+    number_changes(conn)?;
     if let DbConn::Pg(_) = &**conn {
         // After a bulk load the visibility map is empty until autovacuum comes by; without it
         // no index-only scan is possible, and the benchmark would measure that instead.
@@ -366,6 +367,31 @@ pub fn seed(
         team_ids,
         open_activity_ids,
     })
+}
+
+/// Puts what the seed wrote around the stores into the sync feeds' change log (as the
+/// migration `sync` does for what existed before it), oldest first after what is there.
+fn number_changes(conn: &mut DbConn) -> ApiResult<()> {
+    for (feed, table) in [
+        ("volunteers", "volunteers"),
+        ("teams", "teams"),
+        ("activities", "activities"),
+        ("service_records", "service_records"),
+    ] {
+        exec(
+            conn,
+            &format!(
+                "INSERT INTO changes (feed, item_id, seq) \
+                 SELECT '{feed}', id, (SELECT last_seq FROM change_counters WHERE feed = '{feed}') \
+                   + ROW_NUMBER() OVER (ORDER BY created_at, id) \
+                 FROM {table} WHERE id NOT IN (SELECT item_id FROM changes WHERE feed = '{feed}'); \
+                 UPDATE change_counters SET last_seq = \
+                   (SELECT COALESCE(MAX(seq), 0) FROM changes WHERE feed = '{feed}') \
+                 WHERE feed = '{feed}'"
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// Activities over the past month and the next two, across towns and categories; nine in ten

@@ -39,6 +39,7 @@ const DOMAINS: &[&str] = &[
     "proofs",
     "reports",
     "stats",
+    "sync",
     "teams",
     "trainings",
     "volunteers",
@@ -51,6 +52,7 @@ const DOMAINS: &[&str] = &[
 const MAY_NAME_TABLES: &[&str] = &[
     "schema",
     "db::list_totals",
+    "db::changes",
     "teams::scope",
     "activities::cache",
 ];

@@ -671,6 +671,26 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 8])> {
             [401, 403, 403, 403, 403, 403, 204, 401],
         ),
         (
+            "sync volunteers",
+            |_| (Method::GET, "/api/v1/sync/volunteers".into(), None),
+            [401, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        (
+            "sync teams",
+            |_| (Method::GET, "/api/v1/sync/teams".into(), None),
+            [401, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        (
+            "sync activities",
+            |_| (Method::GET, "/api/v1/sync/activities".into(), None),
+            [401, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        (
+            "sync service-records",
+            |_| (Method::GET, "/api/v1/sync/service-records".into(), None),
+            [401, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        (
             // The credentials are the authority, whoever else's token comes along.
             "client credentials",
             |s| {

@@ -411,6 +411,19 @@ pub fn list(
     ))
 }
 
+/// These activities as the public sees them, for the sync feed: (id, view) of those that exist
+/// and are not drafts.
+pub fn public_views(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> ApiResult<Vec<(String, ActivityResponse)>> {
+    Ok(store::find_many(conn, ids)?
+        .into_iter()
+        .filter(|a| a.status != ActivityStatus::Draft)
+        .map(|a| (a.id.clone(), a.into()))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

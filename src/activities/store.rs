@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::cache::{ActivityCache, Current};
 use super::model::{Activity, Signup};
+use crate::db::changes::Feed;
 use crate::db::list_totals::{self, ListTotals, Listed};
 use crate::db::{DbConn, ReadConn, Tx, now};
 use crate::meta::enums::{ActivityCategory, ActivityStatus, SignupStatus};
@@ -54,8 +55,17 @@ pub fn find_current(
     }
 }
 
+/// These activities (those that exist), in no order.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Activity>> {
+    activities::table
+        .filter(activities::id.eq_any(ids))
+        .select(Activity::as_select())
+        .load(conn)
+}
+
 /// Inserts an activity; listings recount.
 pub fn insert(tx: &mut Tx, row: &Activity) -> QueryResult<()> {
+    tx.changed(Feed::Activities, &row.id);
     diesel::insert_into(activities::table)
         .values(row)
         .execute(tx.conn())?;
@@ -65,6 +75,7 @@ pub fn insert(tx: &mut Tx, row: &Activity) -> QueryResult<()> {
 /// Writes `row` (its version already the next one) if the stored row is still at `version`;
 /// whether it was. Listings recount.
 pub fn update_at_version(tx: &mut Tx, row: &Activity, version: i64) -> QueryResult<bool> {
+    tx.changed(Feed::Activities, &row.id);
     let updated = diesel::update(
         activities::table
             .find(&row.id)
@@ -83,6 +94,7 @@ pub fn set_status_if(
     from: ActivityStatus,
     to: ActivityStatus,
 ) -> QueryResult<bool> {
+    tx.changed(Feed::Activities, id);
     let changed = diesel::update(
         activities::table
             .find(id)

@@ -252,12 +252,17 @@ pub enum Action<'a> {
     },
     /// Create, list and revoke platform clients.
     ManageApiClients,
+    /// Page through the sync feeds.
+    ReadSyncFeed,
 }
 
 impl Action<'_> {
     /// What a platform client may ask for at all (its scopes decide the rest).
     fn open_to_platform(&self) -> bool {
-        matches!(self, Action::ListVolunteers | Action::ReadRoster { .. })
+        matches!(
+            self,
+            Action::ListVolunteers | Action::ReadRoster { .. } | Action::ReadSyncFeed
+        )
     }
 }
 
@@ -391,6 +396,7 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         | Action::ReviewProjectApplication
         | Action::ManageCommendations
         | Action::ManageApiClients => allowed(actor.federation_admin),
+        Action::ReadSyncFeed => allowed(actor.holds(ClientScope::SyncRead)),
         Action::WritePost => allowed(actor.volunteer_id.is_some()),
         Action::ModeratePosts { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::DeletePost { author_account_id } => owner_only(author_account_id),

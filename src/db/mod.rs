@@ -11,6 +11,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, MultiConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub mod changes;
 pub mod list_totals;
 mod readers;
 pub mod recount;
@@ -270,12 +271,20 @@ static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// nest either.
 pub struct Tx<'c> {
     conn: &'c mut DbConn,
+    /// Items of the sync feeds this transaction changed (see [`changes`]).
+    changed: &'c mut changes::Pending,
 }
 
 impl Tx<'_> {
     /// The connection inside the transaction, for the statements of a store function.
     pub fn conn(&mut self) -> &mut DbConn {
         self.conn
+    }
+
+    /// Says that this transaction changes `id` of `feed`: it gets the feed's next number when
+    /// the transaction commits (see [`changes`]). Stores call it beside the write.
+    pub fn changed(&mut self, feed: changes::Feed, id: &str) {
+        self.changed.add(feed, id);
     }
 
     /// Runs `f` in a savepoint of this transaction: on an error only `f`'s writes are undone
@@ -285,7 +294,13 @@ impl Tx<'_> {
         F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        self.conn.transaction(|conn| f(&mut Tx { conn }))
+        let mark = self.changed.mark();
+        let changed = &mut *self.changed;
+        let result = self.conn.transaction(|conn| f(&mut Tx { conn, changed }));
+        if result.is_err() {
+            self.changed.rewind(&mark);
+        }
+        result
     }
 }
 
@@ -316,14 +331,24 @@ where
         if let Some(joined) = &joined {
             joined.begin(tx)?;
         }
-        f(tx)
+        let value = f(tx)?;
+        // Last, so the feeds' counters are locked only from here to the commit.
+        let changed = std::mem::take(tx.changed);
+        changes::write(tx, &changed)?;
+        Ok(value)
     };
     let conn: &mut DbConn = pooled;
+    let mut changed = changes::Pending::default();
     let result = match conn {
-        DbConn::Pg(_) => conn.transaction(|conn| work(&mut Tx { conn })),
+        DbConn::Pg(_) => conn.transaction(|conn| {
+            work(&mut Tx {
+                conn,
+                changed: &mut changed,
+            })
+        }),
         DbConn::Sqlite(_) => {
             let _turn = SQLITE_WRITERS.lock().unwrap_or_else(|e| e.into_inner());
-            sqlite_immediate(conn, work)
+            sqlite_immediate(conn, &mut changed, work)
         }
     };
     if let Some(joined) = &joined {
@@ -332,7 +357,11 @@ where
     result
 }
 
-fn sqlite_immediate<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+fn sqlite_immediate<T, E, F>(
+    conn: &mut DbConn,
+    changed: &mut changes::Pending,
+    f: F,
+) -> Result<T, E>
 where
     F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
     E: From<diesel::result::Error>,
@@ -341,7 +370,7 @@ where
         unreachable!("called for SQLite connections only")
     };
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-    let result = f(&mut Tx { conn });
+    let result = f(&mut Tx { conn, changed });
     let DbConn::Sqlite(sqlite) = conn else {
         unreachable!("the connection's backend does not change inside a transaction")
     };

@@ -892,3 +892,16 @@ pub fn certify_star_level(
         summary(tx, stars, actor, volunteer_id)
     })
 }
+
+/// These records, for the sync feed: (id, record) of those that exist and count or may come to
+/// (pending or approved, not replaced by a correction).
+pub fn counting_records(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> ApiResult<Vec<(String, ServiceRecordResponse)>> {
+    Ok(store::find_many(conn, ids)?
+        .into_iter()
+        .filter(|r| r.status != RecordStatus::Rejected && r.superseded_by.is_none())
+        .map(|r| (r.id.clone(), r.into()))
+        .collect())
+}

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
 use super::model::{CorrectionRequest, NewServiceRecord, ServiceRecord};
+use crate::db::changes::Feed;
 use crate::db::recount::{Aggregate, StatusCounts};
 use crate::db::{DbConn, Tx, new_id, now};
 use crate::meta::enums::{CorrectionStatus, RecordStatus};
@@ -22,8 +23,17 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ServiceRecord>> {
         .optional()
 }
 
+/// These records (those that exist), in no order.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<ServiceRecord>> {
+    service_records::table
+        .filter(service_records::id.eq_any(ids))
+        .select(ServiceRecord::as_select())
+        .load(conn)
+}
+
 /// Writes a record, and counts it under its organisation and status.
 pub fn insert(tx: &mut Tx, row: &NewServiceRecord) -> QueryResult<()> {
+    tx.changed(Feed::ServiceRecords, row.id);
     diesel::insert_into(service_records::table)
         .values(row)
         .execute(tx.conn())?;
@@ -68,6 +78,7 @@ pub fn decide_if_pending(
     decided_by: &str,
     comment: Option<&str>,
 ) -> QueryResult<bool> {
+    tx.changed(Feed::ServiceRecords, id);
     let changed = diesel::update(
         service_records::table
             .find(id)
@@ -90,6 +101,7 @@ pub fn decide_if_pending(
 /// Marks `target_id` replaced by `by_id` if it is still an approved head of its chain;
 /// whether it was.
 pub fn supersede_if_head(tx: &mut Tx, target_id: &str, by_id: &str) -> QueryResult<bool> {
+    tx.changed(Feed::ServiceRecords, target_id);
     let replaced = diesel::update(
         service_records::table
             .find(target_id)

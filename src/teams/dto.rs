@@ -235,3 +235,19 @@ pub struct TeamAdminResponse {
     pub granted_by: Option<String>,
     pub created_at: DateTime<Utc>,
 }
+
+/// An organisation with its approved members, as the teams sync feed carries it: a member who
+/// leaves or is removed drops out of `members`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamWithMembers {
+    #[serde(flatten)]
+    pub team: TeamResponse,
+    pub members: Vec<TeamMemberEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamMemberEntry {
+    #[schema(value_type = crate::ids::Id)]
+    pub volunteer_id: String,
+    pub joined_at: Option<DateTime<Utc>>,
+}

@@ -5,7 +5,8 @@ use serde_json::json;
 
 pub use super::ROOT_TEAM_ID;
 use super::dto::{
-    CreateTeamRequest, TeamAdminResponse, TeamQuery, TeamResponse, UpdateTeamRequest,
+    CreateTeamRequest, TeamAdminResponse, TeamMemberEntry, TeamQuery, TeamResponse,
+    TeamWithMembers, UpdateTeamRequest,
 };
 use super::model::{NewTeam, Team, TeamChanges};
 use super::store::{self, TeamFilter, TeamOrder};
@@ -613,4 +614,34 @@ pub fn revoke_admin(
             },
         )
     })
+}
+
+/// These organisations with their approved members, for the sync feed: (id, team) of those
+/// that exist.
+pub fn with_members(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> ApiResult<Vec<(String, TeamWithMembers)>> {
+    let mut members: std::collections::HashMap<String, Vec<TeamMemberEntry>> =
+        std::collections::HashMap::new();
+    for (team_id, volunteer_id, joined_at) in store::approved_members(conn, ids)? {
+        members.entry(team_id).or_default().push(TeamMemberEntry {
+            volunteer_id,
+            joined_at: joined_at.map(crate::time::to_utc),
+        });
+    }
+    Ok(store::find_many(conn, ids)?
+        .into_iter()
+        .map(|team| {
+            let id = team.id.clone();
+            let members = members.remove(&id).unwrap_or_default();
+            (
+                id,
+                TeamWithMembers {
+                    team: team.into(),
+                    members,
+                },
+            )
+        })
+        .collect())
 }

@@ -8,6 +8,7 @@ use diesel::sql_types::Text;
 
 use super::model::{Membership, NewTeam, Team, TeamChanges};
 use super::scope::teams_under;
+use crate::db::changes::Feed;
 use crate::db::recount::{Aggregate, StatusCounts};
 use crate::db::{DbConn, Tx, new_id, now};
 use crate::meta::enums::{MembershipStatus, TeamKind};
@@ -22,6 +23,31 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Team>> {
         .optional()
 }
 
+/// These teams (those that exist), in no order.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Team>> {
+    teams::table
+        .filter(teams::id.eq_any(ids))
+        .select(Team::as_select())
+        .load(conn)
+}
+
+/// The approved members of these teams: team, volunteer, joined at; in joining order.
+pub fn approved_members(
+    conn: &mut DbConn,
+    team_ids: &[String],
+) -> QueryResult<Vec<(String, String, Option<chrono::NaiveDateTime>)>> {
+    memberships::table
+        .filter(memberships::team_id.eq_any(team_ids))
+        .filter(memberships::status.eq(MembershipStatus::Approved))
+        .order((memberships::joined_at.asc(), memberships::id.asc()))
+        .select((
+            memberships::team_id,
+            memberships::volunteer_id,
+            memberships::joined_at,
+        ))
+        .load(conn)
+}
+
 pub fn exists_by_id(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     diesel::select(exists(teams::table.find(id))).get_result(conn)
 }
@@ -29,6 +55,7 @@ pub fn exists_by_id(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
 /// Inserts a team under `row.parent_id` with its closure rows: itself at depth 0 and every
 /// ancestor of its parent one level further.
 pub fn insert(tx: &mut Tx, row: &NewTeam) -> QueryResult<()> {
+    tx.changed(Feed::Teams, row.id);
     diesel::insert_into(teams::table)
         .values(row)
         .execute(tx.conn())?;
@@ -171,6 +198,7 @@ pub fn update_at_version(
     version: i64,
     changes: &TeamChanges,
 ) -> QueryResult<bool> {
+    tx.changed(Feed::Teams, id);
     let updated = diesel::update(teams::table.find(id).filter(teams::version.eq(version)))
         .set((
             changes,
@@ -270,6 +298,7 @@ pub fn page(
 
 /// Moves the team's approved-member count by `delta`.
 pub fn add_to_member_count(tx: &mut Tx, team_id: &str, delta: i64) -> QueryResult<()> {
+    tx.changed(Feed::Teams, team_id);
     diesel::update(teams::table.find(team_id))
         .set(teams::member_count.eq(teams::member_count + delta))
         .execute(tx.conn())
@@ -321,6 +350,8 @@ pub fn insert_membership(
     volunteer_id: &str,
     status: MembershipStatus,
 ) -> QueryResult<()> {
+    // The team's feed item carries its member list.
+    tx.changed(Feed::Teams, team_id);
     let at = now();
     diesel::insert_into(memberships::table)
         .values((
@@ -346,6 +377,7 @@ pub fn set_membership_status(
     to: MembershipStatus,
     joined_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<bool> {
+    tx.changed(Feed::Teams, &membership.team_id);
     let changed = diesel::update(
         memberships::table
             .find(&membership.id)
@@ -493,6 +525,7 @@ pub fn membership_certified(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
 
 /// Moves the team's certified-member count by `delta`.
 pub fn add_to_certified_count(tx: &mut Tx, team_id: &str, delta: i64) -> QueryResult<()> {
+    tx.changed(Feed::Teams, team_id);
     diesel::update(teams::table.find(team_id))
         .set(teams::certified_count.eq(teams::certified_count + delta))
         .execute(tx.conn())
@@ -541,6 +574,7 @@ pub fn certified_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64, i64)
 
 /// Sets a team's certified count (the totals' repair).
 pub fn set_certified_count(tx: &mut Tx, team_id: &str, count: i64) -> QueryResult<()> {
+    tx.changed(Feed::Teams, team_id);
     diesel::update(teams::table.find(team_id))
         .set(teams::certified_count.eq(count))
         .execute(tx.conn())

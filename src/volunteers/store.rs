@@ -6,6 +6,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use super::model::{Eligibility, Holder, HoursStanding, NewVolunteer, Volunteer, VolunteerChanges};
+use crate::db::changes::Feed;
 use crate::db::{DbConn, Tx, now};
 use crate::meta::enums::{
     CommendationLevel, CommendationStatus, CommendationSubject, PoliticalStatus, Skill,
@@ -51,6 +52,7 @@ pub fn insert(tx: &mut Tx, row: &NewVolunteer) -> QueryResult<()> {
     diesel::insert_into(volunteers::table)
         .values(row)
         .execute(tx.conn())?;
+    tx.changed(Feed::Volunteers, row.id);
     diesel::update(counters::table.find(REGISTERED))
         .set(counters::value.eq(counters::value + 1))
         .execute(tx.conn())
@@ -127,6 +129,15 @@ pub fn account_of(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
 /// A profile with its account's mobile.
 pub type WithMobile = (Volunteer, Option<String>);
 
+/// These volunteers with their accounts' mobiles (those that exist), in no order.
+pub fn with_mobiles(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<WithMobile>> {
+    volunteers::table
+        .inner_join(accounts::table)
+        .filter(volunteers::id.eq_any(ids))
+        .select((Volunteer::as_select(), accounts::mobile))
+        .load(conn)
+}
+
 /// The profile with the account's mobile.
 pub fn find_with_mobile(conn: &mut DbConn, id: &str) -> QueryResult<Option<WithMobile>> {
     volunteers::table
@@ -144,6 +155,7 @@ pub fn update_at_version(
     version: i64,
     changes: &VolunteerChanges,
 ) -> QueryResult<bool> {
+    tx.changed(Feed::Volunteers, id);
     let updated = diesel::update(
         volunteers::table
             .find(id)
@@ -160,6 +172,7 @@ pub fn update_at_version(
 
 /// Adds `minutes` (negative to take away) to the volunteer's approved total.
 pub fn add_minutes(tx: &mut Tx, id: &str, minutes: i64) -> QueryResult<()> {
+    tx.changed(Feed::Volunteers, id);
     diesel::update(volunteers::table.find(id))
         .set(volunteers::total_minutes.eq(volunteers::total_minutes + minutes))
         .execute(tx.conn())
@@ -250,6 +263,7 @@ pub fn all_minutes(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
 }
 
 pub fn set_minutes(tx: &mut Tx, id: &str, minutes: i64) -> QueryResult<()> {
+    tx.changed(Feed::Volunteers, id);
     diesel::update(volunteers::table.find(id))
         .set(volunteers::total_minutes.eq(minutes))
         .execute(tx.conn())
@@ -258,6 +272,7 @@ pub fn set_minutes(tx: &mut Tx, id: &str, minutes: i64) -> QueryResult<()> {
 
 /// Sets the certified star level (a new version of the profile).
 pub fn set_star_level(tx: &mut Tx, id: &str, level: i32, certified_by: &str) -> QueryResult<()> {
+    tx.changed(Feed::Volunteers, id);
     let at = now();
     diesel::update(volunteers::table.find(id))
         .set((
