@@ -15,6 +15,7 @@ dependency, installed by .ci/contract into its own virtual environment).
 """
 
 import argparse
+import http.server
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -230,6 +232,8 @@ BUSINESS_RULES = {
     "list_volunteers": "`after` must be a cursor the list returned",
     "list_members": "`after` must be a cursor the list returned",
     "list_correction_requests": "`after` must be a cursor the list returned",
+    "wechat_login": "the code must be one WeChat issued (the fake WeChat here refuses every code)",
+    "bind_wechat": "the ticket must be one a `wechat_not_bound` answer gave",
     "sync_volunteers": "`cursor` must be a cursor this feed returned",
     "sync_teams": "`cursor` must be a cursor this feed returned",
     "sync_activities": "`cursor` must be a cursor this feed returned",
@@ -305,6 +309,27 @@ def config(world: dict, document: dict) -> str:
     return "\n".join(out)
 
 
+class FakeWeChat(http.server.BaseHTTPRequestHandler):
+    """WeChat's code2Session refusing every code (40029), so WeChat login answers 400."""
+
+    def do_GET(self):
+        body = b'{"errcode":40029,"errmsg":"invalid code"}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def fake_wechat() -> str:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeWeChat)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
 def wait_ready(base: str, proc: subprocess.Popen) -> None:
     for _ in range(300):
         if proc.poll() is not None:
@@ -349,6 +374,9 @@ def main() -> int:
         "ZHIYUAN_LOG": "warn",
         # The verify limit has its own test; here it would only turn the fuzzer's calls to 429.
         "ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS": "1000000",
+        "ZHIYUAN_WECHAT_APPID": "wx-contract",
+        "ZHIYUAN_WECHAT_SECRET": "contract-secret",
+        "ZHIYUAN_WECHAT_API_BASE": fake_wechat(),
     })
     log = open(os.path.join(workdir, "server.log"), "w")
     proc = subprocess.Popen([args.binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)

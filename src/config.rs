@@ -70,6 +70,13 @@ pub struct Config {
     pub uploads_per_day: u32,
     /// Experience posts per volunteer and local day.
     pub posts_per_day: u32,
+    /// The mini-program's credentials for WeChat login (both, or WeChat login is off).
+    pub wechat_appid: Option<String>,
+    pub wechat_secret: Option<String>,
+    /// Where `sns/jscode2session` is asked (tests point it at a local server).
+    pub wechat_api_base: String,
+    /// How long a WeChat call may take before the login answers 504.
+    pub wechat_timeout_ms: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -166,6 +173,13 @@ impl Config {
             max_upload_bytes: number(&get, "ZHIYUAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)?,
             uploads_per_day: number(&get, "ZHIYUAN_UPLOADS_PER_DAY", 100)?,
             posts_per_day: number(&get, "ZHIYUAN_POSTS_PER_DAY", 10)?,
+            wechat_appid: get("ZHIYUAN_WECHAT_APPID"),
+            wechat_secret: get("ZHIYUAN_WECHAT_SECRET"),
+            wechat_api_base: get("ZHIYUAN_WECHAT_API_BASE")
+                .unwrap_or_else(|| "https://api.weixin.qq.com".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            wechat_timeout_ms: number(&get, "ZHIYUAN_WECHAT_TIMEOUT_MS", 5000)?,
             rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
                 None => crate::rounding::RoundingPolicy::default(),
                 Some(v) => crate::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {

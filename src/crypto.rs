@@ -9,6 +9,21 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+/// A bearer secret: `prefix` and `bytes` random bytes, base64url (unguessable, and
+/// recognisable by its prefix when it leaks into a log or a repository).
+pub fn random_token(prefix: &str, bytes: usize) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut raw = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut raw);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(raw))
+}
+
+/// What the database keeps of a bearer secret it only needs to recognise: SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 pub struct PersonalDataCipher {
     cipher: Aes256Gcm,
     index_key: [u8; 32],
@@ -69,6 +84,15 @@ impl PersonalDataCipher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_random_prefixed_and_hashed() {
+        let a = random_token("zys_", 32);
+        assert!(a.starts_with("zys_") && a.len() == 4 + 43);
+        assert_ne!(a, random_token("zys_", 32));
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), token_hash(&random_token("zys_", 32)));
+    }
 
     #[test]
     fn round_trips_and_detects_tampering() {

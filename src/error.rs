@@ -160,6 +160,10 @@ pub enum Kind {
     Internal,
     /// A dependency (the database) is out of reach for now (503).
     Unavailable,
+    /// A service we depend on answered wrongly or not at all (502).
+    Upstream,
+    /// A service we depend on did not answer in time (504).
+    UpstreamTimeout,
     /// An error the web framework produced before our code ran, by its own status.
     Framework(u16),
 }
@@ -180,6 +184,8 @@ impl Kind {
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Upstream => StatusCode::BAD_GATEWAY,
+            Kind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             Kind::Framework(status) => {
                 StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
@@ -195,6 +201,8 @@ pub struct ErrorDetails {
     pub errors: Vec<FieldError>,
     pub retry_after_secs: Option<u64>,
     pub allow: Option<String>,
+    /// `wechat_not_bound`: the ticket that binds the WeChat identity once the caller logs in.
+    pub bind_ticket: Option<String>,
     /// Set when the error leaves the app without a response to carry it (panics, middleware
     /// failures): the language and request id its rendering needs.
     context: Option<(Lang, Option<String>)>,
@@ -230,6 +238,10 @@ pub struct ProblemBody<'a> {
     pub code: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem<'a>>,
+    /// `wechat_not_bound` only: a single-use ticket (valid 10 minutes) that
+    /// `POST /auth/wechat/bind` consumes after a normal login or registration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind_ticket: Option<&'a str>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -252,6 +264,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             allow: None,
+            bind_ticket: None,
             context: None,
             cause: None,
         }))
@@ -424,6 +437,7 @@ impl ApiError {
                     message: e.message.get(lang),
                 })
                 .collect(),
+            bind_ticket: self.bind_ticket.as_deref(),
         };
         let mut res = HttpResponse::build(self.kind.status());
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
@@ -459,7 +473,9 @@ fn title(status: StatusCode, lang: Lang) -> &'static str {
         415 => ("不支持的媒体类型", "Unsupported Media Type"),
         422 => ("无法处理的请求", "Unprocessable Content"),
         429 => ("请求过多", "Too Many Requests"),
+        502 => ("上游服务出错", "Bad Gateway"),
         503 => ("服务不可用", "Service Unavailable"),
+        504 => ("上游服务超时", "Gateway Timeout"),
         _ => ("服务器错误", "Internal Server Error"),
     };
     if lang == Lang::En { en } else { zh }

@@ -46,6 +46,7 @@ pub mod time;
 pub mod trainings;
 pub mod validation;
 pub mod volunteers;
+pub mod wechat;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -76,6 +77,7 @@ where
                 .configure(activities::routes::configure)
                 .configure(meta::routes::configure)
                 .configure(auth::routes::configure)
+                .configure(wechat::routes::configure)
                 .configure(teams::routes::configure)
                 .configure(volunteers::routes::configure)
                 .configure(hours::routes::configure)

@@ -618,6 +618,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wechat_bind_tickets (ticket_hash) {
+        ticket_hash -> Text,
+        openid -> Text,
+        unionid -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    wechat_identities (openid) {
+        openid -> Text,
+        account_id -> Text,
+        unionid -> Nullable<Text>,
+        bound_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(activities -> campaigns (campaign_id));
 diesel::joinable!(activities -> teams (team_id));
 diesel::joinable!(api_clients -> accounts (created_by));
@@ -681,6 +700,7 @@ diesel::joinable!(trainings -> teams (team_id));
 diesel::joinable!(trainings -> volunteers (volunteer_id));
 diesel::joinable!(volunteer_year_hours -> volunteers (volunteer_id));
 diesel::joinable!(volunteers -> accounts (account_id));
+diesel::joinable!(wechat_identities -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -729,4 +749,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     trainings,
     volunteer_year_hours,
     volunteers,
+    wechat_bind_tickets,
+    wechat_identities,
 );

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Aggregates of other domains kept per ancestor organisation, which a move of an
     /// organisation rebuilds (see `teams::service::update`).
     pub tree_keyed: &'static [&'static crate::db::recount::Aggregate],
+    /// WeChat's code2Session (see `wechat`).
+    pub wechat: Arc<crate::wechat::client::WeChatClient>,
     /// Per-thread read-only connections for short reads (SQLite only).
     readers: Option<Arc<ThreadReaders>>,
 }
@@ -90,6 +92,7 @@ impl AppState {
             )),
             readers: ThreadReaders::for_backend(&config.backend, &config.database_url)
                 .map(Arc::new),
+            wechat: Arc::new(crate::wechat::client::WeChatClient::new(&config)),
             config: Arc::new(config),
             pool,
         }

@@ -43,6 +43,7 @@ const DOMAINS: &[&str] = &[
     "teams",
     "trainings",
     "volunteers",
+    "wechat",
     "ops",
     "state",
     "server",

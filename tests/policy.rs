@@ -642,6 +642,39 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 8])> {
             |_| (Method::GET, "/api/v1/audit-events".into(), None),
             [401, 403, 403, 403, 403, 403, 200, 401],
         ),
+        // WeChat (not set up in these worlds: the login answers 503 to everyone).
+        (
+            "log in with WeChat",
+            |_| {
+                (
+                    Method::POST,
+                    "/api/v1/auth/wechat".into(),
+                    Some(json!({"code": "0a1b2c"})),
+                )
+            },
+            [503, 503, 503, 503, 503, 503, 503, 503],
+        ),
+        (
+            "bind WeChat",
+            |_| {
+                (
+                    Method::POST,
+                    "/api/v1/auth/wechat/bind".into(),
+                    Some(json!({"ticket": "wxb_unknown"})),
+                )
+            },
+            [401, 400, 400, 400, 400, 400, 400, 401],
+        ),
+        (
+            "read own WeChat binding",
+            |_| (Method::GET, "/api/v1/me/wechat".into(), None),
+            [401, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "unbind own WeChat",
+            |_| (Method::DELETE, "/api/v1/me/wechat".into(), None),
+            [401, 204, 204, 204, 204, 204, 204, 401],
+        ),
         // Platform clients.
         (
             "list platform clients",

@@ -2,9 +2,6 @@
 //! revocation audited); the secret is random, shown once and kept as an Argon2id hash; a token
 //! carries the scopes asked for, each of which the client must hold.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use serde_json::json;
 
 use super::dto::{
@@ -36,13 +33,6 @@ pub fn invalid_client() -> ApiError {
     )
 }
 
-/// `prefix` and 256 random bits, base64url: unguessable, and recognisable when leaked.
-fn random_credential(prefix: &str, bytes: usize) -> String {
-    let mut raw = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut raw);
-    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(raw))
-}
-
 /// Creates a client (federation admins; audited) → 201 with the secret, this once.
 pub fn create(
     conn: &mut PooledConn,
@@ -62,10 +52,10 @@ pub fn create(
         );
     }
     errors.into_result()?;
-    let secret = random_credential("zys_", 32);
+    let secret = crate::crypto::random_token("zys_", 32);
     let row = ApiClient {
         id: new_id(),
-        client_id: random_credential("zyc_", 16),
+        client_id: crate::crypto::random_token("zyc_", 16),
         secret_hash: passwords.hash(&secret),
         name,
         scopes: Codes::set(req.scopes),
@@ -225,12 +215,5 @@ mod tests {
         let only_sync = [ClientScope::SyncRead];
         assert!(requested_scopes(&only_sync, Some("sync:read import:write")).is_err());
         assert!(requested_scopes(&held, Some("admin")).is_err());
-    }
-
-    #[test]
-    fn credentials_are_random_and_prefixed() {
-        let a = random_credential("zys_", 32);
-        assert!(a.starts_with("zys_") && a.len() == 4 + 43);
-        assert_ne!(a, random_credential("zys_", 32));
     }
 }
