@@ -165,9 +165,16 @@ def seed(api: Api) -> dict:
     submitted = api.call("POST", "/api/v1/project-applications", fed, project_body)
     api.call("POST", f"/api/v1/project-applications/{submitted['id']}/submit", fed)
     client = api.call("POST", "/api/v1/api-clients", fed, {"name": "江门志愿服务平台", "scopes": ["sync:read"]})
+    # A picture in published news is public: `GET /files/{id}` is pointed at it, so both roles
+    # read it (the report's photo is the organisation's, and a volunteer's GET of it is a 404
+    # that schemathesis's stateful phase takes for "created resource not found").
+    news_photo = api.upload("/api/v1/files", fed, "news.png", PNG)
+    api.call("POST", f"/api/v1/teams/{team['id']}/news", fed, {
+        "title": "社区清洁活动", "text": "志愿者清理了街道", "images": [news_photo["id"]],
+    })
     return {
         "api_client": client["id"],
-        "file": photo["id"],
+        "file": news_photo["id"],
         "report": report["id"],
         "project": project["id"],
         "submitted_project": submitted["id"],
