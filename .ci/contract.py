@@ -245,6 +245,8 @@ BUSINESS_RULES = {
     "sync_teams": "`cursor` must be a cursor this feed returned",
     "sync_activities": "`cursor` must be a cursor this feed returned",
     "sync_service_records": "`cursor` must be a cursor this feed returned",
+    "import_volunteers": "rows are checked one by one (any object is a row), but no text may hold NUL",
+    "import_service_records": "rows are checked one by one (any object is a row), but no text may hold NUL",
 }
 
 # Statuses an operation answers to schema-valid data beyond the business rules: an upload's

@@ -19,6 +19,7 @@ pub mod hours;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
+pub mod imports;
 pub mod integrity;
 pub mod issuer;
 pub mod meta;
@@ -94,6 +95,7 @@ where
                 .configure(trainings::routes::configure)
                 .configure(api_clients::routes::configure)
                 .configure(sync::routes::configure)
+                .configure(imports::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

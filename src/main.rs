@@ -1,5 +1,5 @@
 //! The `zhiyuan` command: serve (default), migrate, create-admin, export-openapi,
-//! rotate-signing-key, verify-totals, seed-bench.
+//! rotate-signing-key, verify-totals, import, seed-bench.
 
 mod progress;
 mod seed;
@@ -43,6 +43,21 @@ enum Command {
     },
     /// Print the OpenAPI document.
     ExportOpenapi,
+    /// Import volunteers or service records from a spreadsheet (CSV, XLSX, XLS or ODS; headers
+    /// as field names or in Chinese), as a federation admin, with a per-row report. Safe to run
+    /// again: rows already imported are reported as such and not written twice.
+    Import {
+        #[arg(value_enum)]
+        kind: ImportWhat,
+        file: std::path::PathBuf,
+        /// The report (CSV, one line per row); default: FILE with `.report.csv` appended.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+        /// The federation admin importing (username or mobile); default: the bootstrap admin of
+        /// ZHIYUAN_BOOTSTRAP_ADMIN.
+        #[arg(long = "as")]
+        as_login: Option<String>,
+    },
     /// Fill the database with a benchmark city (see bench/README.md).
     SeedBench {
         #[arg(long, default_value_t = 100_000)]
@@ -74,6 +89,12 @@ enum Command {
         #[arg(long)]
         fix: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportWhat {
+    Volunteers,
+    ServiceRecords,
 }
 
 fn main() {
@@ -170,6 +191,12 @@ fn run(command: Command) -> Result<(), StartError> {
             );
             Ok(())
         }
+        Command::Import {
+            kind,
+            file,
+            report,
+            as_login,
+        } => import_sheet(config, kind, &file, report, as_login),
         Command::VerifyTotals { fix } => {
             let state = server::prepare_without_bootstrap(config)?;
             let mut conn = state
@@ -293,4 +320,90 @@ fn run(command: Command) -> Result<(), StartError> {
         }
         Command::ExportOpenapi => unreachable!("handled before configuration is read"),
     }
+}
+
+/// `zhiyuan import`: reads the sheet, imports it in batches with a progress bar, writes the
+/// report, and says how it went (exit status 1 if any row was refused).
+fn import_sheet(
+    config: Config,
+    what: ImportWhat,
+    file: &std::path::Path,
+    report: Option<std::path::PathBuf>,
+    as_login: Option<String>,
+) -> Result<(), StartError> {
+    use zhiyuan::imports::sheet::{self, ImportKind};
+    let kind = match what {
+        ImportWhat::Volunteers => ImportKind::Volunteers,
+        ImportWhat::ServiceRecords => ImportKind::ServiceRecords,
+    };
+    let login = as_login
+        .or_else(|| {
+            config
+                .bootstrap_admin
+                .as_ref()
+                .map(|(login, _)| login.clone())
+        })
+        .ok_or_else(|| StartError("name the importing federation admin with --as".into()))?;
+    let sheet = sheet::read(file, kind).map_err(StartError)?;
+    if !sheet.ignored_columns.is_empty() {
+        eprintln!("ignored columns: {}", sheet.ignored_columns.join(", "));
+    }
+    let state = server::prepare_without_bootstrap(config)?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+    let failed =
+        |e: zhiyuan::error::ApiError| StartError(format!("import failed: {}", e.detail.en));
+    let account = zhiyuan::auth::service::find_by_login(&mut conn, &login)
+        .map_err(failed)?
+        .ok_or_else(|| StartError(format!("no account {login}")))?;
+    let actor = zhiyuan::auth::policy::Actor::load(&mut conn, &account.id).map_err(failed)?;
+    let deps = zhiyuan::imports::service::ImportDeps {
+        pii: &state.pii,
+        privacy_notice_version: &state.config.privacy_notice_version,
+        rounding: state.config.rounding_policy,
+    };
+    let total = sheet.rows.len();
+    let mut progress = Progress::new("import", total as u64);
+    let outcomes = sheet::import(&mut conn, &deps, &actor, kind, sheet.rows, |done| {
+        progress.set(done as u64)
+    })
+    .map_err(failed)?;
+    progress.finish();
+    let created = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.outcome,
+                zhiyuan::imports::service::RowOutcome::Accepted { created: true, .. }
+            )
+        })
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.outcome,
+                zhiyuan::imports::service::RowOutcome::Rejected(_)
+            )
+        })
+        .count();
+    let report = report.unwrap_or_else(|| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".report.csv");
+        name.into()
+    });
+    sheet::write_report(&report, outcomes).map_err(StartError)?;
+    println!(
+        "{total} rows: {created} created, {} already there, {refused} refused; report: {}",
+        total - created - refused,
+        report.display()
+    );
+    if refused > 0 {
+        return Err(StartError(format!(
+            "{refused} rows were refused (see the report)"
+        )));
+    }
+    Ok(())
 }

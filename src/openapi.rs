@@ -23,6 +23,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "audit", description = "The audit log"),
         (name = "api-clients", description = "Platform clients (平台客户端): credentials and scopes"),
         (name = "sync", description = "Incremental sync feeds for platform clients (增量同步), with tombstones"),
+        (name = "imports", description = "Bulk imports (批量导入) of volunteers and service records, row by row"),
         (name = "certificates", description = "Electronic volunteer certificates (电子志愿者证)"),
         (name = "verification", description = "Verifying credentials: the issuer, its keys, certificate and proof numbers"),
         (name = "projects", description = "Project applications (项目申报) and their review"),
@@ -38,6 +39,8 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
     components(schemas(
         crate::error::ProblemBody,
         crate::error::FieldProblem,
+        crate::volunteers::dto::ImportVolunteerRow,
+        crate::imports::dto::ImportServiceRecordRow,
         crate::ids::Id,
         crate::meta::towns::TownName,
         // Enums that only query parameters name.
@@ -161,6 +164,14 @@ const IDEMPOTENCY_KEY_DOC: &str = "Makes a retry safe (draft-ietf-httpapi-idempo
     rate limited or failed by the server (5xx) are not kept. 1–255 visible ASCII characters, \
     bare or as an RFC 8941 string.";
 
+const IDEMPOTENCY_KEY_REQUIRED_DOC: &str = "Required here (400 `Idempotency-Key`: `required` \
+    without it), so that a batch sent again is never applied twice. Makes a retry safe \
+    (draft-ietf-httpapi-idempotency-key-header): the first answer to a key is kept for 24 hours \
+    per caller and route, and a retry with the same key, query and body gets it again (status, \
+    headers, body) with `Idempotent-Replayed: true`. The same key with another body is 422 \
+    `idempotency_key_reused`; a retry while the first request runs is 409 \
+    `idempotency_key_in_flight`. 1–255 visible ASCII characters, bare or as an RFC 8941 string.";
+
 impl Modify for IdempotencyKeys {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
@@ -175,12 +186,21 @@ impl Modify for IdempotencyKeys {
             if !crate::idempotency::service::takes_key(path) {
                 continue;
             }
+            let required = crate::idempotency::service::requires_key(path);
             op.parameters.get_or_insert_with(Vec::new).push(
                 ParameterBuilder::new()
                     .name("Idempotency-Key")
                     .parameter_in(ParameterIn::Header)
-                    .required(Required::False)
-                    .description(Some(IDEMPOTENCY_KEY_DOC))
+                    .required(if required {
+                        Required::True
+                    } else {
+                        Required::False
+                    })
+                    .description(Some(if required {
+                        IDEMPOTENCY_KEY_REQUIRED_DOC
+                    } else {
+                        IDEMPOTENCY_KEY_DOC
+                    }))
                     .schema(Some(
                         ObjectBuilder::new()
                             .schema_type(Type::String)

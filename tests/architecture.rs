@@ -33,6 +33,7 @@ const DOMAINS: &[&str] = &[
     "files",
     "hours",
     "idempotency",
+    "imports",
     "issuer",
     "posts",
     "projects",

@@ -17,16 +17,7 @@ async fn keyed(
     key: &str,
     body: &Value,
 ) -> TestResponse {
-    let mut req = TestRequest::default()
-        .method(Method::POST)
-        .uri(path)
-        .peer_addr("10.0.0.1:40000".parse().unwrap())
-        .insert_header(("idempotency-key", key))
-        .set_json(body);
-    if let Some(token) = token {
-        req = req.insert_header(("authorization", format!("Bearer {token}")));
-    }
-    app.send(req).await
+    app.post_keyed(path, token, key, body).await
 }
 
 /// POST /teams with a key, for a service team of this name.

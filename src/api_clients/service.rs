@@ -33,6 +33,14 @@ pub fn invalid_client() -> ApiError {
     )
 }
 
+/// The account answerable for what a client writes: the federation admin who created it
+/// (records name an account as their author).
+pub fn answerable_account(conn: &mut DbConn, id: &str) -> ApiResult<String> {
+    store::find(conn, id)?
+        .map(|client| client.created_by)
+        .ok_or_else(|| ApiError::internal("an acting client has no row"))
+}
+
 /// Creates a client (federation admins; audited) → 201 with the secret, this once.
 pub fn create(
     conn: &mut PooledConn,

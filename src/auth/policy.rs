@@ -254,6 +254,8 @@ pub enum Action<'a> {
     ManageApiClients,
     /// Page through the sync feeds.
     ReadSyncFeed,
+    /// Import volunteers or service records in bulk.
+    ImportBatch,
 }
 
 impl Action<'_> {
@@ -261,7 +263,10 @@ impl Action<'_> {
     fn open_to_platform(&self) -> bool {
         matches!(
             self,
-            Action::ListVolunteers | Action::ReadRoster { .. } | Action::ReadSyncFeed
+            Action::ListVolunteers
+                | Action::ReadRoster { .. }
+                | Action::ReadSyncFeed
+                | Action::ImportBatch
         )
     }
 }
@@ -397,6 +402,9 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         | Action::ManageCommendations
         | Action::ManageApiClients => allowed(actor.federation_admin),
         Action::ReadSyncFeed => allowed(actor.holds(ClientScope::SyncRead)),
+        Action::ImportBatch => {
+            allowed(actor.federation_admin || actor.holds(ClientScope::ImportWrite))
+        }
         Action::WritePost => allowed(actor.volunteer_id.is_some()),
         Action::ModeratePosts { team_id } => allowed(administers(conn, actor, team_id)?),
         Action::DeletePost { author_account_id } => owner_only(author_account_id),

@@ -17,7 +17,8 @@ use crate::hours::stars::StarLevels;
 use crate::meta::enums::{AccountStatus, Role};
 use crate::volunteers::dto::{RegisterRequest, Viewer, VolunteerResponse};
 use crate::volunteers::id_number::is_mobile;
-use crate::volunteers::rules::{check_password, validate_registration};
+use crate::volunteers::model::Volunteer;
+use crate::volunteers::rules::{ValidRegistration, check_password, validate_registration};
 use crate::volunteers::service as volunteers;
 
 fn invalid_credentials() -> ApiError {
@@ -57,8 +58,14 @@ pub struct AccountDeps<'a> {
     pub privacy_notice_version: &'a str,
 }
 
+/// The password hash of an account made without a password (an imported volunteer): no
+/// password verifies against it. Registering with the account's mobile and ID number sets one.
+pub const NO_PASSWORD: &str = "!";
+
 /// Creates the account, its volunteer role and profile, and a first session, in one
-/// transaction: either all of it is stored or none.
+/// transaction: either all of it is stored or none. A volunteer imported without a password
+/// claims their account this way (the same mobile and ID number): the password is set and the
+/// profile stays as imported.
 pub fn register(
     conn: &mut PooledConn,
     deps: &AccountDeps,
@@ -68,39 +75,18 @@ pub fn register(
     let password_hash = deps.passwords.hash(&reg.password);
     let mobile = reg.mobile.clone();
     let (volunteer, tokens) = write_tx(conn, |tx| {
-        if store::find_account_by_mobile(tx, &reg.mobile)?.is_some() {
-            return Err(mobile_taken());
-        }
-        let account_id = new_id();
-        let at = now();
-        store::insert_account(
-            tx,
-            &NewAccount {
-                id: &account_id,
-                username: None,
-                mobile: Some(&reg.mobile),
-                password_hash: &password_hash,
-                status: AccountStatus::Active,
-                created_at: at,
-                updated_at: at,
-                password_changed_at: at,
-                version: 1,
-            },
-        )
-        .map_err(|e| match crate::db::unique_violation_target(&e) {
-            Some(t) if t.contains("mobile") => mobile_taken(),
-            _ => ApiError::from(e),
-        })?;
-        grant_role(tx, &account_id, Role::Volunteer, None, None)?;
-        let volunteer = volunteers::create_profile(
-            tx,
-            deps.pii,
-            &account_id,
-            &reg,
-            deps.privacy_notice_version,
-        )?;
-        let tokens = issue_tokens(tx, deps, &account_id, None)?;
-        Ok((volunteer, tokens))
+        let volunteer = match store::find_account_by_mobile(tx, &reg.mobile)? {
+            None => insert_volunteer_account(
+                tx,
+                deps.pii,
+                deps.privacy_notice_version,
+                &reg,
+                &password_hash,
+            )?,
+            Some(account) => claim_imported(tx, deps.pii, &account, &reg, &password_hash)?,
+        };
+        let tokens = issue_tokens(tx, deps, &volunteer.account_id, None)?;
+        Ok::<_, ApiError>((volunteer, tokens))
     })?;
     let id_number = reg.id_number;
     Ok((
@@ -113,6 +99,86 @@ pub fn register(
         ),
         tokens,
     ))
+}
+
+/// The imported volunteer of `account` whose ID number `reg` repeats, with the password now
+/// set; otherwise the mobile number is simply taken.
+fn claim_imported(
+    tx: &mut Tx,
+    pii: &PersonalDataCipher,
+    account: &Account,
+    reg: &ValidRegistration,
+    password_hash: &str,
+) -> ApiResult<Volunteer> {
+    let Some(volunteer) = same_volunteer(tx, pii, account, reg)? else {
+        return Err(mobile_taken());
+    };
+    if account.password_hash != NO_PASSWORD
+        || !store::set_password_at_version(tx, &account.id, account.version, password_hash)?
+    {
+        return Err(mobile_taken());
+    }
+    Ok(volunteer)
+}
+
+/// The volunteer of `account` if their ID number is the one `reg` gives.
+fn same_volunteer(
+    tx: &mut Tx,
+    pii: &PersonalDataCipher,
+    account: &Account,
+    reg: &ValidRegistration,
+) -> ApiResult<Option<Volunteer>> {
+    let index = pii.blind_index(reg.id_type.code(), &reg.id_number);
+    Ok(volunteers::find_by_account(tx, &account.id)?.filter(|v| v.id_number_index == index))
+}
+
+/// An imported volunteer, in the import's transaction: the volunteer's id and whether this row
+/// created them. A row naming an account that exists with the same ID number is that
+/// volunteer (an import run again changes nothing); another account's mobile is taken.
+pub fn import_volunteer(
+    tx: &mut Tx,
+    pii: &PersonalDataCipher,
+    privacy_notice_version: &str,
+    reg: &ValidRegistration,
+) -> ApiResult<(String, bool)> {
+    if let Some(account) = store::find_account_by_mobile(tx, &reg.mobile)? {
+        let existing = same_volunteer(tx, pii, &account, reg)?.ok_or_else(mobile_taken)?;
+        return Ok((existing.id, false));
+    }
+    let volunteer = insert_volunteer_account(tx, pii, privacy_notice_version, reg, NO_PASSWORD)?;
+    Ok((volunteer.id, true))
+}
+
+/// A new account with its volunteer role and profile.
+fn insert_volunteer_account(
+    tx: &mut Tx,
+    pii: &PersonalDataCipher,
+    privacy_notice_version: &str,
+    reg: &ValidRegistration,
+    password_hash: &str,
+) -> ApiResult<Volunteer> {
+    let account_id = new_id();
+    let at = now();
+    store::insert_account(
+        tx,
+        &NewAccount {
+            id: &account_id,
+            username: None,
+            mobile: Some(&reg.mobile),
+            password_hash,
+            status: AccountStatus::Active,
+            created_at: at,
+            updated_at: at,
+            password_changed_at: at,
+            version: 1,
+        },
+    )
+    .map_err(|e| match crate::db::unique_violation_target(&e) {
+        Some(t) if t.contains("mobile") => mobile_taken(),
+        _ => ApiError::from(e),
+    })?;
+    grant_role(tx, &account_id, Role::Volunteer, None, None)?;
+    volunteers::create_profile(tx, pii, &account_id, reg, privacy_notice_version)
 }
 
 fn grant_role(

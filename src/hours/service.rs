@@ -48,14 +48,18 @@ pub fn check_minutes(errors: &mut FieldErrors, minutes: i32, min: i32) {
     }
 }
 
-/// An admin records hours by hand → `pending`.
-pub fn create(
-    conn: &mut PooledConn,
-    rounding: RoundingPolicy,
-    actor: &Actor,
-    origin: &Origin,
-    req: CreateServiceRecordRequest,
-) -> ApiResult<ServiceRecord> {
+/// A record by hand that passed its own rules (no database yet): content and place trimmed.
+pub struct CheckedRecord {
+    pub volunteer_id: String,
+    pub team_id: String,
+    pub service_date: NaiveDate,
+    pub minutes: i32,
+    pub content: String,
+    pub place: Option<String>,
+}
+
+/// The rules of a record by hand that need no database: minutes, day, texts, ids.
+pub fn check_record(req: CreateServiceRecordRequest) -> ApiResult<CheckedRecord> {
     let mut errors = FieldErrors::default();
     check_minutes(&mut errors, req.minutes, 1);
     if req.service_date > local_today() {
@@ -83,56 +87,123 @@ pub fn create(
         }
     }
     errors.into_result()?;
+    Ok(CheckedRecord {
+        volunteer_id: req.volunteer_id,
+        team_id: req.team_id,
+        service_date: req.service_date,
+        minutes: req.minutes,
+        content,
+        place,
+    })
+}
+
+/// 400 unless the recording organisation exists.
+pub fn team_must_exist(tx: &mut Tx, team_id: &str) -> ApiResult<()> {
+    if teams::exists(tx, team_id)? {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "team_id",
+            "not_found",
+            Msg::new("组织不存在", "The organisation does not exist"),
+        ))
+    }
+}
+
+/// Writes a checked record as `pending` (the caller has authorized it and checked the
+/// organisation exists): the volunteer must have been a member on the day. Its id.
+pub fn insert_checked(
+    tx: &mut Tx,
+    record: &CheckedRecord,
+    source: RecordSource,
+    rounding: RoundingPolicy,
+    created_by: &str,
+) -> ApiResult<String> {
+    let town = teams::find(tx, &record.team_id)?.town;
+    if !teams::member_on(
+        tx,
+        &record.team_id,
+        &record.volunteer_id,
+        record.service_date,
+    )? {
+        return Err(ApiError::conflict(
+            "not_a_member",
+            Msg::new(
+                "该志愿者在服务日期不是此组织的成员",
+                "The volunteer was not an approved member of this organisation on that date",
+            ),
+        ));
+    }
+    let id = new_id();
+    store::insert(
+        tx,
+        &NewServiceRecord {
+            id: &id,
+            volunteer_id: &record.volunteer_id,
+            team_id: &record.team_id,
+            activity_id: None,
+            service_date: record.service_date,
+            minutes: record.minutes,
+            content: &record.content,
+            place: record.place.as_deref(),
+            source,
+            status: RecordStatus::Pending,
+            corrects_id: None,
+            reason: None,
+            rounding_policy: rounding.code(),
+            created_by,
+            created_at: now(),
+            // Hours recorded by hand are of no activity: category `other`, in the
+            // organisation's town.
+            category: ActivityCategory::Other,
+            town: town.as_deref(),
+            campaign_id: None,
+        },
+    )?;
+    Ok(id)
+}
+
+/// An imported record already in the ledger: the same volunteer, organisation, day, minutes,
+/// content and place, imported before and not rejected. Importing it again is that record
+/// (imports run one at a time, so a concurrent import's record is seen once it commits).
+pub fn find_imported(tx: &mut Tx, record: &CheckedRecord) -> ApiResult<Option<String>> {
+    Ok(store::find_imported(
+        tx,
+        &store::SameRecord {
+            volunteer_id: &record.volunteer_id,
+            team_id: &record.team_id,
+            service_date: record.service_date,
+            minutes: record.minutes,
+            content: &record.content,
+            place: record.place.as_deref(),
+        },
+    )?)
+}
+
+/// An admin records hours by hand → `pending`.
+pub fn create(
+    conn: &mut PooledConn,
+    rounding: RoundingPolicy,
+    actor: &Actor,
+    origin: &Origin,
+    req: CreateServiceRecordRequest,
+) -> ApiResult<ServiceRecord> {
+    let record = check_record(req)?;
     write_tx(conn, |tx| {
-        if !teams::exists(tx, &req.team_id)? {
-            return Err(ApiError::field(
-                "team_id",
-                "not_found",
-                Msg::new("组织不存在", "The organisation does not exist"),
-            ));
-        }
+        team_must_exist(tx, &record.team_id)?;
         policy::authorize(
             tx,
             actor,
             Action::RecordHours {
-                team_id: &req.team_id,
+                team_id: &record.team_id,
             },
         )?;
-        let town = teams::find(tx, &req.team_id)?.town;
-        if !teams::member_on(tx, &req.team_id, &req.volunteer_id, req.service_date)? {
-            return Err(ApiError::conflict(
-                "not_a_member",
-                Msg::new(
-                    "该志愿者在服务日期不是此组织的成员",
-                    "The volunteer was not an approved member of this organisation on that date",
-                ),
-            ));
-        }
-        let id = new_id();
-        store::insert(
+        let id = insert_checked(
             tx,
-            &NewServiceRecord {
-                id: &id,
-                volunteer_id: &req.volunteer_id,
-                team_id: &req.team_id,
-                activity_id: None,
-                service_date: req.service_date,
-                minutes: req.minutes,
-                content: &content,
-                place: place.as_deref(),
-                source: RecordSource::Manual,
-                status: RecordStatus::Pending,
-                corrects_id: None,
-                reason: None,
-                rounding_policy: rounding.code(),
-                created_by: &actor.account_id,
-                created_at: now(),
-                // Hours recorded by hand are of no activity: category `other`, in the
-                // organisation's town.
-                category: ActivityCategory::Other,
-                town: town.as_deref(),
-                campaign_id: None,
-            },
+            &record,
+            RecordSource::Manual,
+            rounding,
+            &actor.account_id,
         )?;
         audit::record(
             tx,
@@ -142,7 +213,7 @@ pub fn create(
                 action: "service_record.created",
                 target_type: "service_record",
                 target_id: &id,
-                details: json!({"volunteer_id": req.volunteer_id, "team_id": req.team_id, "minutes": req.minutes}),
+                details: json!({"volunteer_id": record.volunteer_id, "team_id": record.team_id, "minutes": record.minutes}),
             },
         )?;
         get(tx, &id)

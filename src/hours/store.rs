@@ -10,7 +10,7 @@ use super::model::{CorrectionRequest, NewServiceRecord, ServiceRecord};
 use crate::db::changes::Feed;
 use crate::db::recount::{Aggregate, StatusCounts};
 use crate::db::{DbConn, Tx, new_id, now};
-use crate::meta::enums::{CorrectionStatus, RecordStatus};
+use crate::meta::enums::{CorrectionStatus, RecordSource, RecordStatus};
 use crate::paging::TimeIdKey;
 use crate::schema::{correction_requests, service_records, team_year_hours, volunteer_year_hours};
 use crate::teams::scope::{nested_below, teams_under};
@@ -29,6 +29,35 @@ pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<ServiceRe
         .filter(service_records::id.eq_any(ids))
         .select(ServiceRecord::as_select())
         .load(conn)
+}
+
+/// What makes two imported records one.
+pub struct SameRecord<'a> {
+    pub volunteer_id: &'a str,
+    pub team_id: &'a str,
+    pub service_date: NaiveDate,
+    pub minutes: i32,
+    pub content: &'a str,
+    pub place: Option<&'a str>,
+}
+
+/// An imported record, not rejected, equal to `same` in everything it names.
+pub fn find_imported(conn: &mut DbConn, same: &SameRecord) -> QueryResult<Option<String>> {
+    let mut query = service_records::table
+        .filter(service_records::volunteer_id.eq(same.volunteer_id))
+        .filter(service_records::service_date.eq(same.service_date))
+        .filter(service_records::team_id.eq(same.team_id))
+        .filter(service_records::source.eq(RecordSource::Import))
+        .filter(service_records::status.ne(RecordStatus::Rejected))
+        .filter(service_records::minutes.eq(same.minutes))
+        .filter(service_records::content.eq(same.content))
+        .select(service_records::id)
+        .into_boxed();
+    query = match same.place {
+        Some(place) => query.filter(service_records::place.eq(place)),
+        None => query.filter(service_records::place.is_null()),
+    };
+    query.first(conn).optional()
 }
 
 /// Writes a record, and counts it under its organisation and status.

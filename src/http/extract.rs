@@ -139,8 +139,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
             Msg::new("缺少请求体", "The request body is missing"),
         ));
     }
-    let mut value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| malformed_body())?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| malformed_body())?;
+    from_value(value)
+}
+
+/// Reads `T` from parsed JSON as from a body (an object; whole numbers with a fraction as
+/// integers; no NUL), with the path of a failing field: a body, or one row of an import.
+pub fn from_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, ApiError> {
     integral_numbers_as_integers(&mut value);
     // Every request body of this API is an object (serde would also read structs from arrays).
     if !value.is_object() {

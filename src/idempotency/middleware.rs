@@ -29,6 +29,9 @@ pub async fn idempotency(
         return pass(req, next).await;
     }
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
+        if service::requires_key(req.path()) {
+            return Ok(refuse(req, key_required()));
+        }
         return pass(req, next).await;
     };
     let Some(key) = value.to_str().ok().and_then(service::parse_key) else {
@@ -205,6 +208,17 @@ fn bad_key() -> ApiError {
         Msg::new(
             "应为 1–255 个可见 ASCII 字符，可用双引号括起（RFC 8941 字符串）",
             "1–255 visible ASCII characters, bare or as an RFC 8941 string",
+        ),
+    )
+}
+
+fn key_required() -> ApiError {
+    ApiError::field(
+        "Idempotency-Key",
+        "required",
+        Msg::new(
+            "此操作须带 Idempotency-Key 请求头",
+            "This operation requires an Idempotency-Key header",
         ),
     )
 }

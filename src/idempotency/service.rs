@@ -34,6 +34,15 @@ const WITHOUT_KEY: &[&str] = &[
     "/reveal-id",
 ];
 
+/// POSTs that must carry a key (400 without one): batches, whose retry without a key could not
+/// be told from a second batch.
+const KEY_REQUIRED: &[&str] = &["/import/volunteers", "/import/service-records"];
+
+/// Whether a POST to `path` (concrete, or the document's template) must carry a key.
+pub fn requires_key(path: &str) -> bool {
+    path.starts_with(crate::API_PREFIX) && KEY_REQUIRED.iter().any(|s| path.ends_with(s))
+}
+
 /// Whether a POST to `path` (concrete, or the document's template) takes an Idempotency-Key.
 pub fn takes_key(path: &str) -> bool {
     path.starts_with(crate::API_PREFIX) && !WITHOUT_KEY.iter().any(|s| path.ends_with(s))

@@ -37,6 +37,15 @@ macro_rules! labelled_enum {
                 match self { $($name::$variant => ($zh, $en)),+ }
             }
 
+            /// The value a person wrote: its code, or its Chinese or English label.
+            pub fn from_label(text: &str) -> Option<$name> {
+                let text = text.trim();
+                $name::ALL.iter().copied().find(|v| {
+                    let (zh, en) = v.labels();
+                    v.code() == text || zh == text || en.eq_ignore_ascii_case(text)
+                })
+            }
+
             pub fn describe() -> EnumDescription {
                 EnumDescription {
                     name: $key,

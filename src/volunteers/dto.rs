@@ -12,56 +12,77 @@ use crate::meta::enums::{
 };
 use crate::time::to_utc;
 
-/// Real-name registration: creates an account and its volunteer profile.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    /// Mainland mobile number, `1[3-9]` and nine more digits; also the login.
-    #[schema(example = "13812345678")]
-    #[schema(pattern = "^1[3-9][0-9]{9}$")]
-    pub mobile: String,
-    /// 8–128 characters.
-    #[schema(min_length = 8, max_length = 128)]
-    pub password: String,
-    #[schema(example = "陈小明")]
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-    )]
-    pub real_name: String,
-    pub id_type: IdType,
-    /// For `resident_id`: 18 characters with a valid GB 11643 check character; birth date and
-    /// gender must agree with `birth_date` and `gender`.
-    #[schema(example = "11010519491231002X")]
-    pub id_number: String,
-    pub gender: Gender,
-    pub birth_date: NaiveDate,
-    pub political_status: PoliticalStatus,
-    #[schema(max_length = 254)]
-    pub email: Option<String>,
-    pub education: Option<Education>,
-    #[serde(default)]
-    pub skills: Vec<Skill>,
-    /// One of `/api/v1/meta/towns`.
-    #[schema(example = "台城街道")]
-    #[schema(value_type = Option<crate::meta::towns::TownName>)]
-    pub town: Option<String>,
-    #[schema(max_length = 50)]
-    pub emergency_contact_name: Option<String>,
-    #[schema(value_type = Option<String>, max_length = 20, pattern = r"^[0-9+-]*$")]
-    pub emergency_contact_phone: Option<String>,
-    /// Required under 18.
-    #[schema(max_length = 50)]
-    pub guardian_name: Option<String>,
-    /// Required under 18.
-    #[schema(pattern = "^1[3-9][0-9]{9}$")]
-    pub guardian_mobile: Option<String>,
-    /// Must be `true` under 18: the guardian consents to the registration.
-    pub guardian_consent: Option<bool>,
-    /// Consent to the processing of personal information under the current privacy notice;
-    /// registering implies it, and `false` is refused.
-    pub privacy_consent: Option<bool>,
+/// Declares a registration body: the fields of a volunteer's registration after the
+/// `$extra` ones. One list for the register endpoint and the import row, so that both take
+/// exactly the same fields with the same constraints.
+macro_rules! registration_body {
+    ($(#[$meta:meta])* $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// Mainland mobile number, `1[3-9]` and nine more digits; also the login.
+            #[schema(example = "13812345678")]
+            #[schema(pattern = "^1[3-9][0-9]{9}$")]
+            pub mobile: String,
+            $($extra)*
+            #[schema(example = "陈小明")]
+            #[schema(
+                min_length = 1,
+                max_length = 50,
+                pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+            )]
+            pub real_name: String,
+            pub id_type: IdType,
+            /// For `resident_id`: 18 characters with a valid GB 11643 check character; birth date and
+            /// gender must agree with `birth_date` and `gender`.
+            #[schema(example = "11010519491231002X")]
+            pub id_number: String,
+            pub gender: Gender,
+            pub birth_date: NaiveDate,
+            pub political_status: PoliticalStatus,
+            #[schema(max_length = 254)]
+            pub email: Option<String>,
+            pub education: Option<Education>,
+            #[serde(default)]
+            pub skills: Vec<Skill>,
+            /// One of `/api/v1/meta/towns`.
+            #[schema(example = "台城街道")]
+            #[schema(value_type = Option<crate::meta::towns::TownName>)]
+            pub town: Option<String>,
+            #[schema(max_length = 50)]
+            pub emergency_contact_name: Option<String>,
+            #[schema(value_type = Option<String>, max_length = 20, pattern = r"^[0-9+-]*$")]
+            pub emergency_contact_phone: Option<String>,
+            /// Required under 18.
+            #[schema(max_length = 50)]
+            pub guardian_name: Option<String>,
+            /// Required under 18.
+            #[schema(pattern = "^1[3-9][0-9]{9}$")]
+            pub guardian_mobile: Option<String>,
+            /// Must be `true` under 18: the guardian consents to the registration.
+            pub guardian_consent: Option<bool>,
+            /// Consent to the processing of personal information under the current privacy notice;
+            /// registering implies it, and `false` is refused.
+            pub privacy_consent: Option<bool>,
+        }
+    };
+}
+
+registration_body! {
+    /// Real-name registration: creates an account and its volunteer profile.
+    RegisterRequest {
+        /// 8–128 characters.
+        #[schema(min_length = 8, max_length = 128)]
+        pub password: String,
+    }
+}
+
+registration_body! {
+    /// One volunteer of an import: the registration without a password. The account can log
+    /// in once its owner registers with the same mobile number and ID number (which sets the
+    /// password) or binds WeChat after that.
+    ImportVolunteerRow {}
 }
 
 /// A volunteer profile. `id_number` is masked (`440781********123X`) for everyone but the

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use validator::ValidateEmail;
 
-use super::dto::RegisterRequest;
+use super::dto::{ImportVolunteerRow, RegisterRequest};
 use super::id_number::{self, ResidentIdError};
 use crate::error::{FieldErrors, Msg};
 use crate::meta::enums::{Education, Gender, IdType, PoliticalStatus, Skill};
@@ -67,10 +67,49 @@ pub fn validate_registration(
     req: RegisterRequest,
     today: NaiveDate,
 ) -> Result<ValidRegistration, crate::error::ApiError> {
+    validate(req, today, true)
+}
+
+/// An imported volunteer: every rule of registration but the password, which it has none of
+/// (`ValidRegistration::password` is empty).
+pub fn validate_import_row(
+    row: ImportVolunteerRow,
+    today: NaiveDate,
+) -> Result<ValidRegistration, crate::error::ApiError> {
+    let req = RegisterRequest {
+        mobile: row.mobile,
+        password: String::new(),
+        real_name: row.real_name,
+        id_type: row.id_type,
+        id_number: row.id_number,
+        gender: row.gender,
+        birth_date: row.birth_date,
+        political_status: row.political_status,
+        email: row.email,
+        education: row.education,
+        skills: row.skills,
+        town: row.town,
+        emergency_contact_name: row.emergency_contact_name,
+        emergency_contact_phone: row.emergency_contact_phone,
+        guardian_name: row.guardian_name,
+        guardian_mobile: row.guardian_mobile,
+        guardian_consent: row.guardian_consent,
+        privacy_consent: row.privacy_consent,
+    };
+    validate(req, today, false)
+}
+
+fn validate(
+    req: RegisterRequest,
+    today: NaiveDate,
+    with_password: bool,
+) -> Result<ValidRegistration, crate::error::ApiError> {
     let mut errors = FieldErrors::default();
     let mobile = req.mobile.clone();
     check_mobile(&mut errors, "mobile", &mobile);
-    check_password(&mut errors, "password", &req.password);
+    if with_password {
+        check_password(&mut errors, "password", &req.password);
+    }
     let real_name = required_text(&mut errors, "real_name", &req.real_name, NAME_MAX);
     let id_number = id_number::normalize(req.id_type, &req.id_number);
 

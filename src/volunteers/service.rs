@@ -111,6 +111,18 @@ fn id_number_conflict(e: diesel::result::Error) -> ApiError {
     }
 }
 
+/// The volunteer registered with this ID number (as given: it is normalised here).
+pub fn id_by_id_number(
+    conn: &mut DbConn,
+    pii: &PersonalDataCipher,
+    id_type: IdType,
+    id_number: &str,
+) -> ApiResult<Option<String>> {
+    let normalised = id_number::normalize(id_type, id_number);
+    let index = pii.blind_index(id_type.code(), &normalised);
+    Ok(store::id_by_id_number_index(conn, &index)?)
+}
+
 pub fn find_by_account(conn: &mut DbConn, account_id: &str) -> ApiResult<Option<Volunteer>> {
     Ok(store::find_by_account(conn, account_id)?)
 }

@@ -33,6 +33,15 @@ pub fn take_volunteer_number(tx: &mut Tx) -> QueryResult<Option<i64>> {
         .map(Some)
 }
 
+/// The volunteer holding this ID-number blind index.
+pub fn id_by_id_number_index(conn: &mut DbConn, index: &str) -> QueryResult<Option<String>> {
+    volunteers::table
+        .filter(volunteers::id_number_index.eq(index))
+        .select(volunteers::id)
+        .first(conn)
+        .optional()
+}
+
 /// Whether another volunteer than `except` holds this ID-number blind index.
 pub fn id_number_index_taken(
     conn: &mut DbConn,

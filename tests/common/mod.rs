@@ -285,6 +285,26 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// A POST with an Idempotency-Key.
+    pub async fn post_keyed(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        key: &str,
+        body: &Value,
+    ) -> TestResponse {
+        let mut req = TestRequest::default()
+            .method(Method::POST)
+            .uri(path)
+            .peer_addr("10.0.0.1:40000".parse().unwrap())
+            .insert_header(("idempotency-key", key))
+            .set_json(body);
+        if let Some(token) = token {
+            req = req.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        self.send(req).await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
         self.call(Method::GET, path, token, None).await
     }
