@@ -35,13 +35,7 @@ pub async fn import_volunteers(
     body: ApiJson<ImportVolunteersRequest>,
 ) -> ApiResult<web::Json<ImportResponse>> {
     let rows = body.into_inner().rows;
-    let lang = Lang::from_request(&req);
-    state
-        .db_as(caller, move |conn, state, actor| {
-            service::volunteers(conn, &deps(state), actor, &origin, rows)
-        })
-        .await
-        .map(|outcomes| web::Json(ImportResponse::new(outcomes, lang)))
+    import(caller, origin, &req, state, rows, service::volunteers).await
 }
 
 /// Import service records (platform clients with `import:write`, federation admins;
@@ -69,21 +63,30 @@ pub async fn import_service_records(
     body: ApiJson<ImportServiceRecordsRequest>,
 ) -> ApiResult<web::Json<ImportResponse>> {
     let rows = body.into_inner().rows;
-    let lang = Lang::from_request(&req);
+    import(caller, origin, &req, state, rows, service::service_records).await
+}
+
+/// One import of either kind, its report in the caller's language.
+async fn import(
+    caller: Caller,
+    origin: Origin,
+    req: &HttpRequest,
+    state: web::Data<AppState>,
+    rows: Vec<serde_json::Value>,
+    run: service::Import,
+) -> ApiResult<web::Json<ImportResponse>> {
+    let lang = Lang::from_request(req);
     state
         .db_as(caller, move |conn, state, actor| {
-            service::service_records(conn, &deps(state), actor, &origin, rows)
+            let deps = ImportDeps {
+                pii: &state.pii,
+                privacy_notice_version: &state.config.privacy_notice_version,
+                rounding: state.config.rounding_policy,
+            };
+            run(conn, &deps, actor, &origin, rows)
         })
         .await
         .map(|outcomes| web::Json(ImportResponse::new(outcomes, lang)))
-}
-
-fn deps(state: &AppState) -> ImportDeps<'_> {
-    ImportDeps {
-        pii: &state.pii,
-        privacy_notice_version: &state.config.privacy_notice_version,
-        rounding: state.config.rounding_policy,
-    }
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -31,6 +31,15 @@ pub struct ImportDeps<'a> {
     pub rounding: RoundingPolicy,
 }
 
+/// An import of one kind: [`volunteers`] or [`service_records`].
+pub type Import = fn(
+    &mut PooledConn,
+    &ImportDeps,
+    &Actor,
+    &Origin,
+    Vec<serde_json::Value>,
+) -> ApiResult<Vec<RowOutcome>>;
+
 /// Imports volunteers: each row registers an account without a password (see
 /// [`ImportVolunteerRow`]); a row naming a volunteer registered with the same mobile and ID
 /// number is that volunteer.
