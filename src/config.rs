@@ -77,6 +77,11 @@ pub struct Config {
     pub wechat_api_base: String,
     /// How long a WeChat call may take before the login answers 504.
     pub wechat_timeout_ms: u64,
+    /// Whether webhooks may go to private, loopback and link-local addresses (off: the SSRF
+    /// guard refuses them at creation and after DNS at each delivery).
+    pub webhook_allow_private: bool,
+    /// How long a webhook delivery may take before it counts as failed.
+    pub webhook_timeout_ms: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -180,6 +185,8 @@ impl Config {
                 .trim_end_matches('/')
                 .to_owned(),
             wechat_timeout_ms: number(&get, "ZHIYUAN_WECHAT_TIMEOUT_MS", 5000)?,
+            webhook_allow_private: flag(&get, "ZHIYUAN_WEBHOOK_ALLOW_PRIVATE")?,
+            webhook_timeout_ms: number(&get, "ZHIYUAN_WEBHOOK_TIMEOUT_MS", 10_000)?,
             rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
                 None => crate::rounding::RoundingPolicy::default(),
                 Some(v) => crate::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {

@@ -47,6 +47,7 @@ pub mod time;
 pub mod trainings;
 pub mod validation;
 pub mod volunteers;
+pub mod webhooks;
 pub mod wechat;
 
 use actix_web::body::MessageBody;
@@ -96,6 +97,7 @@ where
                 .configure(api_clients::routes::configure)
                 .configure(sync::routes::configure)
                 .configure(imports::routes::configure)
+                .configure(webhooks::routes::configure)
                 .configure(audit::routes::configure),
         )
 }

@@ -23,6 +23,7 @@ problem details (`application/problem+json`) with a stable `code`; messages are 
         (name = "audit", description = "The audit log"),
         (name = "api-clients", description = "Platform clients (平台客户端): credentials and scopes"),
         (name = "sync", description = "Incremental sync feeds for platform clients (增量同步), with tombstones"),
+        (name = "webhooks", description = "Webhook subscriptions (Standard Webhooks v1) and their delivery log"),
         (name = "imports", description = "Bulk imports (批量导入) of volunteers and service records, row by row"),
         (name = "certificates", description = "Electronic volunteer certificates (电子志愿者证)"),
         (name = "verification", description = "Verifying credentials: the issuer, its keys, certificate and proof numbers"),

@@ -619,6 +619,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_id -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        last_latency_ms -> Nullable<Int4>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Text,
+        event_type -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        secret_cipher -> Text,
+        previous_secret_cipher -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     wechat_bind_tickets (ticket_hash) {
         ticket_hash -> Text,
         openid -> Text,
@@ -700,6 +744,9 @@ diesel::joinable!(trainings -> teams (team_id));
 diesel::joinable!(trainings -> volunteers (volunteer_id));
 diesel::joinable!(volunteer_year_hours -> volunteers (volunteer_id));
 diesel::joinable!(volunteers -> accounts (account_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_subscriptions -> accounts (created_by));
 diesel::joinable!(wechat_identities -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -749,6 +796,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     trainings,
     volunteer_year_hours,
     volunteers,
+    webhook_deliveries,
+    webhook_events,
+    webhook_subscriptions,
     wechat_bind_tickets,
     wechat_identities,
 );

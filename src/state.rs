@@ -43,6 +43,8 @@ pub struct AppState {
     pub tree_keyed: &'static [&'static crate::db::recount::Aggregate],
     /// WeChat's code2Session (see `wechat`).
     pub wechat: Arc<crate::wechat::client::WeChatClient>,
+    /// The client webhooks are delivered with (see `webhooks::dispatcher`).
+    pub webhooks: Arc<crate::webhooks::dispatcher::WebhookClient>,
     /// Per-thread read-only connections for short reads (SQLite only).
     readers: Option<Arc<ThreadReaders>>,
 }
@@ -93,6 +95,7 @@ impl AppState {
             readers: ThreadReaders::for_backend(&config.backend, &config.database_url)
                 .map(Arc::new),
             wechat: Arc::new(crate::wechat::client::WeChatClient::new(&config)),
+            webhooks: Arc::new(crate::webhooks::dispatcher::WebhookClient::new(&config)),
             config: Arc::new(config),
             pool,
         }

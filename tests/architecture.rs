@@ -44,6 +44,7 @@ const DOMAINS: &[&str] = &[
     "teams",
     "trainings",
     "volunteers",
+    "webhooks",
     "wechat",
     "ops",
     "state",
@@ -55,6 +56,7 @@ const MAY_NAME_TABLES: &[&str] = &[
     "schema",
     "db::list_totals",
     "db::changes",
+    "db::outbox",
     "teams::scope",
     "activities::cache",
 ];

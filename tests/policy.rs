@@ -87,6 +87,10 @@ struct Scene {
     client_id: String,
     client_secret: String,
     platform: String,
+    /// A webhook subscription (to a public address that is never reached: its delivery has
+    /// failed already) and that delivery.
+    webhook: String,
+    delivery: String,
     /// Distinct per scene: registrations made by a case use it.
     seed: u32,
 }
@@ -318,7 +322,46 @@ async fn scene(app: &TestApp, seed: u32) -> Scene {
         .platform_client_with_id(&w.fed, &["sync:read", "import:write"])
         .await;
     let platform = app.client_token(&client_id, &client_secret).await;
+    let webhook = created(
+        app,
+        &w.fed,
+        "/api/v1/webhooks",
+        json!({"url": "https://203.119.1.1/hooks", "events": ["activity.published"]}),
+    )
+    .await;
+    // A delivery of it to act on, as the outbox writes them.
+    let delivery = {
+        use diesel::prelude::*;
+        use zhiyuan::schema::{webhook_deliveries, webhook_events};
+        let mut conn = app.conn();
+        let at = chrono::Utc::now().naive_utc();
+        let event = format!("msg_policy{seed}");
+        diesel::insert_into(webhook_events::table)
+            .values((
+                webhook_events::id.eq(&event),
+                webhook_events::event_type.eq("activity.published"),
+                webhook_events::body.eq("{}"),
+                webhook_events::created_at.eq(at),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+        let id = zhiyuan::db::new_id();
+        diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::id.eq(&id),
+                webhook_deliveries::subscription_id.eq(&webhook),
+                webhook_deliveries::event_id.eq(&event),
+                webhook_deliveries::status.eq("failed"),
+                webhook_deliveries::attempts.eq(7),
+                webhook_deliveries::created_at.eq(at),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+        id
+    };
     Scene {
+        webhook,
+        delivery,
         api_client,
         client_id,
         client_secret,
@@ -722,6 +765,83 @@ fn matrix() -> Vec<(&'static str, Request, [u16; 8])> {
             "sync service-records",
             |_| (Method::GET, "/api/v1/sync/service-records".into(), None),
             [401, 403, 403, 403, 403, 403, 403, 200],
+        ),
+        // Webhooks.
+        (
+            "list webhooks",
+            |_| (Method::GET, "/api/v1/webhooks".into(), None),
+            [401, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
+            "create a webhook",
+            |_| {
+                (
+                    Method::POST,
+                    "/api/v1/webhooks".into(),
+                    Some(
+                        json!({"url": "https://203.119.1.2/in", "events": ["certificate.issued"]}),
+                    ),
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 201, 401],
+        ),
+        (
+            "edit a webhook",
+            |s| {
+                (
+                    Method::PATCH,
+                    format!("/api/v1/webhooks/{}", s.webhook),
+                    Some(json!({"description": "市平台"})),
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
+            "delete a webhook",
+            |s| {
+                (
+                    Method::DELETE,
+                    format!("/api/v1/webhooks/{}", s.webhook),
+                    None,
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 204, 401],
+        ),
+        (
+            "list a webhook's deliveries",
+            |s| {
+                (
+                    Method::GET,
+                    format!("/api/v1/webhooks/{}/deliveries", s.webhook),
+                    None,
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 200, 401],
+        ),
+        (
+            "redeliver",
+            |s| {
+                (
+                    Method::POST,
+                    format!(
+                        "/api/v1/webhooks/{}/deliveries/{}/redeliver",
+                        s.webhook, s.delivery
+                    ),
+                    None,
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 202, 401],
+        ),
+        (
+            "rotate a webhook's secret",
+            |s| {
+                (
+                    Method::POST,
+                    format!("/api/v1/webhooks/{}/rotate-secret", s.webhook),
+                    None,
+                )
+            },
+            [401, 403, 403, 403, 403, 403, 200, 401],
         ),
         (
             "import volunteers",

@@ -7,6 +7,15 @@ use super::store;
 use crate::db::Tx;
 use crate::error::ApiResult;
 use crate::meta::enums::SignupStatus as Status;
+use crate::meta::enums::WebhookEvent;
+
+/// The webhook event of a sign-up holding a seat now (however it got it).
+pub fn announce_confirmed(tx: &mut Tx, signup_id: &str, activity_id: &str, volunteer_id: &str) {
+    tx.emit(
+        WebhookEvent::SignupConfirmed,
+        serde_json::json!({"id": signup_id, "activity_id": activity_id, "volunteer_id": volunteer_id}),
+    );
+}
 
 /// Confirms waitlisted volunteers in order while seats remain, at most `seats` of them.
 pub fn promote(tx: &mut Tx, activity_id: &str, seats: i32) -> ApiResult<i32> {
@@ -20,6 +29,7 @@ pub fn promote(tx: &mut Tx, activity_id: &str, seats: i32) -> ApiResult<i32> {
         }
         store::set_signup_status(tx, &first.id, Status::Confirmed, None)?;
         store::leave_waitlist(tx, activity_id, first.position.unwrap_or(1))?;
+        announce_confirmed(tx, &first.id, activity_id, &first.volunteer_id);
         promoted += 1;
     }
     Ok(promoted)

@@ -12,7 +12,7 @@ use crate::db::{DbConn, PooledConn, ReadConn, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
 use crate::ids::check_id;
 use crate::meta::enums::ActivityStatus as Status;
-use crate::meta::enums::{ActivityCategory, ActivityStatus};
+use crate::meta::enums::{ActivityCategory, ActivityStatus, WebhookEvent};
 use crate::paging::Page;
 use crate::paging::page_request;
 use crate::validation::{contains_pattern, optional_town};
@@ -272,6 +272,12 @@ pub fn transition(
         }
         if to == Status::Cancelled {
             seats::cancel_all(tx, id)?;
+        }
+        if to == Status::Published {
+            tx.emit(
+                WebhookEvent::ActivityPublished,
+                json!({"id": id, "team_id": a.team_id, "title": a.title, "starts_at": crate::time::to_utc(a.starts_at), "ends_at": crate::time::to_utc(a.ends_at)}),
+            );
         }
         audit::record(
             tx,

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::dto::{SignupQuery, SignupResponse};
 use super::model::{Activity, Signup};
-use super::seats::vacate;
+use super::seats::{self, vacate};
 use super::service::read as read_activity;
 use super::store;
 use crate::audit::{self, AuditEntry, Origin};
@@ -126,6 +126,9 @@ pub fn sign_up(conn: &mut PooledConn, actor: &Actor, activity_id: &str) -> ApiRe
                 id
             }
         };
+        if status == Status::Confirmed {
+            seats::announce_confirmed(tx, &id, activity_id, &volunteer_id);
+        }
         get(tx, &id)
     })
 }
@@ -169,6 +172,7 @@ pub fn decide(
                     return Err(conflict("activity_full", "名额已满", "No seats are left"));
                 }
                 store::set_signup_status(tx, signup_id, Status::Confirmed, None)?;
+                seats::announce_confirmed(tx, signup_id, activity_id, &signup.volunteer_id);
             }
             (Status::Pending | Status::Confirmed | Status::Waitlisted, Status::Rejected) => {
                 vacate(tx, &signup, Status::Rejected)?;

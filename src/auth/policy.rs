@@ -256,6 +256,8 @@ pub enum Action<'a> {
     ReadSyncFeed,
     /// Import volunteers or service records in bulk.
     ImportBatch,
+    /// Create, edit, delete webhook subscriptions, read their deliveries, redeliver.
+    ManageWebhooks,
 }
 
 impl Action<'_> {
@@ -400,7 +402,8 @@ pub fn authorize(conn: &mut DbConn, actor: &Actor, action: Action<'_>) -> ApiRes
         Action::CommentOnCampaignReport
         | Action::ReviewProjectApplication
         | Action::ManageCommendations
-        | Action::ManageApiClients => allowed(actor.federation_admin),
+        | Action::ManageApiClients
+        | Action::ManageWebhooks => allowed(actor.federation_admin),
         Action::ReadSyncFeed => allowed(actor.holds(ClientScope::SyncRead)),
         Action::ImportBatch => {
             allowed(actor.federation_admin || actor.holds(ClientScope::ImportWrite))

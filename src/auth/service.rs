@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 use rand::Rng;
+use serde_json::json;
 
 use super::AuthUser;
 use super::dto::{AccountResponse, MeResponse, TokensResponse};
@@ -14,7 +15,7 @@ use crate::crypto::PersonalDataCipher;
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg};
 use crate::hours::stars::StarLevels;
-use crate::meta::enums::{AccountStatus, Role};
+use crate::meta::enums::{AccountStatus, Role, WebhookEvent};
 use crate::volunteers::dto::{RegisterRequest, Viewer, VolunteerResponse};
 use crate::volunteers::id_number::is_mobile;
 use crate::volunteers::model::Volunteer;
@@ -178,7 +179,16 @@ fn insert_volunteer_account(
         _ => ApiError::from(e),
     })?;
     grant_role(tx, &account_id, Role::Volunteer, None, None)?;
-    volunteers::create_profile(tx, pii, &account_id, reg, privacy_notice_version)
+    let volunteer = volunteers::create_profile(tx, pii, &account_id, reg, privacy_notice_version)?;
+    tx.emit(
+        WebhookEvent::VolunteerRegistered,
+        json!({
+            "id": volunteer.id,
+            "volunteer_number": volunteer.volunteer_number,
+            "town": volunteer.town,
+        }),
+    );
+    Ok(volunteer)
 }
 
 fn grant_role(

@@ -23,7 +23,7 @@ use crate::ids::{check_id, new_credential_number};
 use crate::issuer::Signer;
 use crate::issuer::dto::VerificationResponse;
 use crate::issuer::service::{issue_time, verify_number, xsd_date_time};
-use crate::meta::enums::CertificateStatus;
+use crate::meta::enums::{CertificateStatus, WebhookEvent};
 use crate::paging::{Page, page_request};
 use crate::teams::model::Team;
 use crate::teams::service::{self as teams, NotCertified};
@@ -131,14 +131,27 @@ pub fn issue(
     })
 }
 
-/// Every certificate issued is audited; the webhooks' outbox event (issue 14) belongs here too,
-/// in the same transaction.
+/// The webhook event of an issued certificate.
+fn announce_issued(tx: &mut Tx, certificate: &Certificate) {
+    tx.emit(
+        WebhookEvent::CertificateIssued,
+        json!({
+            "id": certificate.id,
+            "number": certificate.number,
+            "team_id": certificate.team_id,
+            "volunteer_id": certificate.volunteer_id,
+        }),
+    );
+}
+
+/// Every certificate issued is audited and announced, in the same transaction.
 fn record_issued(
     tx: &mut Tx,
     origin: &Origin,
     actor: &Actor,
     certificate: &Certificate,
 ) -> ApiResult<()> {
+    announce_issued(tx, certificate);
     audit::record(
         tx,
         origin,
@@ -218,8 +231,10 @@ pub fn issue_batch(
             }
         }
         store::insert(tx, &certificates)?;
-        // One audit event for the batch (each certificate names its issuer and time); the
-        // webhooks' outbox events, one per certificate, belong here too (issue 14).
+        for certificate in &certificates {
+            announce_issued(tx, certificate);
+        }
+        // One audit event for the batch (each certificate names its issuer and time).
         audit::record(
             tx,
             origin,
@@ -311,6 +326,15 @@ pub fn revoke(
             ));
         }
         teams::uncertify_member(tx, &certificate.team_id, &certificate.volunteer_id)?;
+        tx.emit(
+            WebhookEvent::CertificateRevoked,
+            json!({
+                "id": certificate.id,
+                "number": certificate.number,
+                "team_id": certificate.team_id,
+                "volunteer_id": certificate.volunteer_id,
+            }),
+        );
         audit::record(
             tx,
             origin,

@@ -47,10 +47,18 @@ impl Feed {
     }
 }
 
-/// The items a transaction changed, per feed, each once, in the order first named.
+/// What a transaction writes last: the items of the feeds it changed, per feed, each once, in
+/// the order first named; and the webhook events it emitted (see [`super::outbox`]).
 #[derive(Default)]
 pub struct Pending {
     items: BTreeMap<Feed, Vec<String>>,
+    pub(super) events: Vec<super::outbox::Emitted>,
+}
+
+/// How much was pending at a savepoint's start.
+pub(super) struct Mark {
+    items: Vec<(Feed, usize)>,
+    events: usize,
 }
 
 impl Pending {
@@ -61,20 +69,25 @@ impl Pending {
         }
     }
 
-    /// How many items were named (to undo a savepoint's).
-    pub(super) fn mark(&self) -> Vec<(Feed, usize)> {
-        self.items.iter().map(|(f, v)| (*f, v.len())).collect()
+    /// How much is pending (to undo a savepoint's).
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            items: self.items.iter().map(|(f, v)| (*f, v.len())).collect(),
+            events: self.events.len(),
+        }
     }
 
-    pub(super) fn rewind(&mut self, mark: &[(Feed, usize)]) {
-        self.items
-            .retain(|feed, items| match mark.iter().find(|(f, _)| f == feed) {
+    pub(super) fn rewind(&mut self, mark: &Mark) {
+        self.items.retain(
+            |feed, items| match mark.items.iter().find(|(f, _)| f == feed) {
                 Some((_, len)) => {
                     items.truncate(*len);
                     true
                 }
                 None => false,
-            });
+            },
+        );
+        self.events.truncate(mark.events);
     }
 }
 

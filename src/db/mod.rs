@@ -13,6 +13,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub mod changes;
 pub mod list_totals;
+pub mod outbox;
 mod readers;
 pub mod recount;
 pub use readers::ThreadReaders;
@@ -287,6 +288,12 @@ impl Tx<'_> {
         self.changed.add(feed, id);
     }
 
+    /// Emits a webhook event of this transaction: written to the outbox as it commits (see
+    /// [`outbox`]), delivered after. Services call it beside the change it tells of.
+    pub fn emit(&mut self, event: crate::meta::enums::WebhookEvent, data: serde_json::Value) {
+        self.changed.events.push(outbox::Emitted { event, data });
+    }
+
     /// Runs `f` in a savepoint of this transaction: on an error only `f`'s writes are undone
     /// and the transaction goes on (one item of a batch may fail without failing the batch).
     pub fn savepoint<T, E, F>(&mut self, f: F) -> Result<T, E>
@@ -334,6 +341,7 @@ where
         let value = f(tx)?;
         // Last, so the feeds' counters are locked only from here to the commit.
         let changed = std::mem::take(tx.changed);
+        outbox::write(tx, &changed.events)?;
         changes::write(tx, &changed)?;
         Ok(value)
     };

@@ -17,7 +17,9 @@ use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg};
 use crate::ids::check_id;
-use crate::meta::enums::{ActivityCategory, ExportFormat, RecordSource, RecordStatus};
+use crate::meta::enums::{
+    ActivityCategory, ExportFormat, RecordSource, RecordStatus, WebhookEvent,
+};
 use crate::paging::{CURSOR_TIME, Page, bad_cursor, decode_cursor, encode_cursor, page_request};
 use crate::rounding::RoundingPolicy;
 use crate::tabular::{Cell, RowSink};
@@ -328,6 +330,18 @@ pub fn decide(
                 None => (i64::from(record.minutes), true),
             };
             totals::apply(tx, record, delta, first_count)?;
+            tx.emit(
+                WebhookEvent::ServiceRecordApproved,
+                json!({
+                    "id": record.id,
+                    "volunteer_id": record.volunteer_id,
+                    "team_id": record.team_id,
+                    "activity_id": record.activity_id,
+                    "service_date": record.service_date,
+                    "minutes": record.minutes,
+                    "corrects_id": record.corrects_id,
+                }),
+            );
         }
         audit::record(
             tx,

@@ -285,6 +285,30 @@ labelled_enum!(
 );
 
 labelled_enum!(
+    /// Webhook 事件类型 (what a webhook subscription may listen to)
+    WebhookEvent, "webhook_event" {
+        VolunteerRegistered = "volunteer.registered", "志愿者注册", "A volunteer registered (or was imported)";
+        MembershipApproved = "membership.approved", "入队审核通过", "A volunteer became an approved member of an organisation";
+        ActivityPublished = "activity.published", "活动发布", "An activity was published";
+        SignupConfirmed = "signup.confirmed", "报名确认", "A sign-up was confirmed";
+        ServiceRecordApproved = "service_record.approved", "时数审核通过", "A service record was approved";
+        CertificateIssued = "certificate.issued", "证书签发", "A certificate was issued";
+        CertificateRevoked = "certificate.revoked", "证书撤销", "A certificate was revoked";
+        ProjectApplicationStatusChanged = "project_application.status_changed", "项目申报状态变更", "A project application changed status";
+        CampaignReportFiled = "campaign_report.filed", "主题活动报送", "A campaign report was filed";
+    }
+);
+
+labelled_enum!(
+    /// Webhook 投递状态
+    DeliveryStatus, "delivery_status" {
+        Pending = "pending", "待投递", "Waiting for its next attempt";
+        Delivered = "delivered", "已送达", "Delivered (the receiver answered 2xx)";
+        Failed = "failed", "已放弃", "Given up (retries exhausted, or the receiver is gone)";
+    }
+);
+
+labelled_enum!(
     /// 平台客户端权限 (what a platform client's tokens may do)
     ClientScope, "client_scope" {
         SyncRead = "sync:read", "同步读取", "Read the sync feeds";
@@ -535,6 +559,8 @@ pub fn with_schema_names() -> Vec<(std::borrow::Cow<'static, str>, EnumDescripti
         Skill,
         Role,
         ClientScope,
+        WebhookEvent,
+        DeliveryStatus,
         TeamKind,
         MembershipStatus,
         RecordStatus,

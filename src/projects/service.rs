@@ -22,7 +22,7 @@ use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Msg, check_version};
 use crate::files::service::{self as files, Subject};
 use crate::ids::{check_id, invalid_id, is_id};
-use crate::meta::enums::{ActivityCategory, ProjectStatus};
+use crate::meta::enums::{ActivityCategory, ProjectStatus, WebhookEvent};
 use crate::money::{parse_yuan, yuan};
 use crate::paging::{Page, page_request};
 use crate::teams::service as teams;
@@ -266,8 +266,16 @@ fn record_transition(
             comment: comment.clone(),
         },
     )?;
-    // The webhooks' outbox event `project_application.status_changed` (issue 14) belongs
-    // here too, in the same transaction.
+    tx.emit(
+        WebhookEvent::ProjectApplicationStatusChanged,
+        json!({
+            "id": application.id,
+            "team_id": application.team_id,
+            "campaign_id": application.campaign_id,
+            "from": from.map(ProjectStatus::code),
+            "to": to.code(),
+        }),
+    );
     audit::record(
         tx,
         origin,

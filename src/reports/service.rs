@@ -24,6 +24,7 @@ use crate::files::service::{self as files, Subject};
 use crate::hours::service as hours;
 use crate::hours::stars::hours_of;
 use crate::ids::check_id;
+use crate::meta::enums::WebhookEvent;
 use crate::teams::service as teams;
 use crate::time::{local_date, local_day_start};
 use crate::validation::{optional_text, required_text};
@@ -157,7 +158,10 @@ pub fn file(
             }
         })?;
         attach_photos(tx, &report, &photos)?;
-        // The webhooks' outbox event `campaign_report.filed` (issue 14) belongs here too.
+        tx.emit(
+            WebhookEvent::CampaignReportFiled,
+            json!({"id": report.id, "campaign_id": report.campaign_id, "team_id": report.team_id, "late": report.late}),
+        );
         audit::record(
             tx,
             origin,

@@ -16,6 +16,7 @@ use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
 use crate::ids::check_id;
 use crate::meta::enums::MembershipStatus as Status;
+use crate::meta::enums::WebhookEvent;
 use crate::paging::{Page, page_request, time_id_cursor, time_id_key};
 use crate::volunteers::id_number::mask_mobile;
 
@@ -51,7 +52,23 @@ fn transition(
         to,
     )?;
     store::insert_membership_event(tx, &membership.id, Some(from), to, actor_id, comment)?;
+    if to == Status::Approved {
+        announce_approval(
+            tx,
+            &membership.id,
+            &membership.team_id,
+            &membership.volunteer_id,
+        );
+    }
     Ok(true)
+}
+
+/// The webhook event of a volunteer becoming an approved member.
+fn announce_approval(tx: &mut Tx, membership_id: &str, team_id: &str, volunteer_id: &str) {
+    tx.emit(
+        WebhookEvent::MembershipApproved,
+        json!({"id": membership_id, "team_id": team_id, "volunteer_id": volunteer_id}),
+    );
 }
 
 /// Keeps member_count, certified_count for a member holding a certificate, and the distinct
@@ -145,6 +162,9 @@ pub fn join(
                 })?;
                 adjust_member_count(tx, &id, team_id, &volunteer_id, Status::Pending, status)?;
                 store::insert_membership_event(tx, &id, None, status, &actor.account_id, None)?;
+                if status == Status::Approved {
+                    announce_approval(tx, &id, team_id, &volunteer_id);
+                }
                 get(tx, &id)?
             }
         };
