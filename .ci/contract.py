@@ -172,7 +172,21 @@ def seed(api: Api) -> dict:
     api.call("POST", f"/api/v1/teams/{team['id']}/news", fed, {
         "title": "社区清洁活动", "text": "志愿者清理了街道", "images": [news_photo["id"]],
     })
+    # A subscription (to a public address the run never reaches) and one delivery of it.
+    webhook = api.call("POST", "/api/v1/webhooks", fed, {
+        "url": "https://203.119.1.1/hooks/zhiyuan", "events": ["activity.published"],
+    })
+    second = api.call("POST", "/api/v1/activities", fed, {
+        "team_id": team["id"], "title": "河道巡查", "category": "community_service",
+        "starts_at": start.isoformat().replace("+00:00", "Z"),
+        "ends_at": (start + timedelta(hours=2)).isoformat().replace("+00:00", "Z"),
+        "capacity": 10, "town": "台城街道", "address": "台城河",
+    })
+    api.call("POST", f"/api/v1/activities/{second['id']}/publish", fed)
+    delivery = api.call("GET", f"/api/v1/webhooks/{webhook['id']}/deliveries", fed)["items"][0]
     return {
+        "webhook": webhook["id"],
+        "delivery": delivery["id"],
         "api_client": client["id"],
         "file": news_photo["id"],
         "report": report["id"],
@@ -245,6 +259,8 @@ BUSINESS_RULES = {
     "sync_teams": "`cursor` must be a cursor this feed returned",
     "sync_activities": "`cursor` must be a cursor this feed returned",
     "sync_service_records": "`cursor` must be a cursor this feed returned",
+    "create_webhook": "the URL's host must resolve, and to a public address",
+    "update_webhook": "the URL's host must resolve, and to a public address",
     "import_volunteers": "rows are checked one by one (any object is a row), but no text may hold NUL",
     "import_service_records": "rows are checked one by one (any object is a row), but no text may hold NUL",
 }
@@ -273,6 +289,7 @@ def operation_parameters(path: str, world: dict) -> dict:
         ("/api/v1/verify/proofs/{number}", {"number": world["proof_number"]}),
         ("/api/v1/files/{id}", {"id": world["file"]}),
         ("/api/v1/api-clients/{id}", {"id": world["api_client"]}),
+        ("/api/v1/webhooks/{id}", {"id": world["webhook"], "delivery_id": world["delivery"]}),
         ("/api/v1/campaign-reports/{id}", {"id": world["report"]}),
         ("/api/v1/project-applications/{id}/review", {"id": world["submitted_project"]}),
         ("/api/v1/project-applications/{id}", {"id": world["project"]}),

@@ -168,7 +168,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     tracing::info!(%bind, backend, "zhiyuan is serving; API docs at /docs/");
     let main = server.run();
     actix_web::rt::spawn(housekeeping(data.clone()));
-    actix_web::rt::spawn(crate::webhooks::dispatcher::run(data.clone()));
+    actix_web::rt::spawn(crate::webhooks::dispatcher::run(data.get_ref().clone()));
 
     match metrics_bind {
         None => main.await,

@@ -43,8 +43,8 @@ pub struct AppState {
     pub tree_keyed: &'static [&'static crate::db::recount::Aggregate],
     /// WeChat's code2Session (see `wechat`).
     pub wechat: Arc<crate::wechat::client::WeChatClient>,
-    /// The client webhooks are delivered with (see `webhooks::dispatcher`).
-    pub webhooks: Arc<crate::webhooks::dispatcher::WebhookClient>,
+    /// The client webhooks are delivered with (see `webhooks::client`).
+    pub webhooks: Arc<crate::webhooks::client::WebhookClient>,
     /// Per-thread read-only connections for short reads (SQLite only).
     readers: Option<Arc<ThreadReaders>>,
 }
@@ -95,7 +95,7 @@ impl AppState {
             readers: ThreadReaders::for_backend(&config.backend, &config.database_url)
                 .map(Arc::new),
             wechat: Arc::new(crate::wechat::client::WeChatClient::new(&config)),
-            webhooks: Arc::new(crate::webhooks::dispatcher::WebhookClient::new(&config)),
+            webhooks: Arc::new(crate::webhooks::client::WebhookClient::new(&config)),
             config: Arc::new(config),
             pool,
         }

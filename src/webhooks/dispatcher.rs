@@ -13,11 +13,8 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use rand::Rng;
 
-use super::guard::{self, GuardedResolver};
 use super::model::{Attempt, Due};
-use super::signing;
 use super::store;
-use crate::config::Config;
 use crate::db::{now, write_tx};
 use crate::error::{ApiError, ApiResult};
 use crate::meta::enums::DeliveryStatus;
@@ -33,31 +30,6 @@ const LEASE_SECS: i64 = 120;
 /// The most of a receiver's `Retry-After` honoured (beyond it, the backoff decides).
 const MAX_RETRY_AFTER_SECS: i64 = 3600;
 
-/// The HTTP client webhooks are sent with: no redirects, a timeout, and (unless private
-/// addresses are allowed) a resolver that refuses names of private addresses.
-pub struct WebhookClient {
-    http: reqwest::Client,
-    allow_private: bool,
-}
-
-impl WebhookClient {
-    pub fn new(config: &Config) -> WebhookClient {
-        let mut builder = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.webhook_timeout_ms))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("zhiyuan-webhooks/", env!("CARGO_PKG_VERSION")));
-        if !config.webhook_allow_private {
-            builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver));
-        }
-        WebhookClient {
-            http: builder
-                .build()
-                .expect("an HTTP client with rustls and no proxies builds"),
-            allow_private: config.webhook_allow_private,
-        }
-    }
-}
-
 /// How an attempt ended.
 enum Outcome {
     Delivered,
@@ -70,14 +42,14 @@ enum Outcome {
 }
 
 /// Runs rounds while there is work, and waits a second between rounds when there is none.
-pub async fn run(state: actix_web::web::Data<AppState>) {
+pub async fn run(state: AppState) {
     loop {
         match deliver_due(&state).await {
-            Ok(0) => actix_web::rt::time::sleep(Duration::from_secs(1)).await,
+            Ok(0) => tokio::time::sleep(Duration::from_secs(1)).await,
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "webhook dispatch failed");
-                actix_web::rt::time::sleep(Duration::from_secs(5)).await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }
     }
@@ -160,7 +132,17 @@ fn next_attempt(
 async fn attempt(state: &AppState, due: &Due) -> (Attempt, Outcome) {
     let started = Instant::now();
     let at = now();
-    let result = send(state, due, at).await;
+    let result = match secrets(state, due, at) {
+        Ok(secrets) => {
+            let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            let timestamp = crate::time::to_utc(at).timestamp();
+            state
+                .webhooks
+                .send(&due.url, &due.event_id, &due.body, &refs, timestamp)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let latency_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     let (status_code, error, outcome) = match result {
         Ok((code, retry_after)) => {
@@ -188,17 +170,9 @@ async fn attempt(state: &AppState, due: &Due) -> (Attempt, Outcome) {
     )
 }
 
-/// The receiver's status and `Retry-After` (seconds), or what kept the request from an answer.
-async fn send(
-    state: &AppState,
-    due: &Due,
-    at: NaiveDateTime,
-) -> Result<(u16, Option<i64>), String> {
-    let client = &state.webhooks;
-    let url = reqwest::Url::parse(&due.url).map_err(|_| "malformed URL".to_owned())?;
-    if !client.allow_private && guard::literal_is_forbidden(&url) {
-        return Err("refused: a private, loopback or link-local address".to_owned());
-    }
+/// The secrets that sign a delivery now: the subscription's, and the one before it during a
+/// rotation's overlap.
+fn secrets(state: &AppState, due: &Due, at: NaiveDateTime) -> Result<Vec<String>, String> {
     let mut secrets = vec![
         state
             .pii
@@ -211,50 +185,7 @@ async fn send(
     {
         secrets.push(previous);
     }
-    let timestamp = crate::time::to_utc(at).timestamp();
-    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let signature = signing::signature(&refs, &due.event_id, timestamp, &due.body)
-        .ok_or_else(|| "the secret is malformed".to_owned())?;
-    let response = client
-        .http
-        .post(url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &due.event_id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
-        .body(due.body.clone())
-        .send()
-        .await
-        .map_err(describe)?;
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
-    Ok((response.status().as_u16(), retry_after))
-}
-
-/// A failed request in a few words (the delivery log shows it; no URL, which may carry a
-/// token of the receiver's).
-fn describe(e: reqwest::Error) -> String {
-    use std::error::Error;
-    let mut cause = e.source();
-    let mut deepest = None;
-    while let Some(c) = cause {
-        deepest = Some(c.to_string());
-        cause = c.source();
-    }
-    let what = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    match deepest {
-        Some(d) => format!("{what}: {d}"),
-        None => what.to_owned(),
-    }
+    Ok(secrets)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! `Tx::emit`); the dispatcher inside the server delivers it, signed, retried with backoff,
 //! logged per delivery. URLs pass an SSRF guard at creation and, after DNS, at each delivery.
 
+pub mod client;
 pub mod dispatcher;
 pub mod dto;
 pub mod guard;
