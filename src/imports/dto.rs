@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::RowOutcome;
-use crate::error::{ApiError, ApiResult, Lang, Msg};
+use crate::error::{ApiResult, Lang};
 use crate::meta::enums::IdType;
+
+/// One row of a batch: any JSON object (a row that is not one refuses the batch, 400).
+pub type Row = serde_json::Map<String, serde_json::Value>;
 
 /// A batch of volunteers: each row is an `ImportVolunteerRow` (the registration without a
 /// password). Rows are checked one by one, so a row that breaks a rule is reported in
@@ -17,7 +20,7 @@ use crate::meta::enums::IdType;
 pub struct ImportVolunteersRequest {
     /// Up to 1000 rows, each an `ImportVolunteerRow`.
     #[schema(max_items = 1000, value_type = Vec<Object>)]
-    pub rows: Vec<serde_json::Value>,
+    pub rows: Vec<Row>,
 }
 
 /// A batch of service records: each row is an `ImportServiceRecordRow`. Rows are checked one
@@ -27,7 +30,7 @@ pub struct ImportVolunteersRequest {
 pub struct ImportServiceRecordsRequest {
     /// Up to 1000 rows, each an `ImportServiceRecordRow`.
     #[schema(max_items = 1000, value_type = Vec<Object>)]
-    pub rows: Vec<serde_json::Value>,
+    pub rows: Vec<Row>,
 }
 
 /// One service record of an import: the body of `POST /service-records`, naming the
@@ -105,14 +108,8 @@ pub struct RowError {
 }
 
 /// A row as its type, or the row's problems (what its single endpoint's body would get).
-pub fn parse_row<T: DeserializeOwned>(row: serde_json::Value) -> ApiResult<T> {
-    if !row.is_object() {
-        return Err(ApiError::bad_request(
-            "invalid_type",
-            Msg::new("每行须为 JSON 对象", "A row must be a JSON object"),
-        ));
-    }
-    crate::http::extract::from_value(row)
+pub fn parse_row<T: DeserializeOwned>(row: Row) -> ApiResult<T> {
+    crate::http::extract::from_value(serde_json::Value::Object(row))
 }
 
 impl ImportResponse {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, post, web};
 
-use super::dto::{ImportResponse, ImportServiceRecordsRequest, ImportVolunteersRequest};
+use super::dto::{ImportResponse, ImportServiceRecordsRequest, ImportVolunteersRequest, Row};
 use super::service::{self, ImportDeps};
 use crate::audit::Origin;
 use crate::auth::Caller;
@@ -72,7 +72,7 @@ async fn import(
     origin: Origin,
     req: &HttpRequest,
     state: web::Data<AppState>,
-    rows: Vec<serde_json::Value>,
+    rows: Vec<Row>,
     run: service::Import,
 ) -> ApiResult<web::Json<ImportResponse>> {
     let lang = Lang::from_request(req);

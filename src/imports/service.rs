@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::dto::{ImportServiceRecordRow, parse_row};
+use super::dto::{ImportServiceRecordRow, Row, parse_row};
 pub use super::model::RowOutcome;
 use super::store;
 use crate::audit::{self, AuditEntry, Origin};
@@ -32,13 +32,8 @@ pub struct ImportDeps<'a> {
 }
 
 /// An import of one kind: [`volunteers`] or [`service_records`].
-pub type Import = fn(
-    &mut PooledConn,
-    &ImportDeps,
-    &Actor,
-    &Origin,
-    Vec<serde_json::Value>,
-) -> ApiResult<Vec<RowOutcome>>;
+pub type Import =
+    fn(&mut PooledConn, &ImportDeps, &Actor, &Origin, Vec<Row>) -> ApiResult<Vec<RowOutcome>>;
 
 /// Imports volunteers: each row registers an account without a password (see
 /// [`ImportVolunteerRow`]); a row naming a volunteer registered with the same mobile and ID
@@ -48,7 +43,7 @@ pub fn volunteers(
     deps: &ImportDeps,
     actor: &Actor,
     origin: &Origin,
-    rows: Vec<serde_json::Value>,
+    rows: Vec<Row>,
 ) -> ApiResult<Vec<RowOutcome>> {
     let today = local_today();
     import(conn, actor, origin, "volunteers", rows, |tx, row| {
@@ -65,7 +60,7 @@ pub fn service_records(
     deps: &ImportDeps,
     actor: &Actor,
     origin: &Origin,
-    rows: Vec<serde_json::Value>,
+    rows: Vec<Row>,
 ) -> ApiResult<Vec<RowOutcome>> {
     let mut recorder = None;
     import(conn, actor, origin, "service_records", rows, |tx, row| {
@@ -102,11 +97,11 @@ fn import<F>(
     actor: &Actor,
     origin: &Origin,
     kind: &str,
-    rows: Vec<serde_json::Value>,
+    rows: Vec<Row>,
     mut apply: F,
 ) -> ApiResult<Vec<RowOutcome>>
 where
-    F: FnMut(&mut Tx, serde_json::Value) -> ApiResult<(String, bool)>,
+    F: FnMut(&mut Tx, Row) -> ApiResult<(String, bool)>,
 {
     if rows.len() > MAX_ROWS {
         return Err(ApiError::field(

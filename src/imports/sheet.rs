@@ -13,7 +13,7 @@ use calamine::{Data, DataType, Reader};
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use super::dto::ImportResponse;
+use super::dto::{ImportResponse, Row};
 use super::service::{self, ImportDeps, MAX_ROWS, RowOutcome};
 use crate::audit::Origin;
 use crate::auth::policy::Actor;
@@ -31,7 +31,7 @@ pub enum ImportKind {
 #[derive(Debug)]
 pub struct SheetRow {
     pub line: usize,
-    pub row: Value,
+    pub row: Row,
 }
 
 /// A spreadsheet read: its rows, and the headers no field answers to (ignored).
@@ -231,10 +231,7 @@ pub fn read(path: &Path, kind: ImportKind) -> Result<Sheet, String> {
             if row.contains_key("id_number") && !row.contains_key("id_type") {
                 row.insert("id_type".into(), IdType::ResidentId.code().into());
             }
-            SheetRow {
-                line,
-                row: Value::Object(row),
-            }
+            SheetRow { line, row }
         })
         .collect();
     Ok(Sheet {
@@ -414,7 +411,7 @@ pub fn import(
     let mut outcomes = Vec::with_capacity(rows.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let (lines, batch): (Vec<usize>, Vec<Value>) = rows
+        let (lines, batch): (Vec<usize>, Vec<Row>) = rows
             .by_ref()
             .take(MAX_ROWS)
             .map(|r| (r.line, r.row))
