@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BACKEND=${BACKEND:-sqlite}
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
-EVENTS=${EVENTS:-20000}
+EVENTS=${EVENTS:-50000}
 PORT=${PORT:-18093}
 RECEIVER_PORT=${RECEIVER_PORT:-18094}
 
@@ -81,7 +81,7 @@ else
 fi
 
 # 2. The receiver (asyncio, keep-alive, 204 to everything), then the server.
-python3 - "$RECEIVER_PORT" "$EVENTS" "$BACKEND" >"$dir/receiver.out" <<'PY' &
+python3 - "$RECEIVER_PORT" "$EVENTS" "$BACKEND" >"$dir/receiver.out" 2>"$dir/receiver.err" <<'PY' &
 import asyncio, sys, time
 port, events, backend = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 seen, ids, first = 0, set(), None
@@ -108,7 +108,7 @@ async def handle(reader, writer):
             ids.add(webhook_id)
             if len(ids) >= events:
                 done.set()
-    except (asyncio.IncompleteReadError, ConnectionError):
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
         writer.close()
 
 async def main():

@@ -15,7 +15,7 @@ use rand::Rng;
 
 use super::model::{Attempt, Due};
 use super::store;
-use crate::db::{now, write_tx};
+use crate::db::{Tx, now, write_tx};
 use crate::error::{ApiError, ApiResult};
 use crate::meta::enums::DeliveryStatus;
 use crate::state::AppState;
@@ -71,46 +71,41 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     }
     let attempts = futures_util::future::join_all(due.iter().map(|d| attempt(state, d))).await;
     let n = due.len();
+    // The round's attempts in one transaction: one commit (one flush to disk) for all of them.
     state
         .db(move |conn, _| {
-            for (due, (attempt, outcome)) in due.iter().zip(attempts) {
-                write_tx(conn, |tx| {
-                    let (status, next) = match outcome {
-                        Outcome::Delivered => (DeliveryStatus::Delivered, None),
-                        Outcome::Gone => {
-                            store::disable(tx, &due.subscription_id, "gone", attempt.at)?;
-                            (DeliveryStatus::Failed, None)
-                        }
-                        Outcome::Failed { retry_after } => {
-                            match next_attempt(due.attempts + 1, retry_after, attempt.at) {
-                                Some(next) => (DeliveryStatus::Pending, Some(next)),
-                                None => {
-                                    store::disable(
-                                        tx,
-                                        &due.subscription_id,
-                                        "failing",
-                                        attempt.at,
-                                    )?;
-                                    (DeliveryStatus::Failed, None)
-                                }
-                            }
-                        }
-                    };
-                    store::record_attempt(
-                        tx,
-                        &due.delivery_id,
-                        due.attempts,
-                        &attempt,
-                        status,
-                        next,
-                    )?;
-                    Ok::<_, ApiError>(())
-                })?;
-            }
-            Ok(())
+            write_tx(conn, |tx| {
+                for (due, (attempt, outcome)) in due.iter().zip(attempts) {
+                    record(tx, due, &attempt, outcome)?;
+                }
+                Ok::<_, ApiError>(())
+            })
         })
         .await?;
     Ok(n)
+}
+
+/// Records one attempt: the delivery's new status and next attempt, and what a 410 or the end
+/// of the schedule does to its subscription.
+fn record(tx: &mut Tx, due: &Due, attempt: &Attempt, outcome: Outcome) -> ApiResult<()> {
+    let (status, next) = match outcome {
+        Outcome::Delivered => (DeliveryStatus::Delivered, None),
+        Outcome::Gone => {
+            store::disable(tx, &due.subscription_id, "gone", attempt.at)?;
+            (DeliveryStatus::Failed, None)
+        }
+        Outcome::Failed { retry_after } => {
+            match next_attempt(due.attempts + 1, retry_after, attempt.at) {
+                Some(next) => (DeliveryStatus::Pending, Some(next)),
+                None => {
+                    store::disable(tx, &due.subscription_id, "failing", attempt.at)?;
+                    (DeliveryStatus::Failed, None)
+                }
+            }
+        }
+    };
+    store::record_attempt(tx, &due.delivery_id, due.attempts, attempt, status, next)?;
+    Ok(())
 }
 
 /// When to try again after `failures` failed attempts: the backoff with ±20 % jitter (so
