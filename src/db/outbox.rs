@@ -8,7 +8,7 @@ use chrono::SecondsFormat;
 use diesel::prelude::*;
 
 use super::{Tx, new_id, now};
-use crate::meta::enums::WebhookEvent;
+use crate::meta::enums::{Codes, WebhookEvent};
 use crate::schema::{webhook_deliveries, webhook_events, webhook_subscriptions};
 
 /// An event of a transaction not yet written.
@@ -23,7 +23,7 @@ pub(super) fn write(tx: &mut Tx<'_>, events: &[Emitted]) -> QueryResult<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let subscriptions: Vec<(String, String)> = webhook_subscriptions::table
+    let subscriptions: Vec<(String, Codes<WebhookEvent>)> = webhook_subscriptions::table
         .filter(webhook_subscriptions::enabled.eq(true))
         .select((webhook_subscriptions::id, webhook_subscriptions::events))
         .load(tx.conn())?;
@@ -31,10 +31,7 @@ pub(super) fn write(tx: &mut Tx<'_>, events: &[Emitted]) -> QueryResult<()> {
         let code = emitted.event.code();
         let listeners: Vec<&String> = subscriptions
             .iter()
-            .filter(|(_, listens)| {
-                serde_json::from_str::<Vec<String>>(listens)
-                    .is_ok_and(|codes| codes.iter().any(|c| c == code))
-            })
+            .filter(|(_, listens)| listens.as_slice().contains(&emitted.event))
             .map(|(id, _)| id)
             .collect();
         if listeners.is_empty() {

@@ -57,7 +57,6 @@ pub struct Due {
     pub delivery_id: String,
     pub subscription_id: String,
     pub event_id: String,
-    pub event_type: String,
     pub attempts: i32,
     pub url: String,
     pub body: String,

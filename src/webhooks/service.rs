@@ -250,16 +250,11 @@ pub fn deliveries(
     let page = page_request(query.page, query.per_page)?;
     let (rows, total) = store::deliveries(conn, id, page.per_page, page.offset())?;
     Ok(Page::new(
-        rows.into_iter().filter_map(response).collect(),
+        rows.into_iter()
+            .map(|(delivery, event)| DeliveryResponse::new(delivery, event))
+            .collect(),
         page,
         total,
-    ))
-}
-
-fn response((delivery, event_type): (super::model::Delivery, String)) -> Option<DeliveryResponse> {
-    Some(DeliveryResponse::new(
-        delivery,
-        WebhookEvent::from_code(&event_type)?,
     ))
 }
 
@@ -290,7 +285,7 @@ pub fn redeliver(
             },
         )?;
         store::find_delivery(tx, id, delivery_id)?
-            .and_then(response)
+            .map(|(delivery, event)| DeliveryResponse::new(delivery, event))
             .ok_or_else(ApiError::not_found)
     })
 }

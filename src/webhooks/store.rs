@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::model::{Attempt, Delivery, Due, Subscription, SubscriptionChanges};
 use crate::db::{DbConn, Tx};
-use crate::meta::enums::DeliveryStatus;
+use crate::meta::enums::{DeliveryStatus, WebhookEvent};
 use crate::schema::{webhook_deliveries, webhook_events, webhook_subscriptions};
 
 pub fn insert(tx: &mut Tx, row: &Subscription) -> QueryResult<()> {
@@ -113,7 +113,7 @@ pub fn deliveries(
     subscription_id: &str,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<(Delivery, String)>, i64)> {
+) -> QueryResult<(Vec<(Delivery, WebhookEvent)>, i64)> {
     let total: i64 = webhook_deliveries::table
         .filter(webhook_deliveries::subscription_id.eq(subscription_id))
         .count()
@@ -136,7 +136,7 @@ pub fn find_delivery(
     conn: &mut DbConn,
     subscription_id: &str,
     id: &str,
-) -> QueryResult<Option<(Delivery, String)>> {
+) -> QueryResult<Option<(Delivery, WebhookEvent)>> {
     webhook_deliveries::table
         .inner_join(webhook_events::table)
         .filter(webhook_deliveries::id.eq(id))
@@ -202,7 +202,6 @@ pub fn claim_due(
             webhook_deliveries::id,
             webhook_deliveries::subscription_id,
             webhook_deliveries::event_id,
-            webhook_events::event_type,
             webhook_deliveries::attempts,
             webhook_subscriptions::url,
             webhook_events::body,
