@@ -568,8 +568,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// The 401 every bearer-protected operation documents, declared once.
 #[derive(utoipa::IntoResponses)]
 pub enum Unauthenticated {
-    /// No or invalid access token (`unauthenticated`), a platform client's token where an
-    /// account's is needed (`account_token_required`), or a revoked client's (`client_revoked`)
+    /// No or invalid access token (`unauthenticated`), an ended session (`session_ended`:
+    /// logged out everywhere, password changed, account disabled), a platform client's token
+    /// where an account's is needed (`account_token_required`), or a revoked client's
+    /// (`client_revoked`)
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthenticated(ProblemBody<'static>),
 }

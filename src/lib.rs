@@ -3,6 +3,8 @@
 //! `build_app` is the one place routes and middleware are mounted; the binary serves it, the
 //! tests drive it, and the OpenAPI document is collected from the same route tree.
 
+#![forbid(unsafe_code)]
+
 pub mod activities;
 pub mod api_clients;
 pub mod audit;

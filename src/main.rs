@@ -1,5 +1,8 @@
 //! The `zhiyuan` command: serve (default), migrate, create-admin, export-openapi,
-//! rotate-signing-key, verify-totals, import, seed-bench.
+//! rotate-signing-key, verify-totals, import, seed-bench, disable-account, enable-account.
+
+// The library forbids unsafe code; the binary has exactly one, documented exception.
+#![deny(unsafe_code)]
 
 mod progress;
 mod seed;
@@ -40,6 +43,18 @@ enum Command {
         login: String,
         #[arg(long)]
         password: String,
+    },
+    /// Disable an account: it can no longer log in, and its sessions end at once on every
+    /// instance (its access tokens are refused). Audited.
+    DisableAccount {
+        /// Username or mobile number.
+        #[arg(long)]
+        login: String,
+    },
+    /// Enable a disabled account again (it logs in anew). Audited.
+    EnableAccount {
+        #[arg(long)]
+        login: String,
     },
     /// Print the OpenAPI document.
     ExportOpenapi,
@@ -118,12 +133,32 @@ fn main() {
 /// finishes; running libpq's and its TLS library's exit-time clean-up under them ended
 /// `rotate-signing-key` and `create-admin` on PostgreSQL with SIGSEGV after their work was
 /// done. Everything the process wrote is flushed first; the database has committed.
+#[allow(unsafe_code)]
 fn exit_now(code: i32) -> ! {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     // SAFETY: _exit only ends the process; nothing runs after it.
     unsafe { libc::_exit(code) }
+}
+
+fn set_account_status(
+    config: Config,
+    login: &str,
+    status: zhiyuan::meta::enums::AccountStatus,
+) -> Result<(), StartError> {
+    let state = server::prepare_without_bootstrap(config)?;
+    let mut conn = state
+        .pool
+        .get()
+        .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+    let failed = |e: zhiyuan::error::ApiError| StartError(e.detail.en.to_string());
+    let account = zhiyuan::auth::service::find_by_login(&mut conn, login)
+        .map_err(failed)?
+        .ok_or_else(|| StartError(format!("no account with the login {login}")))?;
+    zhiyuan::auth::service::set_account_status(&mut conn, &account.id, status).map_err(failed)?;
+    println!("{login} ({}): {}", account.id, status.code());
+    Ok(())
 }
 
 fn run(command: Command) -> Result<(), StartError> {
@@ -140,6 +175,14 @@ fn run(command: Command) -> Result<(), StartError> {
             )?;
             println!("migrations applied");
             Ok(())
+        }
+        Command::DisableAccount { login } => set_account_status(
+            config,
+            &login,
+            zhiyuan::meta::enums::AccountStatus::Disabled,
+        ),
+        Command::EnableAccount { login } => {
+            set_account_status(config, &login, zhiyuan::meta::enums::AccountStatus::Active)
         }
         Command::CreateAdmin { login, password } => {
             let state = server::prepare_without_bootstrap(config)?;
@@ -301,7 +344,7 @@ fn run(command: Command) -> Result<(), StartError> {
                     .account_ids
                     .iter()
                     .take(tokens)
-                    .map(|a| state.jwt.issue(a, roles.clone()))
+                    .map(|a| state.jwt.issue(a, roles.clone(), 0)) // new accounts: epoch 0
                     .collect();
                 write(path, &minted)?;
             }
@@ -358,7 +401,7 @@ fn import_sheet(
     let account = zhiyuan::auth::service::find_by_login(&mut conn, &login)
         .map_err(failed)?
         .ok_or_else(|| StartError(format!("no account {login}")))?;
-    let actor = zhiyuan::auth::policy::Actor::load(&mut conn, &account.id).map_err(failed)?;
+    let actor = zhiyuan::auth::policy::Actor::of_account(&mut conn, &account.id).map_err(failed)?;
     let deps = zhiyuan::imports::service::ImportDeps {
         pii: &state.pii,
         privacy_notice_version: &state.config.privacy_notice_version,

@@ -126,7 +126,7 @@ impl Modify for SharedResponses {
                 if secured {
                     add(
                         "401",
-                        "No or invalid access token (`unauthenticated`), or a platform client's token where an account's is needed (`account_token_required`)",
+                        "No or invalid access token (`unauthenticated`), an ended session (`session_ended`: logged out everywhere, password changed, account disabled), or a platform client's token where an account's is needed (`account_token_required`)",
                     );
                 }
                 if uses_database {

@@ -11,6 +11,7 @@ diesel::table! {
         updated_at -> Timestamp,
         password_changed_at -> Timestamp,
         version -> Int8,
+        session_epoch -> Int8,
     }
 }
 
@@ -390,6 +391,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limit_events (id) {
+        id -> Text,
+        bucket -> Text,
+        subject -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Text,
         account_id -> Text,
@@ -399,6 +409,7 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        session_epoch -> Int8,
     }
 }
 
@@ -779,6 +790,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     project_application_transitions,
     project_applications,
+    rate_limit_events,
     refresh_tokens,
     role_grants,
     service_proofs,

@@ -30,8 +30,10 @@ impl From<db::StartupError> for StartError {
 
 pub fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only on a terminal: a log redirected to a file or a collector stays plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -196,19 +198,29 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     .map_err(|e| StartError(format!("server error: {e}")))
 }
 
-/// Periodic upkeep while the server runs: forgets expired Idempotency-Keys every hour (each
-/// instance does it; deleting what another already deleted is harmless).
+/// Periodic upkeep while the server runs, every ten minutes: forgets expired Idempotency-Keys
+/// and rate-limit events that left their window. Every instance does it; deleting what another
+/// already deleted is harmless, so N instances need no coordination.
 async fn housekeeping(state: web::Data<AppState>) {
-    let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+    let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
     loop {
-        hourly.tick().await;
-        match state
-            .db(|conn, _| crate::idempotency::service::prune(conn))
-            .await
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(forgotten = n, "expired idempotency keys pruned"),
-            Err(e) => tracing::warn!(error = %e, "pruning idempotency keys failed"),
+        every.tick().await;
+        let pruned = state
+            .db(|conn, state| {
+                Ok((
+                    crate::idempotency::service::prune(conn)?,
+                    state.limits.prune(conn)?,
+                ))
+            })
+            .await;
+        match pruned {
+            Ok((0, 0)) => {}
+            Ok((keys, events)) => tracing::info!(
+                idempotency_keys = keys,
+                rate_limit_events = events,
+                "expired records pruned"
+            ),
+            Err(e) => tracing::warn!(error = %e, "pruning expired records failed"),
         }
     }
 }

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use actix_web::web;
 
-use crate::auth::limiter::LoginLimiter;
 use crate::auth::password::PasswordHashing;
 use crate::auth::policy::Actor;
 use crate::auth::tokens::JwtKeys;
@@ -25,9 +24,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub passwords: Arc<PasswordHashing>,
     pub pii: Arc<PersonalDataCipher>,
-    pub login_limiter: Arc<LoginLimiter>,
-    /// Public verify look-ups per client address and minute (numbers must not be enumerable).
-    pub verify_limiter: Arc<crate::rate_limit::SlidingWindows>,
+    /// Rate limits, counted in the database (see `rate_limit`).
+    pub limits: Arc<crate::rate_limit::RateLimits>,
     pub metrics: Arc<Metrics>,
     pub stars: StarLevels,
     /// Keys the rotating check-in codes (derived from the JWT secret, domain-separated).
@@ -68,14 +66,9 @@ impl AppState {
                 &secrets.data_key,
                 &secrets.index_key,
             )),
-            login_limiter: Arc::new(LoginLimiter::new(
-                config.login_limit_per_account,
-                config.login_limit_per_address,
-                config.login_window_secs,
-            )),
-            verify_limiter: Arc::new(crate::rate_limit::SlidingWindows::new(
-                config.verify_limit_per_address,
-                60,
+            limits: Arc::new(crate::rate_limit::RateLimits::new(
+                &config,
+                &secrets.index_key,
             )),
             metrics: Arc::new(Metrics::default()),
             stars: StarLevels::from_hours(config.star_thresholds_hours),
@@ -110,6 +103,7 @@ impl AppState {
             pii: &self.pii,
             stars: &self.stars,
             privacy_notice_version: &self.config.privacy_notice_version,
+            limits: &self.limits,
         }
     }
 
@@ -122,7 +116,9 @@ impl AppState {
         let state = self.clone();
         // A keyed request's record joins the transactions of its work (see `idempotency`).
         let joined = crate::idempotency::service::current();
+        let span = tracing::Span::current();
         web::block(move || {
+            let _in_request = span.enter();
             let mut conn = state.pool.get()?;
             crate::db::joined(joined, || f(&mut conn, &state))
         })
@@ -175,7 +171,7 @@ impl AppState {
         T: Send + 'static,
     {
         self.read(move |conn, state| {
-            let actor = Actor::load(conn, &user.account_id)?;
+            let actor = Actor::load(conn, &user)?;
             f(conn, state, &actor)
         })
         .await
@@ -188,7 +184,7 @@ impl AppState {
         T: Send + 'static,
     {
         self.read(move |conn, state| {
-            let actor = user.map(|u| Actor::load(conn, &u.account_id)).transpose()?;
+            let actor = user.map(|u| Actor::load(conn, &u)).transpose()?;
             f(conn, state, actor.as_ref())
         })
         .await
@@ -225,7 +221,7 @@ fn as_maybe_actor<T>(
     f: impl FnOnce(&mut PooledConn, &AppState, Option<&Actor>) -> ApiResult<T>,
 ) -> impl FnOnce(&mut PooledConn, &AppState) -> ApiResult<T> {
     move |conn, state| {
-        let actor = user.map(|u| Actor::load(conn, &u.account_id)).transpose()?;
+        let actor = user.map(|u| Actor::load(conn, &u)).transpose()?;
         f(conn, state, actor.as_ref())
     }
 }

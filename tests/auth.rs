@@ -601,7 +601,7 @@ async fn protected_routes_need_a_valid_token() {
     app.get("/api/v1/me", Some("not.a.jwt"))
         .await
         .problem(401, "unauthenticated");
-    let foreign = zhiyuan::auth::tokens::JwtKeys::new(&[1u8; 64], 900).issue("someone", vec![]);
+    let foreign = zhiyuan::auth::tokens::JwtKeys::new(&[1u8; 64], 900).issue("someone", vec![], 0);
     app.get("/api/v1/me", Some(&foreign))
         .await
         .problem(401, "unauthenticated");

@@ -268,6 +268,7 @@ pub async fn complete_activity(
         (status = 403, description = "Not a volunteer", body = ProblemBody, content_type = "application/problem+json"),
         NotFound,
         (status = 409, description = "`already_signed_up`, `signup_closed`, `schedule_conflict`, `below_min_age`, `missing_skills`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: the volunteer's sign-ups and cancellations of this activity for the day (`ZHIYUAN_SIGNUP_CHANGES_PER_ACTIVITY`), with `Retry-After`", body = ProblemBody, content_type = "application/problem+json", headers(("Retry-After" = u64))),
     )
 )]
 #[post("/{id}/signups")]
@@ -278,8 +279,8 @@ pub async fn sign_up(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let s = state
-        .db_as(user, move |conn, _, actor| {
-            signups::sign_up(conn, actor, &id)
+        .db_as(user, move |conn, state, actor| {
+            signups::sign_up(conn, actor, &state.limits, &id)
         })
         .await?;
     Ok(HttpResponse::Created().json(SignupResponse::new(s, None)))
@@ -294,6 +295,7 @@ pub async fn sign_up(
         (status = 204, description = "Cancelled"),
         Unauthenticated,
         (status = 404, description = "No current sign-up", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: the volunteer's sign-ups and cancellations of this activity for the day (`ZHIYUAN_SIGNUP_CHANGES_PER_ACTIVITY`), with `Retry-After`", body = ProblemBody, content_type = "application/problem+json", headers(("Retry-After" = u64))),
     )
 )]
 #[delete("/{id}/signups/me")]
@@ -304,8 +306,8 @@ pub async fn cancel_signup(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     state
-        .db_as(user, move |conn, _, actor| {
-            signups::cancel_own(conn, actor, &id)
+        .db_as(user, move |conn, state, actor| {
+            signups::cancel_own(conn, actor, &state.limits, &id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

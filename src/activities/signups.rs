@@ -10,12 +10,13 @@ use super::service::read as read_activity;
 use super::store;
 use crate::audit::{self, AuditEntry, Origin};
 use crate::auth::policy::{self, Action, Actor};
-use crate::db::{DbConn, PooledConn, new_id, now, write_tx};
+use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, Msg};
 use crate::ids::check_id;
 use crate::meta::enums::{ActivityStatus, SignupStatus as Status};
 use crate::paging::Page;
 use crate::paging::page_request;
+use crate::rate_limit::{Limit, RateLimits};
 use crate::time::{age_on, local_date};
 
 /// The sign-up statuses that hold something (a request, a seat, a waitlist place).
@@ -80,8 +81,15 @@ fn check_eligible(conn: &mut DbConn, a: &Activity, volunteer_id: &str) -> ApiRes
 }
 
 /// A volunteer signs up: confirmed while seats remain, else waitlisted; `pending` where the
-/// activity requires approval.
-pub fn sign_up(conn: &mut PooledConn, actor: &Actor, activity_id: &str) -> ApiResult<Signup> {
+/// activity requires approval. Sign-ups and cancellations of one activity are limited per
+/// volunteer (429 past `ZHIYUAN_SIGNUP_CHANGES_PER_ACTIVITY` a day): flapping takes and frees
+/// seats others wait for. A change counts when it commits.
+pub fn sign_up(
+    conn: &mut PooledConn,
+    actor: &Actor,
+    limits: &RateLimits,
+    activity_id: &str,
+) -> ApiResult<Signup> {
     write_tx(conn, |tx| {
         let a = read_activity(tx, Some(actor), activity_id)?;
         policy::authorize(tx, actor, Action::SignUp)?;
@@ -97,6 +105,7 @@ pub fn sign_up(conn: &mut PooledConn, actor: &Actor, activity_id: &str) -> ApiRe
             ));
         }
         check_eligible(tx, &a, &volunteer_id)?;
+        count_change(tx, limits, &volunteer_id, activity_id)?;
         let (status, position) = if a.requires_approval {
             (Status::Pending, None)
         } else if store::take_seat(tx, activity_id)? {
@@ -133,15 +142,34 @@ pub fn sign_up(conn: &mut PooledConn, actor: &Actor, activity_id: &str) -> ApiRe
     })
 }
 
-/// The volunteer cancels; a freed seat goes to the first waitlisted.
-pub fn cancel_own(conn: &mut PooledConn, actor: &Actor, activity_id: &str) -> ApiResult<()> {
+/// The volunteer cancels; a freed seat goes to the first waitlisted. Counted as a change, as
+/// sign-ups are.
+pub fn cancel_own(
+    conn: &mut PooledConn,
+    actor: &Actor,
+    limits: &RateLimits,
+    activity_id: &str,
+) -> ApiResult<()> {
     write_tx(conn, |tx| {
         read_activity(tx, Some(actor), activity_id)?;
         let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::not_found)?;
         let signup = store::signup_of(tx, activity_id, &volunteer_id, &OPEN)?
             .ok_or_else(ApiError::not_found)?;
+        count_change(tx, limits, &volunteer_id, activity_id)?;
         vacate(tx, &signup, Status::Cancelled)
     })
+}
+
+/// Counts a sign-up change in the change's own transaction (rolled back with it).
+fn count_change(
+    tx: &mut Tx,
+    limits: &RateLimits,
+    volunteer_id: &str,
+    activity_id: &str,
+) -> ApiResult<()> {
+    let key = format!("{volunteer_id}/{activity_id}");
+    let _counted = limits.admit(tx.conn(), Limit::SignupChanges, &key)?;
+    Ok(())
 }
 
 /// An admin confirms a pending sign-up (within capacity) or rejects one.

@@ -10,7 +10,7 @@ use super::service;
 use crate::audit::Origin;
 use crate::auth::AuthUser;
 use crate::auth::dto::TokensResponse;
-use crate::error::{ApiError, ApiResult, BadListQuery, NotFound, ProblemBody, Unauthenticated};
+use crate::error::{ApiResult, BadListQuery, NotFound, ProblemBody, Unauthenticated};
 use crate::http::{ApiJson, ApiQuery, Page};
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ use crate::state::AppState;
         (status = 200, description = "An access token with the granted `scope`", body = TokensResponse),
         (status = 400, description = "Invalid field(s); `scope`: `invalid_scope` (not held by the client)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_client`: unknown id, wrong secret or revoked", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many failed grants of this client or from this address, with `Retry-After`", body = ProblemBody, content_type = "application/problem+json", headers(("Retry-After" = u64))),
     )
 )]
 #[post("/auth/token")]
@@ -34,28 +34,20 @@ pub async fn token(
     body: ApiJson<TokenRequest>,
 ) -> ApiResult<web::Json<TokensResponse>> {
     let request = body.into_inner();
-    let limiter_key = format!("client:{}", request.client_id.trim());
     let address = crate::http::client::client_address(&req);
-    if let Some(wait) =
-        state
-            .login_limiter
-            .check(&limiter_key, &address, chrono::Utc::now().timestamp())
-    {
-        return Err(ApiError::rate_limited(wait));
-    }
-    let result = state
-        .db(move |conn, state| service::issue_token(conn, &state.passwords, &state.jwt, &request))
-        .await;
-    match &result {
-        Ok(_) => state.login_limiter.record_success(&limiter_key),
-        Err(e) if e.code == "invalid_client" => state.login_limiter.record_failure(
-            &limiter_key,
-            &address,
-            chrono::Utc::now().timestamp(),
-        ),
-        Err(_) => {}
-    }
-    result.map(web::Json)
+    state
+        .db(move |conn, state| {
+            service::issue_token_counted(
+                conn,
+                &state.passwords,
+                &state.jwt,
+                &state.limits,
+                &request,
+                &address,
+            )
+        })
+        .await
+        .map(web::Json)
 }
 
 /// Platform clients, revoked ones included, newest first (federation admins). Never secrets.

@@ -167,6 +167,29 @@ fn requested_scopes(held: &[ClientScope], asked: Option<&str>) -> ApiResult<Vec<
     Ok(scopes)
 }
 
+/// [`issue_token`], counted like a login: failed grants per client id and per address, past
+/// either limit 429 before the secret is checked (see `rate_limit`).
+pub fn issue_token_counted(
+    conn: &mut PooledConn,
+    passwords: &PasswordHashing,
+    jwt: &JwtKeys,
+    limits: &crate::rate_limit::RateLimits,
+    req: &TokenRequest,
+    address: &str,
+) -> ApiResult<TokensResponse> {
+    use crate::rate_limit::Limit;
+    let key = format!("client:{}", req.client_id.trim());
+    limits.count_failures(
+        conn,
+        &[
+            (Limit::FailedLogins, &key),
+            (Limit::FailedLoginsByAddress, address),
+        ],
+        |conn| issue_token(conn, passwords, jwt, req),
+        |e| e.code == "invalid_client",
+    )
+}
+
 /// The client-credentials grant: an access token without a refresh token. The secret is
 /// checked against a dummy hash when the client id is unknown, so timing does not tell which
 /// ids exist.

@@ -53,6 +53,31 @@ pub fn record(tx: &mut Tx, origin: &Origin, entry: AuditEntry<'_>) -> ApiResult<
     Ok(())
 }
 
+/// Appends an event of an operator's command on the server (no account acts: `actor_id` is
+/// empty), inside the command's transaction.
+pub fn record_by_operator(
+    tx: &mut Tx,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+) -> ApiResult<()> {
+    store::insert(
+        tx,
+        &NewAuditEvent {
+            id: &new_id(),
+            actor_id: None,
+            action,
+            target_type,
+            target_id,
+            details: "{}",
+            client_address: None,
+            request_id: None,
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
 /// The log, newest first, filtered (federation admins).
 pub fn list(
     conn: &mut DbConn,

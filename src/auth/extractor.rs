@@ -16,6 +16,8 @@ use crate::meta::enums::{ClientScope, Role};
 pub struct AuthUser {
     pub account_id: String,
     pub roles: Vec<RoleClaim>,
+    /// The session epoch the token was issued in (checked against the account's per request).
+    pub session_epoch: i64,
 }
 
 pub fn unauthenticated() -> ApiError {
@@ -119,6 +121,7 @@ pub fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     Ok(Caller::Account(AuthUser {
         account_id: claims.sub,
         roles: claims.roles,
+        session_epoch: claims.session_epoch,
     }))
 }
 

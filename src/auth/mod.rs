@@ -3,7 +3,6 @@
 
 pub mod dto;
 pub mod extractor;
-pub mod limiter;
 pub mod model;
 pub mod password;
 pub mod policy;

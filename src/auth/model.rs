@@ -17,6 +17,7 @@ pub struct Account {
     pub updated_at: NaiveDateTime,
     pub password_changed_at: NaiveDateTime,
     pub version: i64,
+    pub session_epoch: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -53,6 +54,8 @@ pub struct RefreshToken {
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// The account's session epoch the token was issued in (older ones are dead).
+    pub session_epoch: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -64,4 +67,5 @@ pub struct NewRefreshToken<'a> {
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub session_epoch: i64,
 }

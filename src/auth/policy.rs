@@ -13,11 +13,11 @@
 //! but not touch; 404 for one the caller may not even know exists (another's profile).
 
 use super::store;
-use super::{Caller, ClientUser};
+use super::{AuthUser, Caller, ClientUser};
 use crate::api_clients::store as api_clients;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, Msg};
-use crate::meta::enums::{ClientScope, Role};
+use crate::meta::enums::{AccountStatus, ClientScope, Role};
 use crate::teams::scope;
 use crate::volunteers::store as volunteers;
 
@@ -35,6 +35,18 @@ pub struct Actor {
     pub scopes: Vec<ClientScope>,
 }
 
+/// 401 for an account token whose session was ended (log out everywhere, a password change)
+/// or whose account was disabled or removed.
+fn session_ended() -> ApiError {
+    ApiError::unauthenticated(
+        "session_ended",
+        Msg::new(
+            "登录已失效，请重新登录",
+            "This session has ended; log in again",
+        ),
+    )
+}
+
 fn client_revoked() -> ApiError {
     ApiError::unauthenticated(
         "client_revoked",
@@ -50,7 +62,7 @@ impl Actor {
     /// client is revoked, whatever the token's expiry).
     pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> ApiResult<Actor> {
         match caller {
-            Caller::Account(user) => Actor::load(conn, &user.account_id),
+            Caller::Account(user) => Actor::load(conn, user),
             Caller::Client(client) => Actor::load_client(conn, client),
         }
     }
@@ -69,22 +81,45 @@ impl Actor {
         })
     }
 
-    /// The account's current grants and profile (the token only says who is calling).
-    pub fn load(conn: &mut DbConn, account_id: &str) -> ApiResult<Actor> {
-        let grants = store::current_grants(conn, account_id)?;
-        let volunteer_id = volunteers::id_of_account(conn, account_id)?;
-        Ok(Actor {
+    /// The account's current grants and profile (the token only says who is calling), in the
+    /// one query every authenticated request makes: a token of a disabled account or of an
+    /// ended session (an older epoch) is refused here, on every instance at once.
+    pub fn load(conn: &mut DbConn, user: &AuthUser) -> ApiResult<Actor> {
+        match store::session_grants(conn, &user.account_id)? {
+            Some(s)
+                if s.status == AccountStatus::Active && s.session_epoch == user.session_epoch =>
+            {
+                Ok(Actor::of_grants(&user.account_id, s))
+            }
+            _ => Err(session_ended()),
+        }
+    }
+
+    /// An active account's grants without a token (an operator's command acting as it).
+    pub fn of_account(conn: &mut DbConn, account_id: &str) -> ApiResult<Actor> {
+        match store::session_grants(conn, account_id)? {
+            Some(s) if s.status == AccountStatus::Active => Ok(Actor::of_grants(account_id, s)),
+            _ => Err(session_ended()),
+        }
+    }
+
+    fn of_grants(account_id: &str, session: store::SessionGrants) -> Actor {
+        Actor {
             account_id: account_id.to_owned(),
-            volunteer_id,
-            federation_admin: grants.iter().any(|(r, _)| *r == Role::FederationAdmin),
-            admin_team_ids: grants
+            volunteer_id: session.volunteer_id,
+            federation_admin: session
+                .grants
+                .iter()
+                .any(|(r, _)| *r == Role::FederationAdmin),
+            admin_team_ids: session
+                .grants
                 .into_iter()
                 .filter(|(r, _)| *r == Role::TeamAdmin)
                 .filter_map(|(_, t)| t)
                 .collect(),
             platform: false,
             scopes: Vec::new(),
-        })
+        }
     }
 
     pub fn is_admin(&self) -> bool {

@@ -8,7 +8,7 @@ use super::dto::{
     RegisterResponse, TokensResponse,
 };
 use super::service;
-use crate::error::{ApiError, ApiResult, FieldErrors, Msg, ProblemBody, Unauthenticated};
+use crate::error::{ApiResult, FieldErrors, Msg, ProblemBody, Unauthenticated};
 use crate::http::ApiJson;
 use crate::state::AppState;
 use crate::volunteers::dto::RegisterRequest;
@@ -23,16 +23,19 @@ use crate::volunteers::dto::RegisterRequest;
         (status = 409, description = "`mobile_taken` or `id_number_taken`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = ProblemBody, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: the client address's registrations for the hour (`ZHIYUAN_REGISTER_LIMIT_PER_ADDRESS`), with `Retry-After`", body = ProblemBody, content_type = "application/problem+json", headers(("Retry-After" = u64))),
     )
 )]
 #[post("/auth/register")]
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let request = body.into_inner();
+    let address = crate::http::client::client_address(&req);
     let (volunteer, tokens) = state
-        .db(move |conn, state| service::register(conn, &state.accounts(), request))
+        .db(move |conn, state| service::register(conn, &state.accounts(), request, &address))
         .await?;
     Ok(HttpResponse::Created().json(RegisterResponse { volunteer, tokens }))
 }
@@ -47,7 +50,7 @@ pub async fn register(
         (status = 400, description = "Invalid field(s)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_credentials`", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "`account_disabled`", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many failed logins of this login or from this address, with `Retry-After`", body = ProblemBody, content_type = "application/problem+json", headers(("Retry-After" = u64))),
     )
 )]
 #[post("/auth/login")]
@@ -67,26 +70,12 @@ pub async fn login(
     }
     errors.into_result()?;
     let address = crate::http::client::client_address(&req);
-    let clock = chrono::Utc::now().timestamp();
-    if let Some(wait) = state.login_limiter.check(&login, &address, clock) {
-        return Err(ApiError::rate_limited(wait));
-    }
-    let login_for_service = login.clone();
-    let result = state
+    state
         .db(move |conn, state| {
-            service::login(conn, &state.accounts(), &login_for_service, &password)
+            service::login_counted(conn, &state.accounts(), &login, &password, &address)
         })
-        .await;
-    match &result {
-        Ok(_) => state.login_limiter.record_success(&login),
-        Err(e) if e.code == "invalid_credentials" => {
-            state
-                .login_limiter
-                .record_failure(&login, &address, chrono::Utc::now().timestamp())
-        }
-        Err(_) => {}
-    }
-    result.map(web::Json)
+        .await
+        .map(web::Json)
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token dies; presenting a dead one
@@ -137,6 +126,24 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// End every session of the caller: every refresh token dies and every access token issued so
+/// far is refused from now on, on every instance (`session_ended`). Log in again afterwards.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session ended"),
+        Unauthenticated,
+    )
+)]
+#[post("/auth/logout-all")]
+pub async fn logout_all(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    state
+        .db(move |conn, _| service::logout_all(conn, &user))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The caller's account, roles with their organisations, and own volunteer profile (unmasked).
 #[utoipa::path(
     tag = "auth",
@@ -154,7 +161,8 @@ pub async fn me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<web::Js
         .map(web::Json)
 }
 
-/// Change the caller's password; every refresh token of the account dies.
+/// Change the caller's password; every session of the account ends (refresh tokens die,
+/// access tokens are refused: log in again with the new password).
 #[utoipa::path(
     tag = "auth",
     request_body = ChangePasswordRequest,
@@ -194,6 +202,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(login)
         .service(refresh)
         .service(logout)
+        .service(logout_all)
         .service(me)
         .service(change_password);
 }

@@ -16,6 +16,7 @@ use crate::db::{DbConn, PooledConn, Tx, new_id, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldErrors, Kind, Msg};
 use crate::hours::stars::StarLevels;
 use crate::meta::enums::{AccountStatus, Role, WebhookEvent};
+use crate::rate_limit::{Limit, RateLimits};
 use crate::volunteers::dto::{RegisterRequest, Viewer, VolunteerResponse};
 use crate::volunteers::id_number::is_mobile;
 use crate::volunteers::model::Volunteer;
@@ -57,6 +58,7 @@ pub struct AccountDeps<'a> {
     pub pii: &'a PersonalDataCipher,
     pub stars: &'a StarLevels,
     pub privacy_notice_version: &'a str,
+    pub limits: &'a RateLimits,
 }
 
 /// The password hash of an account made without a password (an imported volunteer): no
@@ -66,13 +68,16 @@ pub const NO_PASSWORD: &str = "!";
 /// Creates the account, its volunteer role and profile, and a first session, in one
 /// transaction: either all of it is stored or none. A volunteer imported without a password
 /// claims their account this way (the same mobile and ID number): the password is set and the
-/// profile stays as imported.
+/// profile stays as imported. Every well-formed attempt counts against the client address's
+/// registrations (mass account creation, probing which numbers are taken).
 pub fn register(
     conn: &mut PooledConn,
     deps: &AccountDeps,
     request: RegisterRequest,
+    address: &str,
 ) -> ApiResult<(VolunteerResponse, TokensResponse)> {
     let reg = validate_registration(request, crate::time::local_today())?;
+    let _counted = deps.limits.admit(conn, Limit::Registrations, address)?;
     let password_hash = deps.passwords.hash(&reg.password);
     let mobile = reg.mobile.clone();
     let (volunteer, tokens) = write_tx(conn, |tx| {
@@ -278,6 +283,7 @@ fn issue_tokens(
     family: Option<&str>,
 ) -> ApiResult<TokensResponse> {
     let roles = active_roles(tx, account_id)?;
+    let session_epoch = store::session_epoch(tx, account_id)?;
     let refresh = new_refresh_token();
     let at = now();
     let family_id = family.map(str::to_owned).unwrap_or_else(new_id);
@@ -290,10 +296,11 @@ fn issue_tokens(
             token_hash: &hash_refresh_token(&refresh),
             created_at: at,
             expires_at: at + Duration::seconds(deps.refresh_token_ttl_secs),
+            session_epoch,
         },
     )?;
     Ok(TokensResponse {
-        access_token: deps.jwt.issue(account_id, roles),
+        access_token: deps.jwt.issue(account_id, roles, session_epoch),
         token_type: "Bearer",
         expires_in: deps.jwt.ttl_secs(),
         refresh_token: Some(refresh),
@@ -327,6 +334,27 @@ pub fn login(
         .filter(|_| verified)
         .ok_or_else(invalid_credentials)?;
     open_session(conn, deps, &account)
+}
+
+/// [`login`], counted: failed attempts per login and per client address, past either limit
+/// 429 before the password is even checked (see `rate_limit`).
+pub fn login_counted(
+    conn: &mut PooledConn,
+    deps: &AccountDeps,
+    login_name: &str,
+    password: &str,
+    address: &str,
+) -> ApiResult<TokensResponse> {
+    let key = login_name.trim().to_lowercase();
+    deps.limits.count_failures(
+        conn,
+        &[
+            (Limit::FailedLogins, &key),
+            (Limit::FailedLoginsByAddress, address),
+        ],
+        |conn| login(conn, deps, login_name, password),
+        |e| e.code == "invalid_credentials",
+    )
 }
 
 /// Opens a session for an account another way of logging in has identified (WeChat), with
@@ -385,8 +413,11 @@ pub fn refresh(
             store::revoke_token_family(tx, &row.family_id)?;
             return Ok(RefreshOutcome::Reused);
         }
-        let active = store::find_account(tx, &row.account_id)?
-            .is_some_and(|a| a.status == AccountStatus::Active);
+        // A token of an ended session (a concurrent "log out everywhere" that committed
+        // before this token's session did) is as dead as a revoked one.
+        let active = store::find_account(tx, &row.account_id)?.is_some_and(|a| {
+            a.status == AccountStatus::Active && a.session_epoch == row.session_epoch
+        });
         if !active {
             store::revoke_token_family(tx, &row.family_id)?;
             return Ok(RefreshOutcome::Invalid);
@@ -419,7 +450,7 @@ pub fn logout(conn: &mut PooledConn, user: &AuthUser, token: &str) -> ApiResult<
     let hash = hash_refresh_token(token);
     write_tx(conn, |tx| {
         if let Some(row) = store::find_refresh_token(tx, &hash)? {
-            let actor = Actor::load(tx, &user.account_id)?;
+            let actor = Actor::load(tx, user)?;
             policy::authorize(
                 tx,
                 &actor,
@@ -433,8 +464,48 @@ pub fn logout(conn: &mut PooledConn, user: &AuthUser, token: &str) -> ApiResult<
     })
 }
 
-/// Changes the password after checking the current one; every refresh token of the account
-/// dies, so other devices must log in again.
+/// Ends every session of the caller, on every device and instance: refresh tokens die and
+/// access tokens are refused from the next request on (the session epoch moves on).
+pub fn logout_all(conn: &mut PooledConn, user: &AuthUser) -> ApiResult<()> {
+    write_tx(conn, |tx| {
+        let actor = Actor::load(tx, user)?;
+        policy::authorize(
+            tx,
+            &actor,
+            Action::EndSession {
+                owner_account_id: &user.account_id,
+            },
+        )?;
+        store::end_sessions(tx, &user.account_id)?;
+        Ok(())
+    })
+}
+
+/// Disables or re-enables an account (an operator's command; the API has no such operation).
+/// Disabling ends its sessions at once; either way the audit log says who did it.
+pub fn set_account_status(
+    conn: &mut PooledConn,
+    account_id: &str,
+    status: AccountStatus,
+) -> ApiResult<bool> {
+    write_tx(conn, |tx| {
+        if !store::set_status(tx, account_id, status)? {
+            return Ok(false);
+        }
+        if status != AccountStatus::Active {
+            store::end_sessions(tx, account_id)?;
+        }
+        let action = match status {
+            AccountStatus::Active => "account.enabled",
+            AccountStatus::Disabled => "account.disabled",
+        };
+        crate::audit::service::record_by_operator(tx, action, "account", account_id)?;
+        Ok(true)
+    })
+}
+
+/// Changes the password after checking the current one; every session of the account ends
+/// (refresh tokens die, access tokens are refused), so every device must log in again.
 pub fn change_password(
     conn: &mut PooledConn,
     passwords: &PasswordHashing,
@@ -442,7 +513,7 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> ApiResult<()> {
-    let actor = Actor::load(conn, &user.account_id)?;
+    let actor = Actor::load(conn, user)?;
     policy::authorize(
         conn,
         &actor,
@@ -473,7 +544,7 @@ pub fn change_password(
                 ),
             ));
         }
-        store::revoke_account_tokens(tx, &account.id)?;
+        store::end_sessions(tx, &account.id)?;
         Ok(())
     })
 }
@@ -485,7 +556,7 @@ pub fn me(
     stars: &StarLevels,
     user: &AuthUser,
 ) -> ApiResult<MeResponse> {
-    let actor = Actor::load(conn, &user.account_id)?;
+    let actor = Actor::load(conn, user)?;
     policy::authorize(
         conn,
         &actor,

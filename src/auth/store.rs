@@ -1,4 +1,5 @@
-//! The only code that queries `accounts`, `role_grants` and `refresh_tokens`: typed rows in,
+//! The only code that queries `accounts`, `role_grants` and `refresh_tokens` (and joins a
+//! volunteer's id for the per-request grants): typed rows in,
 //! typed rows out, no rules.
 
 use diesel::dsl::exists;
@@ -6,8 +7,8 @@ use diesel::prelude::*;
 
 use super::model::{Account, NewAccount, NewRefreshToken, NewRoleGrant, RefreshToken};
 use crate::db::{DbConn, Tx, now};
-use crate::meta::enums::Role;
-use crate::schema::{accounts, refresh_tokens, role_grants};
+use crate::meta::enums::{AccountStatus, Role};
+use crate::schema::{accounts, refresh_tokens, role_grants, volunteers};
 
 pub fn find_account(conn: &mut DbConn, id: &str) -> QueryResult<Option<Account>> {
     accounts::table
@@ -87,19 +88,86 @@ pub fn active_grants(
         .load(conn)
 }
 
-/// The account's current grants, for the policy (every authenticated request runs it: see
-/// `on_backend!`).
-pub fn current_grants(
-    conn: &mut DbConn,
-    account_id: &str,
-) -> QueryResult<Vec<(Role, Option<String>)>> {
-    crate::on_backend!(conn, |c| {
-        role_grants::table
-            .filter(role_grants::account_id.eq(account_id))
-            .filter(role_grants::revoked_at.is_null())
-            .select((role_grants::role, role_grants::team_id))
+/// What the per-request grants query finds of an account (see [`session_grants`]).
+pub struct SessionGrants {
+    pub status: AccountStatus,
+    pub session_epoch: i64,
+    pub volunteer_id: Option<String>,
+    pub grants: Vec<(Role, Option<String>)>,
+}
+
+/// The account's status, session epoch, volunteer profile and current grants in one indexed
+/// query: every authenticated request runs it (see `on_backend!`), so that a disabled account
+/// or an ended session is refused at once on every instance. `None`: no such account.
+pub fn session_grants(conn: &mut DbConn, account_id: &str) -> QueryResult<Option<SessionGrants>> {
+    type Row = (
+        AccountStatus,
+        i64,
+        Option<String>,
+        Option<Role>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = crate::on_backend!(conn, |c| {
+        accounts::table
+            .left_join(volunteers::table.on(volunteers::account_id.eq(accounts::id)))
+            .left_join(
+                role_grants::table.on(role_grants::account_id
+                    .eq(accounts::id)
+                    .and(role_grants::revoked_at.is_null())),
+            )
+            .filter(accounts::id.eq(account_id))
+            .select((
+                accounts::status,
+                accounts::session_epoch,
+                volunteers::id.nullable(),
+                role_grants::role.nullable(),
+                role_grants::team_id.nullable(),
+            ))
             .load(c)
-    })
+    })?;
+    let Some((status, session_epoch, volunteer_id, _, _)) = rows.first().cloned() else {
+        return Ok(None);
+    };
+    let grants = rows
+        .into_iter()
+        .filter_map(|(_, _, _, role, team)| role.map(|r| (r, team)))
+        .collect();
+    Ok(Some(SessionGrants {
+        status,
+        session_epoch,
+        volunteer_id,
+        grants,
+    }))
+}
+
+/// The account's current session epoch, the one new tokens are issued in.
+pub fn session_epoch(tx: &mut Tx, account_id: &str) -> QueryResult<i64> {
+    accounts::table
+        .find(account_id)
+        .select(accounts::session_epoch)
+        .first(tx.conn())
+}
+
+/// Ends every session of the account: its epoch moves on (access tokens of older epochs are
+/// refused by [`session_grants`]' callers) and every refresh token is revoked.
+pub fn end_sessions(tx: &mut Tx, account_id: &str) -> QueryResult<()> {
+    diesel::update(accounts::table.find(account_id))
+        .set(accounts::session_epoch.eq(accounts::session_epoch + 1))
+        .execute(tx.conn())?;
+    revoke_account_tokens(tx, account_id)
+}
+
+/// Sets the account's status (an operator's act: see `zhiyuan disable-account`); whether
+/// there is such an account.
+pub fn set_status(tx: &mut Tx, account_id: &str, status: AccountStatus) -> QueryResult<bool> {
+    let updated = diesel::update(accounts::table.find(account_id))
+        .set((
+            accounts::status.eq(status),
+            accounts::updated_at.eq(now()),
+            accounts::version.eq(accounts::version + 1),
+        ))
+        .execute(tx.conn())?;
+    Ok(updated == 1)
 }
 
 pub fn role_is_granted(conn: &mut DbConn, role: Role) -> QueryResult<bool> {

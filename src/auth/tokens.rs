@@ -29,6 +29,10 @@ pub struct Claims {
     pub iat: i64,
     pub jti: String,
     pub roles: Vec<RoleClaim>,
+    /// The account's session epoch when the token was issued: a token of an older epoch is
+    /// refused (log out everywhere, password change, account disabled). 0 for clients.
+    #[serde(default)]
+    pub session_epoch: i64,
     /// A platform client's granted scopes, space-separated (as OAuth writes them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -63,8 +67,8 @@ impl JwtKeys {
         self.ttl_secs
     }
 
-    pub fn issue(&self, account_id: &str, roles: Vec<RoleClaim>) -> String {
-        self.sign(account_id, roles, None)
+    pub fn issue(&self, account_id: &str, roles: Vec<RoleClaim>, session_epoch: i64) -> String {
+        self.sign(account_id, roles, session_epoch, None)
     }
 
     /// A platform client's token: role `platform` and the granted scopes.
@@ -78,10 +82,16 @@ impl JwtKeys {
             .map(|s| s.code())
             .collect::<Vec<_>>()
             .join(" ");
-        self.sign(client_id, vec![role], Some(scope))
+        self.sign(client_id, vec![role], 0, Some(scope))
     }
 
-    fn sign(&self, sub: &str, roles: Vec<RoleClaim>, scope: Option<String>) -> String {
+    fn sign(
+        &self,
+        sub: &str,
+        roles: Vec<RoleClaim>,
+        session_epoch: i64,
+        scope: Option<String>,
+    ) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.to_owned(),
@@ -91,6 +101,7 @@ impl JwtKeys {
             iat: now,
             jti: crate::db::new_id(),
             roles,
+            session_epoch,
             scope,
         };
         let mut header = Header::new(Algorithm::HS256);
@@ -132,9 +143,10 @@ mod tests {
             role: Role::Volunteer,
             team_id: None,
         }];
-        let token = keys().issue("acc-1", roles.clone());
+        let token = keys().issue("acc-1", roles.clone(), 3);
         let claims = keys().verify(&token).unwrap();
         assert_eq!(claims.sub, "acc-1");
+        assert_eq!(claims.session_epoch, 3);
         assert_eq!(claims.roles, roles);
         assert!(
             JwtKeys::new(&[43; 64], 900).verify(&token).is_none(),

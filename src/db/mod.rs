@@ -210,6 +210,7 @@ pub fn connect(
         )),
     })?;
     run_migrations(&mut first)?;
+    unlog_counters(&mut first)?;
     drop(first);
     r2d2::Pool::builder()
         .max_size(max_size)
@@ -227,6 +228,27 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), StartupError> {
         DbConn::Sqlite(c) => c.run_pending_migrations(MIGRATIONS).map(|_| ()),
     };
     result.map_err(|e| StartupError(format!("database migration failed: {e}")))
+}
+
+/// On PostgreSQL, rate-limit events live in an unlogged table: losing the last counts in a
+/// crash is harmless, and a counted request then costs no WAL flush. (Migrations are portable
+/// SQL, so this one PostgreSQL-only step runs here, once: a table already unlogged is left.)
+fn unlog_counters(conn: &mut DbConn) -> Result<(), StartupError> {
+    if let DbConn::Pg(c) = conn {
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "DO $$ BEGIN
+               IF EXISTS (SELECT 1 FROM pg_class WHERE oid = 'rate_limit_events'::regclass
+                          AND relpersistence = 'p') THEN
+                 ALTER TABLE rate_limit_events SET UNLOGGED;
+               END IF;
+             END $$",
+            ),
+            c,
+        )
+        .map_err(|e| StartupError(format!("cannot set up rate-limit counting: {e}")))?;
+    }
+    Ok(())
 }
 
 fn ensure_parent_dir(path: &Path) -> Result<(), StartupError> {

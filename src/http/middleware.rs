@@ -49,7 +49,10 @@ pub async fn observe(
     let method = req.method().clone();
     let path = req.path().to_owned();
 
-    let outcome = next.call(req).await;
+    // Every line logged while the request is handled carries its id (the blocking database
+    // work enters the same span: see `AppState::db`).
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let outcome = tracing::Instrument::instrument(next.call(req), span).await;
 
     let elapsed = started.elapsed();
     let (status, route) = match &outcome {

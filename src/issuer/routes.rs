@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::dto::{ControllerDocument, VerificationResponse};
 use super::service;
 use crate::db::ReadConn;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::rate_limit::Limit;
 use crate::state::AppState;
 
 /// The issuer's controller document (anyone): every Ed25519 key it has signed credentials
@@ -37,9 +38,12 @@ where
 {
     let address = crate::http::client::client_address(req);
     state
-        .verify_limiter
-        .admit(&address, chrono::Utc::now().timestamp())
-        .map_err(ApiError::rate_limited)?;
+        .db(move |conn, state| {
+            // A look-up counts whatever it finds.
+            let _counted = state.limits.admit(conn, Limit::Verifications, &address)?;
+            Ok(())
+        })
+        .await?;
     state
         .read(move |conn, _| look_up(conn))
         .await

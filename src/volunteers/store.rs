@@ -111,17 +111,6 @@ pub fn find_by_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Optio
         .optional()
 }
 
-/// The profile id of an account (every authenticated request asks: see `on_backend!`).
-pub fn id_of_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Option<String>> {
-    crate::on_backend!(conn, |c| {
-        volunteers::table
-            .filter(volunteers::account_id.eq(account_id))
-            .select(volunteers::id)
-            .first(c)
-            .optional()
-    })
-}
-
 pub fn exists_by_id(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     diesel::select(exists(volunteers::table.find(id))).get_result(conn)
 }

@@ -61,7 +61,9 @@ pub async fn bind_wechat(
 ) -> ApiResult<web::Json<WeChatBindingResponse>> {
     let ticket = body.into_inner().ticket;
     state
-        .db(move |conn, _| service::bind(conn, &user.account_id, ticket.trim()))
+        .db_as(user, move |conn, _, actor| {
+            service::bind(conn, &actor.account_id, ticket.trim())
+        })
         .await
         .map(web::Json)
 }
@@ -82,7 +84,9 @@ pub async fn get_own_wechat(
     state: web::Data<AppState>,
 ) -> ApiResult<web::Json<WeChatBindingResponse>> {
     state
-        .db(move |conn, _| service::binding(conn, &user.account_id))
+        .db_as(user, |conn, _, actor| {
+            service::binding(conn, &actor.account_id)
+        })
         .await
         .map(web::Json)
 }
@@ -102,7 +106,9 @@ pub async fn unbind_own_wechat(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     state
-        .db(move |conn, _| service::unbind(conn, &user.account_id))
+        .db_as(user, |conn, _, actor| {
+            service::unbind(conn, &actor.account_id)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
