@@ -98,6 +98,10 @@ enum Command {
     /// Sign credentials with a new Ed25519 key from now on (restart the server to use it); the
     /// old public key stays published, so everything it signed stays verifiable.
     RotateSigningKey,
+    /// Check the audit log's hash chains: report every edited, deleted or inserted event and
+    /// print each chain's head (keep them: a later run must still reach them). Exit status 1
+    /// if a chain is broken.
+    VerifyAudit,
     /// Recompute every total from the ledger and report differences (exit status 1 if any).
     VerifyTotals {
         /// Repair the stored totals to match the ledger.
@@ -240,6 +244,38 @@ fn run(command: Command) -> Result<(), StartError> {
             report,
             as_login,
         } => import_sheet(config, kind, &file, report, as_login),
+        Command::VerifyAudit => {
+            let state = server::prepare_without_bootstrap(config)?;
+            let mut conn = state
+                .pool
+                .get()
+                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let report = zhiyuan::audit::chain::verify(&mut conn)
+                .map_err(|e| StartError(format!("verify-audit failed: {}", e.detail.en)))?;
+            for b in &report.breaks {
+                println!("{b}");
+            }
+            for (segment, seq, hash) in &report.heads {
+                println!("head {segment:>2}: link {seq} {hash}");
+            }
+            println!(
+                "heads digest {}",
+                zhiyuan::audit::chain::digest(&report.heads)
+            );
+            match report.breaks.len() {
+                0 => {
+                    println!(
+                        "the audit log holds: {} events, every chain intact",
+                        report.events
+                    );
+                    Ok(())
+                }
+                n => Err(StartError(format!(
+                    "the audit log was changed behind the server's back: {n} {}",
+                    if n == 1 { "break" } else { "breaks" }
+                ))),
+            }
+        }
         Command::VerifyTotals { fix } => {
             let state = server::prepare_without_bootstrap(config)?;
             let mut conn = state

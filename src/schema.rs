@@ -67,6 +67,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_chain_heads (segment) {
+        segment -> Int4,
+        seq -> Int8,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Text,
         actor_id -> Nullable<Text>,
@@ -77,6 +85,9 @@ diesel::table! {
         client_address -> Nullable<Text>,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        chain_segment -> Nullable<Int4>,
+        chain_seq -> Nullable<Int8>,
+        chain_hash -> Nullable<Text>,
     }
 }
 
@@ -764,6 +775,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     activities,
     api_clients,
+    audit_chain_heads,
     audit_events,
     campaign_minutes,
     campaign_report_comments,

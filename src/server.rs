@@ -108,6 +108,14 @@ pub fn prepare_without_bootstrap(config: Config) -> Result<AppState, StartError>
         .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
     crate::issuer::service::publish(&mut conn, &state.signer)
         .map_err(|e| StartError(format!("cannot publish the signing key: {e}")))?;
+    match crate::audit::chain::chain_earlier_events(&mut conn) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            events = n,
+            "audit events written before the chains, chained"
+        ),
+        Err(e) => return Err(StartError(format!("cannot chain the audit log: {e}"))),
+    }
     drop(conn);
     Ok(state)
 }
@@ -199,7 +207,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
 }
 
 /// Periodic upkeep while the server runs, every ten minutes: forgets expired Idempotency-Keys
-/// and rate-limit events that left their window. Every instance does it; deleting what another
+/// and rate-limit events that left their window, and logs the audit chains' heads (a log kept
+/// elsewhere anchors them: see `audit::chain`). Every instance does it; deleting what another
 /// already deleted is harmless, so N instances need no coordination.
 async fn housekeeping(state: web::Data<AppState>) {
     let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
@@ -221,6 +230,10 @@ async fn housekeeping(state: web::Data<AppState>) {
                 "expired records pruned"
             ),
             Err(e) => tracing::warn!(error = %e, "pruning expired records failed"),
+        }
+        match state.db(|conn, _| crate::audit::chain::heads(conn)).await {
+            Ok((links, digest)) => tracing::info!(links, digest, "audit chain heads"),
+            Err(e) => tracing::warn!(error = %e, "reading the audit chain heads failed"),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The append-only audit log: every privileged action is written in the same transaction as
-//! the action itself. There is no update or delete of audit events anywhere in the code.
+//! the action itself. There is no update or delete of audit events anywhere in the code, and
+//! the events form hash chains (`chain`) that show any change made behind the server's back.
 
+pub mod chain;
 pub mod dto;
 pub mod model;
 pub mod routes;

@@ -18,6 +18,11 @@ pub struct AuditEvent {
     pub client_address: Option<String>,
     pub request_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Its place in the hash chains (see `audit::chain`); `None` only for an event written
+    /// behind the server's back.
+    pub chain_segment: Option<i32>,
+    pub chain_seq: Option<i64>,
+    pub chain_hash: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,4 +37,7 @@ pub struct NewAuditEvent<'a> {
     pub client_address: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub created_at: NaiveDateTime,
+    pub chain_segment: i32,
+    pub chain_seq: i64,
+    pub chain_hash: &'a str,
 }

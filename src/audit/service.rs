@@ -1,8 +1,8 @@
 //! Writing and reading the audit log. Writes happen inside the transaction of the action they
 //! record; reading is for federation admins.
 
+use super::chain::{self, Fields};
 use super::dto::{AuditEventResponse, AuditQuery};
-use super::model::NewAuditEvent;
 use super::{AuditEntry, Origin, store};
 use crate::auth::policy::{self, Action, Actor};
 use crate::db::{DbConn, Tx, new_id, now};
@@ -36,9 +36,9 @@ pub fn record_export(
 
 /// Appends an event, inside the action's transaction (it takes one).
 pub fn record(tx: &mut Tx, origin: &Origin, entry: AuditEntry<'_>) -> ApiResult<()> {
-    store::insert(
+    chain::append(
         tx,
-        &NewAuditEvent {
+        &Fields {
             id: &new_id(),
             actor_id: Some(entry.actor_id),
             action: entry.action,
@@ -49,8 +49,7 @@ pub fn record(tx: &mut Tx, origin: &Origin, entry: AuditEntry<'_>) -> ApiResult<
             request_id: origin.request_id.as_deref(),
             created_at: now(),
         },
-    )?;
-    Ok(())
+    )
 }
 
 /// Appends an event of an operator's command on the server (no account acts: `actor_id` is
@@ -61,9 +60,9 @@ pub fn record_by_operator(
     target_type: &str,
     target_id: &str,
 ) -> ApiResult<()> {
-    store::insert(
+    chain::append(
         tx,
-        &NewAuditEvent {
+        &Fields {
             id: &new_id(),
             actor_id: None,
             action,
@@ -74,8 +73,7 @@ pub fn record_by_operator(
             request_id: None,
             created_at: now(),
         },
-    )?;
-    Ok(())
+    )
 }
 
 /// The log, newest first, filtered (federation admins).

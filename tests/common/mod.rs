@@ -338,6 +338,16 @@ impl TestApp {
         .await
     }
 
+    /// The bootstrap admin's account id.
+    pub fn admin_account_id(&self) -> String {
+        use diesel::prelude::*;
+        zhiyuan::schema::accounts::table
+            .filter(zhiyuan::schema::accounts::username.eq(ADMIN_LOGIN))
+            .select(zhiyuan::schema::accounts::id)
+            .first(&mut self.conn())
+            .unwrap()
+    }
+
     pub async fn admin_token(&self) -> String {
         let res = self.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
         assert_eq!(res.status, 200);
