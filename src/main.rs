@@ -98,6 +98,18 @@ enum Command {
     /// Sign credentials with a new Ed25519 key from now on (restart the server to use it); the
     /// old public key stays published, so everything it signed stays verifiable.
     RotateSigningKey,
+    /// Write a consistent copy of the SQLite database to a new file, safe while the server runs
+    /// (PostgreSQL: prints how to use pg_dump instead). Back up ZHIYUAN_FILES_DIR beside it.
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database's content with a backup, in one transaction (brought up to
+    /// this version's migrations first). Stop the server first, or restart it after.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Check the audit log's hash chains: report every edited, deleted or inserted event and
     /// print each chain's head (keep them: a later run must still reach them). Exit status 1
     /// if a chain is broken.
@@ -178,6 +190,37 @@ fn run(command: Command) -> Result<(), StartError> {
                 std::time::Duration::from_millis(config.db_timeout_ms),
             )?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let pool = zhiyuan::db::connect(
+                &config.backend,
+                &config.database_url,
+                1,
+                std::time::Duration::from_millis(config.db_timeout_ms),
+            )?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let bytes = zhiyuan::db::backup::backup(&mut conn, &to)?;
+            println!("backed up to {} ({bytes} bytes, checked)", to.display());
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let pool = zhiyuan::db::connect(
+                &config.backend,
+                &config.database_url,
+                1,
+                std::time::Duration::from_millis(config.db_timeout_ms),
+            )?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let tables = zhiyuan::db::backup::restore(&mut conn, &from)?;
+            println!(
+                "restored {tables} tables from {}; restart the server, then run verify-totals and verify-audit",
+                from.display()
+            );
             Ok(())
         }
         Command::DisableAccount { login } => set_account_status(

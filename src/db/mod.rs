@@ -11,6 +11,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, MultiConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub mod backup;
 pub mod changes;
 pub mod list_totals;
 pub mod outbox;
