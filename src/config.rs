@@ -62,6 +62,8 @@ pub struct Config {
     pub certificate_target: f64,
     /// Public verify look-ups per client address and minute.
     pub verify_limit_per_address: u32,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    pub shutdown_grace_secs: u64,
     /// Registration attempts per client address and hour (0: no limit).
     pub register_limit_per_address: u32,
     /// A volunteer's sign-ups and cancellations of one activity per 24 hours (0: no limit).
@@ -180,6 +182,7 @@ impl Config {
             certificate_target: certificate_target(get("ZHIYUAN_CERTIFICATE_TARGET"))?,
             verify_limit_per_address: number(&get, "ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", 120)?,
             register_limit_per_address: number(&get, "ZHIYUAN_REGISTER_LIMIT_PER_ADDRESS", 200)?,
+            shutdown_grace_secs: number(&get, "ZHIYUAN_SHUTDOWN_GRACE_SECS", 30)?,
             signup_changes_per_activity: number(&get, "ZHIYUAN_SIGNUP_CHANGES_PER_ACTIVITY", 10)?,
             max_upload_bytes: number(&get, "ZHIYUAN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)?,
             uploads_per_day: number(&get, "ZHIYUAN_UPLOADS_PER_DAY", 100)?,

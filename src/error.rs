@@ -526,6 +526,18 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Database messages that mean "not now" rather than "wrong request" or "our bug".
+const UNAVAILABLE_STORAGE: &[&str] = &[
+    "attempt to write a readonly database",
+    "database or disk is full",
+    "disk I/O error",
+    "terminating connection due to administrator command",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "server closed the connection unexpectedly",
+    "no connection to the server",
+];
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> ApiError {
         use diesel::result::{DatabaseErrorKind as Kind, Error as E};
@@ -540,6 +552,16 @@ impl From<diesel::result::Error> for ApiError {
                 if info.message().contains("database is locked")
                     || info.message().contains("database is busy") =>
             {
+                ApiError::unavailable()
+            }
+            // The storage refuses writes (SQLite on a read-only or full disk) or the server is
+            // going away (PostgreSQL shutting down): nothing the client did; retry later.
+            E::DatabaseError(_, ref info)
+                if UNAVAILABLE_STORAGE
+                    .iter()
+                    .any(|m| info.message().contains(m)) =>
+            {
+                tracing::warn!(error = info.message(), "the database refuses work");
                 ApiError::unavailable()
             }
             E::DatabaseError(Kind::ClosedConnection, _) => ApiError::unavailable(),

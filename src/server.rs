@@ -168,8 +168,11 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
     let blocking_threads = (data.config.db_pool_size as usize).div_ceil(worker_count) + 1;
+    // On SIGTERM/SIGINT the listeners close at once (new connections are refused) and requests
+    // in flight get the grace period to finish; then the process exits 0.
     let mut server = HttpServer::new(move || crate::build_app(app_data.clone()))
         .worker_max_blocking_threads(blocking_threads)
+        .shutdown_timeout(data.config.shutdown_grace_secs)
         .bind(bind)
         .map_err(|e| StartError(format!("cannot listen on {bind}: {e}; set ZHIYUAN_BIND")))?;
     if let Some(n) = workers {

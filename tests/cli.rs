@@ -198,7 +198,15 @@ fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Option<(u16,
 
 /// Starts `serve`, waits until /healthz answers; returns the server and its log so far.
 fn start(db: &TestDb, port: u16) -> (Server, Vec<String>) {
-    let mut child = zhiyuan(db)
+    start_with(db, port, &[])
+}
+
+fn start_with(db: &TestDb, port: u16, env: &[(&str, &str)]) -> (Server, Vec<String>) {
+    let mut cmd = zhiyuan(db);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .env("ZHIYUAN_BIND", format!("127.0.0.1:{port}"))
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -284,6 +292,110 @@ fn a_first_start_needs_no_configuration() {
     )
     .unwrap();
     assert_eq!(status, 200);
+    drop(server);
+}
+
+/// SIGTERM while an upload is half sent: new connections are refused at once, the upload
+/// finishes (201, stored), and the process exits 0 well within the grace period.
+#[test]
+fn sigterm_lets_requests_in_flight_finish_and_exits_zero() {
+    let db = TestDb::new();
+    let port = free_port();
+    let (mut server, _) = start_with(
+        &db,
+        port,
+        &[
+            ("ZHIYUAN_BOOTSTRAP_ADMIN", "admin:admin-pass-123"),
+            ("ZHIYUAN_SHUTDOWN_GRACE_SECS", "10"),
+        ],
+    );
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/auth/login",
+        Some(r#"{"login":"admin","password":"admin-pass-123"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = token["access_token"].as_str().unwrap();
+
+    let payload = common::multipart(&[("file", "photo.png", common::PNG)]);
+    let mut upload = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    upload
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    write!(
+        upload,
+        "POST /api/v1/files HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={}\r\nContent-Length: {}\r\n\r\n",
+        common::BOUNDARY,
+        payload.len()
+    )
+    .unwrap();
+    let half = payload.len() / 2;
+    upload.write_all(&payload[..half]).unwrap();
+    upload.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let stopping = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Longer than a shutdown without grace takes (about a second here).
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "new connections are refused while stopping"
+    );
+
+    upload.write_all(&payload[half..]).unwrap();
+    let mut response = String::new();
+    upload.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(10),
+            "still running past the grace period"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    // The upload that finished during the shutdown is stored.
+    let id = serde_json::from_str::<serde_json::Value>(response.split_once("\r\n\r\n").unwrap().1)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let port = free_port();
+    let (server, _) = start(&db, port);
+    let (_, body) = http(
+        port,
+        "POST",
+        "/api/v1/auth/login",
+        Some(r#"{"login":"admin","password":"admin-pass-123"}"#),
+    )
+    .unwrap();
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut get = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        get,
+        "GET /api/v1/files/{id} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {}\r\n\r\n",
+        token["access_token"].as_str().unwrap()
+    )
+    .unwrap();
+    let mut stored = Vec::new();
+    get.read_to_end(&mut stored).unwrap();
+    assert!(
+        stored.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&stored)
+    );
     drop(server);
 }
 

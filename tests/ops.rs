@@ -100,12 +100,10 @@ impl Drop for DropAll {
     }
 }
 
-#[actix_web::test]
-async fn readyz_follows_a_postgres_outage_without_a_restart() {
-    let Ok(server) = std::env::var("ZHIYUAN_TEST_DATABASE_URL") else {
-        // SQLite is embedded: it has no outage to survive; the pool test above covers it.
-        return;
-    };
+/// The app on a fresh PostgreSQL database reached through a [`Proxy`] the test can cut;
+/// `None` on SQLite (embedded: it has no outage to survive; the pool test above covers it).
+async fn behind_proxy() -> Option<(TestApp, Proxy, String)> {
+    let server = std::env::var("ZHIYUAN_TEST_DATABASE_URL").ok()?;
     let db = common::TestDb::new();
     let host_port = server
         .split("://")
@@ -124,6 +122,7 @@ async fn readyz_follows_a_postgres_outage_without_a_restart() {
         .next()
         .unwrap()
         .to_owned();
+    let direct = db.url.clone();
     let via_proxy = server.replacen(&host_port, &format!("127.0.0.1:{}", proxy.port), 1);
     let via_proxy = common::replace_db_name(&via_proxy, &name);
     let app = TestApp::with_db(
@@ -135,6 +134,14 @@ async fn readyz_follows_a_postgres_outage_without_a_restart() {
         |_| {},
     )
     .await;
+    Some((app, proxy, direct))
+}
+
+#[actix_web::test]
+async fn readyz_follows_a_postgres_outage_without_a_restart() {
+    let Some((app, proxy, _)) = behind_proxy().await else {
+        return;
+    };
     let ready = || async { app.get("/readyz", None).await.status.as_u16() };
     assert_eq!(ready().await, 200);
 
@@ -157,6 +164,95 @@ async fn readyz_follows_a_postgres_outage_without_a_restart() {
         actix_web::rt::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(status, 200, "ready again once the database is back");
+}
+
+/// PostgreSQL goes away in the middle of a write load and comes back: every request answers
+/// 201 or a 503 problem within the configured wait (no 500, no hang), the service resumes
+/// without a restart, everything that got a 201 is there, and the totals agree.
+#[actix_web::test]
+async fn postgres_lost_under_load_answers_503_in_time_resumes_and_loses_nothing() {
+    use std::cell::{Cell, RefCell};
+    let Some((app, proxy, direct_url)) = behind_proxy().await else {
+        return;
+    };
+    let admin = app.admin_token().await;
+    let stop = Cell::new(false);
+    let answers: RefCell<Vec<(u16, Duration, Option<String>)>> = RefCell::default();
+    let load = async {
+        let mut round = 0;
+        while !stop.get() {
+            let bodies: Vec<_> = (0..4)
+                .map(|i| serde_json::json!({"name": format!("负载 {round} {i}"), "kind": "town"}))
+                .collect();
+            let sent = bodies.iter().map(|body| async {
+                let started = Instant::now();
+                let res = app.post("/api/v1/teams", Some(&admin), body).await;
+                let id = (res.status == 201).then(|| res.json()["id"].as_str().unwrap().to_owned());
+                if res.status == 503 {
+                    res.problem(503, "service_unavailable");
+                }
+                (res.status.as_u16(), started.elapsed(), id)
+            });
+            let got = futures_util::future::join_all(sent).await;
+            answers.borrow_mut().extend(got);
+            round += 1;
+        }
+    };
+    let outage = async {
+        actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+        let (port, target) = proxy.stop();
+        actix_web::rt::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(app.get("/readyz", None).await.status, 503);
+        let proxy = Proxy::start(port, &target).await;
+        let back = answers.borrow().len();
+        // Until a good stretch of writes went through again.
+        for _ in 0..100 {
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+            let after: Vec<u16> = answers.borrow()[back..].iter().map(|a| a.0).collect();
+            if after.iter().rev().take(12).filter(|s| **s == 201).count() == 12 {
+                break;
+            }
+        }
+        stop.set(true);
+        proxy
+    };
+    let (_, _proxy) = futures_util::future::join(load, outage).await;
+
+    let answers = answers.into_inner();
+    let count = |status| answers.iter().filter(|a| a.0 == status).count();
+    assert_eq!(count(201) + count(503), answers.len(), "only 201 or 503");
+    assert!(count(503) > 0, "the outage was seen");
+    assert!(
+        answers.iter().rev().take(12).all(|a| a.0 == 201),
+        "resumed without a restart"
+    );
+    let slowest = answers.iter().map(|a| a.1).max().unwrap();
+    eprintln!(
+        "outage under load: {} answers, {} × 201, {} × 503, slowest {slowest:?}",
+        answers.len(),
+        count(201),
+        count(503)
+    );
+    assert!(
+        slowest < Duration::from_secs(4),
+        "slowest answer {slowest:?}"
+    );
+    for id in answers.iter().filter_map(|a| a.2.as_ref()) {
+        let res = app.get(&format!("/api/v1/teams/{id}"), None).await;
+        assert_eq!(res.status, 200, "a team that got 201 is missing");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zhiyuan"))
+        .arg("verify-totals")
+        .env("DATABASE_URL", &direct_url)
+        .env("ZHIYUAN_DATA_DIR", app.db.dir.path().join("data"))
+        .env("ZHIYUAN_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[actix_web::test]
@@ -205,4 +301,109 @@ async fn metrics_count_requests_by_route_and_status() {
 async fn metrics_leave_the_main_bind_when_they_have_their_own() {
     let app = TestApp::with_env(&[("ZHIYUAN_METRICS_BIND", "127.0.0.1:9464")]).await;
     app.get("/metrics", None).await.problem(404, "not_found");
+}
+
+/// Runs `pragma` on every connection of the pool (SQLite settings are per connection).
+fn on_every_connection(app: &TestApp, pragma: &str) {
+    use diesel::connection::SimpleConnection;
+    let mut held = Vec::new();
+    while let Ok(mut conn) = app
+        .state
+        .pool
+        .get_timeout(std::time::Duration::from_millis(200))
+    {
+        conn.batch_execute(pragma).unwrap();
+        held.push(conn);
+    }
+    assert_eq!(held.len() as u32, app.state.pool.max_size());
+}
+
+/// SQLite on a disk that turns read-only or full (simulated per connection with `query_only`
+/// and `max_page_count`, which fail writes with the same errors): writes answer 503 problems,
+/// reads go on, nothing is half written, and writes resume when the disk does.
+#[actix_web::test]
+async fn sqlite_on_a_read_only_or_full_disk_answers_503_and_corrupts_nothing() {
+    use diesel::prelude::*;
+    let app = TestApp::new().await;
+    if app.db.is_postgres() {
+        return;
+    }
+    let admin = app.admin_token().await;
+    let team = |name: &str| serde_json::json!({"name": name, "kind": "town"});
+    assert_eq!(
+        app.post("/api/v1/teams", Some(&admin), &team("之前"))
+            .await
+            .status,
+        201
+    );
+    let teams_before = app.count("teams");
+
+    // Read-only: every write is refused at once.
+    on_every_connection(&app, "PRAGMA query_only = ON");
+    for name in ["期间一", "期间二"] {
+        app.post("/api/v1/teams", Some(&admin), &team(name))
+            .await
+            .problem(503, "service_unavailable");
+    }
+    // A registration: several tables in one transaction, none of it may stay.
+    app.post("/api/v1/auth/register", None, &common::registration(1))
+        .await
+        .problem(503, "service_unavailable");
+    assert_eq!(
+        app.get("/api/v1/teams", None).await.status,
+        200,
+        "reads go on"
+    );
+    on_every_connection(&app, "PRAGMA query_only = OFF");
+    assert_eq!(app.count("teams"), teams_before, "nothing half written");
+    assert_eq!(app.count("accounts"), 1);
+
+    // Full: the file may not grow; writes go on until the free pages are used up, then 503.
+    let pages: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT page_count FROM pragma_page_count)",
+    ))
+    .get_result(&mut app.conn())
+    .unwrap();
+    on_every_connection(&app, &format!("PRAGMA max_page_count = {pages}"));
+    let mut created = 0;
+    let mut refused = 0;
+    for i in 0..2000 {
+        let res = app
+            .post("/api/v1/teams", Some(&admin), &team(&format!("填满 {i}")))
+            .await;
+        match res.status.as_u16() {
+            201 => created += 1,
+            _ => {
+                res.problem(503, "service_unavailable");
+                refused += 1;
+                if refused == 3 {
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(refused, 3, "the disk filled up");
+    assert_eq!(
+        app.get("/api/v1/teams", None).await.status,
+        200,
+        "reads go on"
+    );
+    on_every_connection(&app, "PRAGMA max_page_count = 4294967294");
+    assert_eq!(
+        app.count("teams"),
+        teams_before + created,
+        "every 201 stored, nothing half written"
+    );
+    assert_eq!(
+        app.post("/api/v1/teams", Some(&admin), &team("之后"))
+            .await
+            .status,
+        201
+    );
+    let check: String = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+        "(SELECT integrity_check FROM pragma_integrity_check)",
+    ))
+    .get_result(&mut app.conn())
+    .unwrap();
+    assert_eq!(check, "ok");
 }
