@@ -25,6 +25,7 @@ pub mod imports;
 pub mod integrity;
 pub mod issuer;
 pub mod meta;
+pub mod metrics;
 pub mod money;
 pub mod openapi;
 pub mod ops;

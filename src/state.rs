@@ -14,7 +14,7 @@ use crate::crypto::PersonalDataCipher;
 use crate::db::{Pool, PooledConn, ReadConn, ThreadReaders};
 use crate::error::{ApiError, ApiResult};
 use crate::hours::stars::StarLevels;
-use crate::http::metrics::Metrics;
+use crate::metrics::Metrics;
 use crate::secrets::Secrets;
 
 #[derive(Clone)]
@@ -54,6 +54,7 @@ impl AppState {
         secrets: &Secrets,
         blobs: Arc<dyn crate::storage::BlobStore>,
     ) -> AppState {
+        let metrics = Arc::new(Metrics::default());
         AppState {
             blobs,
             tree_keyed: &crate::hours::store::KEYED_BY_TREE,
@@ -69,8 +70,9 @@ impl AppState {
             limits: Arc::new(crate::rate_limit::RateLimits::new(
                 &config,
                 &secrets.index_key,
+                &metrics,
             )),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             stars: StarLevels::from_hours(config.star_thresholds_hours),
             checkin_key: Arc::new({
                 use sha2::Digest;
@@ -119,7 +121,15 @@ impl AppState {
         let span = tracing::Span::current();
         web::block(move || {
             let _in_request = span.enter();
-            let mut conn = state.pool.get()?;
+            let waiting = std::time::Instant::now();
+            let got = state.pool.get();
+            state.metrics.pool_wait(waiting.elapsed());
+            let mut conn = got.inspect_err(|_| {
+                state
+                    .metrics
+                    .counter("zhiyuan_db_pool_timeouts_total", &[])
+                    .increment(1)
+            })?;
             crate::db::joined(joined, || f(&mut conn, &state))
         })
         .await

@@ -15,6 +15,7 @@ const INFRASTRUCTURE: &[&str] = &[
     "config",
     "error",
     "ids",
+    "metrics",
     "paging",
     "rate_limit",
     "svg",

@@ -407,3 +407,47 @@ async fn sqlite_on_a_read_only_or_full_disk_answers_503_and_corrupts_nothing() {
     .unwrap();
     assert_eq!(check, "ok");
 }
+
+/// The gauges an operator watches: pool waits, the webhook outbox, rate-limit refusals.
+#[actix_web::test]
+async fn metrics_show_pool_waits_the_outbox_and_rate_limit_refusals() {
+    let app = TestApp::with_env(&[
+        ("ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", "1"),
+        ("ZHIYUAN_WEBHOOK_ALLOW_PRIVATE", "true"),
+    ])
+    .await;
+    let path = "/api/v1/verify/certificates/ZYC-0000-0000-0000-0000";
+    app.get(path, None).await.problem(404, "not_found");
+    for _ in 0..2 {
+        app.get(path, None).await.problem(429, "rate_limited");
+    }
+    // A subscription nobody answers for (the port is closed): its delivery waits.
+    let admin = app.admin_token().await;
+    let res = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            &serde_json::json!({"url": "http://127.0.0.1:9/hook", "events": ["volunteer.registered"]}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    app.register(&common::registration(1)).await;
+
+    let text = String::from_utf8(app.get("/metrics", None).await.body.to_vec()).unwrap();
+    for expected in [
+        r#"zhiyuan_rate_limit_refusals_total{limit="verification"} 2"#,
+        r#"zhiyuan_rate_limit_refusals_total{limit="registration"} 0"#,
+        "zhiyuan_webhook_backlog 1",
+        "# TYPE zhiyuan_db_pool_wait_seconds histogram",
+        "# HELP zhiyuan_webhook_oldest_pending_age_seconds",
+        "# TYPE zhiyuan_http_requests_total counter",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let waits = text
+        .lines()
+        .find(|l| l.starts_with("zhiyuan_db_pool_wait_seconds_count"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let n: u64 = waits.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n > 0, "{waits}");
+}

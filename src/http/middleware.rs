@@ -14,8 +14,8 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use futures_util::FutureExt;
 
-use super::metrics::Metrics;
 use crate::error::{ApiError, Kind, Lang, Msg, PROBLEM_JSON};
+use crate::metrics::Metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -6,7 +6,6 @@ pub mod client;
 pub mod conditional;
 pub mod extract;
 pub mod fallback;
-pub mod metrics;
 pub mod middleware;
 pub mod patch;
 pub mod stream;

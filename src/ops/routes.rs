@@ -49,6 +49,21 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // The outbox gauges are read at scrape time (one indexed count); without a database they
+    // keep their last values and the rest is still served.
+    if let Ok((pending, age)) = state
+        .db(|conn, _| crate::webhooks::service::backlog(conn))
+        .await
+    {
+        state
+            .metrics
+            .gauge("zhiyuan_webhook_backlog", &[])
+            .set(pending as f64);
+        state
+            .metrics
+            .gauge("zhiyuan_webhook_oldest_pending_age_seconds", &[])
+            .set(age as f64);
+    }
     let pool = state.pool.state();
     let body = state.metrics.render((
         pool.connections,

@@ -18,6 +18,7 @@ use sha2::Sha256;
 use crate::config::Config;
 use crate::db::{DbConn, new_id, now};
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::Metrics;
 
 /// What is counted, each with its own limit and window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,8 @@ struct Rule {
 pub struct RateLimits {
     rules: [Rule; LIMITS.len()],
     subject_key: Vec<u8>,
+    /// Refusals by limit, for the operator (`zhiyuan_rate_limit_refusals_total`).
+    refusals: [metrics::Counter; LIMITS.len()],
 }
 
 /// An event that was counted (`None`: its limit is off), to take back when the attempt turns
@@ -76,7 +79,7 @@ pub struct RateLimits {
 pub struct Counted(Option<String>);
 
 impl RateLimits {
-    pub fn new(config: &Config, subject_key: &[u8]) -> RateLimits {
+    pub fn new(config: &Config, subject_key: &[u8], metrics: &Metrics) -> RateLimits {
         let rule = |limit| match limit {
             Limit::FailedLogins => Rule {
                 max: config.login_limit_per_account,
@@ -102,6 +105,12 @@ impl RateLimits {
         RateLimits {
             rules: LIMITS.map(rule),
             subject_key: subject_key.to_vec(),
+            refusals: LIMITS.map(|limit| {
+                metrics.counter(
+                    "zhiyuan_rate_limit_refusals_total",
+                    &[("limit", limit.bucket())],
+                )
+            }),
         }
     }
 
@@ -137,6 +146,7 @@ impl RateLimits {
             return Ok(Counted(Some(id)));
         }
         store::delete(conn, &id)?;
+        self.refusals[limit as usize].increment(1);
         // Another is admitted once all but `max - 1` of the others have left the window.
         let others = count - 1;
         let leaving =

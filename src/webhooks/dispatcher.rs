@@ -73,21 +73,38 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
     let n = due.len();
     // The round's attempts in one transaction: one commit (one flush to disk) for all of them.
     state
-        .db(move |conn, _| {
-            write_tx(conn, |tx| {
-                for (due, (attempt, outcome)) in due.iter().zip(attempts) {
-                    record(tx, due, &attempt, outcome)?;
-                }
-                Ok::<_, ApiError>(())
-            })
+        .db(move |conn, state| {
+            let statuses = write_tx(conn, |tx| {
+                due.iter()
+                    .zip(attempts)
+                    .map(|(due, (attempt, outcome))| record(tx, due, &attempt, outcome))
+                    .collect::<ApiResult<Vec<_>>>()
+            })?;
+            for status in statuses {
+                let outcome = match status {
+                    DeliveryStatus::Delivered => "delivered",
+                    DeliveryStatus::Pending => "retry",
+                    DeliveryStatus::Failed => "failed",
+                };
+                state
+                    .metrics
+                    .counter("zhiyuan_webhook_attempts_total", &[("outcome", outcome)])
+                    .increment(1);
+            }
+            Ok(())
         })
         .await?;
     Ok(n)
 }
 
-/// Records one attempt: the delivery's new status and next attempt, and what a 410 or the end
-/// of the schedule does to its subscription.
-fn record(tx: &mut Tx, due: &Due, attempt: &Attempt, outcome: Outcome) -> ApiResult<()> {
+/// Records one attempt: the delivery's new status (returned) and next attempt, and what a 410
+/// or the end of the schedule does to its subscription.
+fn record(
+    tx: &mut Tx,
+    due: &Due,
+    attempt: &Attempt,
+    outcome: Outcome,
+) -> ApiResult<DeliveryStatus> {
     let (status, next) = match outcome {
         Outcome::Delivered => (DeliveryStatus::Delivered, None),
         Outcome::Gone => {
@@ -105,7 +122,7 @@ fn record(tx: &mut Tx, due: &Due, attempt: &Attempt, outcome: Outcome) -> ApiRes
         }
     };
     store::record_attempt(tx, &due.delivery_id, due.attempts, attempt, status, next)?;
-    Ok(())
+    Ok(status)
 }
 
 /// When to try again after `failures` failed attempts: the backoff with ±20 % jitter (so

@@ -289,3 +289,11 @@ pub fn redeliver(
             .ok_or_else(ApiError::not_found)
     })
 }
+
+/// The outbox's backlog for the operator: pending deliveries, and the age of the oldest in
+/// seconds (0 when none).
+pub fn backlog(conn: &mut DbConn) -> ApiResult<(i64, i64)> {
+    let (pending, oldest) = store::backlog(conn)?;
+    let age = oldest.map_or(0, |t| (now() - t).num_seconds().max(0));
+    Ok((pending, age))
+}

@@ -241,3 +241,14 @@ pub fn record_attempt(
     .execute(tx.conn())
     .map(|n| n == 1)
 }
+
+/// How many deliveries are pending, and when the oldest of them was created.
+pub fn backlog(conn: &mut DbConn) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(webhook_deliveries::created_at),
+        ))
+        .first(conn)
+}
