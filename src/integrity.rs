@@ -212,6 +212,10 @@ fn hash_data(proof_config: &Value, document: &Value) -> [u8; 64] {
 }
 
 /// RFC 8785 canonical JSON.
+#[allow(
+    clippy::expect_used,
+    reason = "a JSON value (string keys only) serialises into memory"
+)]
 pub fn jcs(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     let mut serializer =

@@ -4,6 +4,10 @@
 //! tests drive it, and the OpenAPI document is collected from the same route tree.
 
 #![forbid(unsafe_code)]
+// A request must never panic its way to an answer: errors are values. The few `expect`s left
+// state invariants (keys of any length for HMAC, constant parameters) and say so where they are.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod activities;
 pub mod api_clients;

@@ -328,6 +328,10 @@ fn reason_phrase(status: &str) -> &'static str {
 }
 
 /// The document as `export-openapi` prints it and the committed file holds.
+#[allow(
+    clippy::expect_used,
+    reason = "the document is plain data, built at start"
+)]
 pub fn document_json() -> String {
     let mut json = crate::openapi_document()
         .to_pretty_json()

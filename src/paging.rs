@@ -183,6 +183,25 @@ pub fn bad_cursor() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any cursor this server made reads back; any other text is a 400, never a panic.
+        #[test]
+        fn cursors_round_trip_and_anything_else_is_a_field_problem(
+            parts in proptest::collection::vec("\\PC{0,20}", 1..4),
+            junk in "\\PC{0,500}",
+        ) {
+            let cursor = encode_cursor(&parts);
+            if cursor.len() <= MAX_CURSOR_LEN {
+                prop_assert_eq!(decode_cursor(&cursor, parts.len()).unwrap(), parts.clone());
+            }
+            prop_assert!(decode_cursor(&cursor, parts.len() + 1).is_err());
+            if let Err(e) = decode_cursor(&junk, 2) {
+                prop_assert_eq!(e.code, bad_cursor().code);
+            }
+        }
+    }
 
     fn q(page: Option<i64>, per_page: Option<i64>) -> PageQuery {
         PageQuery { page, per_page }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
+#[allow(clippy::expect_used, reason = "a constant offset within range")]
 pub fn local_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }

@@ -68,6 +68,7 @@ pub struct AttendanceResponse {
 }
 
 /// The per-activity secret: a keyed hash of the activity id with the server's check-in key.
+#[allow(clippy::expect_used, reason = "HMAC takes keys of any length")]
 fn code_for(key: &[u8], activity_id: &str, window: i64) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(activity_id.as_bytes());

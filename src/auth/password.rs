@@ -13,6 +13,10 @@ pub struct PasswordHashing {
 }
 
 impl PasswordHashing {
+    #[allow(
+        clippy::expect_used,
+        reason = "the parameters are clamped into Argon2's range"
+    )]
     pub fn new(memory_kib: u32) -> PasswordHashing {
         let params = Params::new(memory_kib.max(Params::MIN_M_COST), 2, 1, None)
             .expect("argon2 parameters are in range");
@@ -28,6 +32,10 @@ impl PasswordHashing {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "16 random bytes are a valid salt, and hashing with valid parameters cannot fail"
+    )]
     pub fn hash(&self, password: &str) -> String {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);

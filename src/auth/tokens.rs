@@ -48,6 +48,10 @@ pub struct JwtKeys {
 }
 
 impl JwtKeys {
+    #[allow(
+        clippy::expect_used,
+        reason = "HS256 keys from a secret that is never empty (see `secrets`)"
+    )]
     pub fn new(secret: &[u8], ttl_secs: i64) -> JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
@@ -85,6 +89,10 @@ impl JwtKeys {
         self.sign(client_id, vec![role], 0, Some(scope))
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "HS256 signing of claims that serialise cannot fail"
+    )]
     fn sign(
         &self,
         sub: &str,

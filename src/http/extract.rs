@@ -31,8 +31,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = read_json_body::<T>(req, payload, false);
         Box::pin(async move {
-            body.await
-                .map(|v| ApiJson(v.expect("a required body is present")))
+            // `read_json_body` with `optional: false` answers a missing body with its own 400;
+            // `None` here would be its bug, answered as ours rather than with a panic.
+            body.await?
+                .map(ApiJson)
+                .ok_or_else(|| ApiError::internal("a required JSON body was not read"))
         })
     }
 }

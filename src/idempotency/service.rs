@@ -287,3 +287,26 @@ pub fn keep(
 pub fn prune(conn: &mut PooledConn) -> ApiResult<usize> {
     Ok(store::prune(conn, expiry())?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any header value is judged without panicking; a key is what the client meant,
+        /// bare or as an RFC 8941 sf-string.
+        #[test]
+        fn keys_read_bare_or_quoted(any in "\\PC{0,300}", key in "[!#-\\[\\]-~]{1,255}") {
+            if let Some(k) = parse_key(&any) {
+                prop_assert!(!k.is_empty() && k.chars().count() <= MAX_KEY_CHARS);
+            }
+            prop_assert_eq!(parse_key(&key), Some(key.clone()));
+            prop_assert_eq!(parse_key(&format!("\"{key}\"")), Some(key.clone()));
+            let escaped = format!("\"a\\\"b\\\\{key}\"");
+            let meant = format!("a\"b\\{key}");
+            let expected = (meant.chars().count() <= MAX_KEY_CHARS).then_some(meant);
+            prop_assert_eq!(parse_key(&escaped), expected);
+        }
+    }
+}

@@ -132,6 +132,7 @@ pub struct Codes<E: Coded> {
 }
 
 impl<E: Coded> Codes<E> {
+    #[allow(clippy::expect_used, reason = "a list of strings serialises")]
     pub fn new(items: impl IntoIterator<Item = E>) -> Self {
         let items: Vec<E> = items.into_iter().collect();
         let codes: Vec<&str> = items.iter().map(|e| e.code()).collect();

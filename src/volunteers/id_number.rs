@@ -207,6 +207,20 @@ mod tests {
     }
 
     proptest! {
+        /// Mainland mobile numbers and nothing else, whatever the text.
+        #[test]
+        fn mobiles_are_eleven_digits_from_13(valid in "1[3-9][0-9]{9}", any in "\\PC{0,20}") {
+            prop_assert!(is_mobile(&valid));
+            let expected = any.len() == 11
+                && any.starts_with('1')
+                && any.as_bytes()[1].is_ascii_digit()
+                && any.as_bytes()[1] >= b'3'
+                && any.bytes().all(|b| b.is_ascii_digit());
+            prop_assert_eq!(is_mobile(&any), expected);
+        }
+    }
+
+    proptest! {
         /// Found by the contract fuzzer: a number starting with a multi-byte character made
         /// the permit check slice inside it and panic.
         #[test]

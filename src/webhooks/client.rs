@@ -16,6 +16,10 @@ pub struct WebhookClient {
 }
 
 impl WebhookClient {
+    #[allow(
+        clippy::expect_used,
+        reason = "built once at start: a rustls client without proxies has nothing to fail on"
+    )]
     pub fn new(config: &Config) -> WebhookClient {
         let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.webhook_timeout_ms))

@@ -32,6 +32,10 @@ pub struct WeChatClient {
 }
 
 impl WeChatClient {
+    #[allow(
+        clippy::expect_used,
+        reason = "built once at start: a rustls client without proxies has nothing to fail on"
+    )]
     pub fn new(config: &Config) -> WeChatClient {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.wechat_timeout_ms))
