@@ -536,6 +536,9 @@ const UNAVAILABLE_STORAGE: &[&str] = &[
     "the database system is starting up",
     "server closed the connection unexpectedly",
     "no connection to the server",
+    // PostgreSQL broke a lock cycle by failing this transaction: nothing was written, and the
+    // same request again will most likely pass.
+    "deadlock detected",
 ];
 
 impl From<diesel::result::Error> for ApiError {

@@ -158,6 +158,18 @@ fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+/// One connection to the configured database, migrated (for commands that need no more).
+fn one_connection(config: &Config) -> Result<zhiyuan::db::PooledConn, StartError> {
+    let pool = zhiyuan::db::connect(
+        &config.backend,
+        &config.database_url,
+        1,
+        std::time::Duration::from_millis(config.db_timeout_ms),
+    )?;
+    pool.get()
+        .map_err(|e| StartError(format!("cannot get a database connection: {e}")))
+}
+
 fn set_account_status(
     config: Config,
     login: &str,
@@ -193,29 +205,13 @@ fn run(command: Command) -> Result<(), StartError> {
             Ok(())
         }
         Command::Backup { to } => {
-            let pool = zhiyuan::db::connect(
-                &config.backend,
-                &config.database_url,
-                1,
-                std::time::Duration::from_millis(config.db_timeout_ms),
-            )?;
-            let mut conn = pool
-                .get()
-                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let mut conn = one_connection(&config)?;
             let bytes = zhiyuan::db::backup::backup(&mut conn, &to)?;
             println!("backed up to {} ({bytes} bytes, checked)", to.display());
             Ok(())
         }
         Command::Restore { from } => {
-            let pool = zhiyuan::db::connect(
-                &config.backend,
-                &config.database_url,
-                1,
-                std::time::Duration::from_millis(config.db_timeout_ms),
-            )?;
-            let mut conn = pool
-                .get()
-                .map_err(|e| StartError(format!("cannot get a database connection: {e}")))?;
+            let mut conn = one_connection(&config)?;
             let tables = zhiyuan::db::backup::restore(&mut conn, &from)?;
             println!(
                 "restored {tables} tables from {}; restart the server, then run verify-totals and verify-audit",

@@ -391,3 +391,56 @@ async fn pruning_on_several_instances_at_once_forgets_only_what_left_its_window(
     assert_eq!(pruned, 4, "each event deleted once");
     assert_eq!(a.count("rate_limit_events"), 2);
 }
+
+#[actix_web::test]
+async fn concurrent_cancellations_on_two_instances_keep_the_waitlist_whole() {
+    let a = TestApp::new().await;
+    let b = a.another_instance().await;
+    let w = a.world(2).await;
+    let activity = a
+        .activity_now(
+            &w.team_admin.token,
+            json!({"team_id": w.team, "capacity": 1}),
+        )
+        .await;
+    let signups = format!("/api/v1/activities/{activity}/signups");
+    let mut people = Vec::new();
+    for n in 0..12 {
+        let who = a.person(40 + n).await;
+        assert_eq!(
+            a.post(&signups, Some(&who.token), &json!({})).await.status,
+            201
+        );
+        people.push(who);
+    }
+    // The confirmed one and every other waitlisted one cancel at once, on both instances.
+    let mine = format!("{signups}/me");
+    let cancels = people
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(i, who)| {
+            let app = if i % 4 == 0 { &a } else { &b };
+            app.delete(&mine, Some(&who.token))
+        });
+    for res in futures_util::future::join_all(cancels).await {
+        assert_eq!(res.status, 204, "{}", String::from_utf8_lossy(&res.body));
+    }
+    let differences = zhiyuan::activities::signups::verify_counts(&mut a.conn(), false).unwrap();
+    assert!(differences.is_empty(), "{differences:?}");
+    let list = a
+        .get(
+            &format!("{signups}?per_page=100"),
+            Some(&w.team_admin.token),
+        )
+        .await
+        .json();
+    let positions: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "waitlisted")
+        .map(|s| s["position"].as_i64().unwrap())
+        .collect();
+    assert_eq!(positions, (1..=positions.len() as i64).collect::<Vec<_>>());
+}

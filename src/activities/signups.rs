@@ -91,6 +91,7 @@ pub fn sign_up(
     activity_id: &str,
 ) -> ApiResult<Signup> {
     write_tx(conn, |tx| {
+        store::lock_activity(tx, activity_id)?;
         let a = read_activity(tx, Some(actor), activity_id)?;
         policy::authorize(tx, actor, Action::SignUp)?;
         let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::forbidden)?;
@@ -151,6 +152,7 @@ pub fn cancel_own(
     activity_id: &str,
 ) -> ApiResult<()> {
     write_tx(conn, |tx| {
+        store::lock_activity(tx, activity_id)?;
         read_activity(tx, Some(actor), activity_id)?;
         let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::not_found)?;
         let signup = store::signup_of(tx, activity_id, &volunteer_id, &OPEN)?
@@ -183,6 +185,7 @@ pub fn decide(
 ) -> ApiResult<Signup> {
     check_id("signup_id", signup_id)?;
     write_tx(conn, |tx| {
+        store::lock_activity(tx, activity_id)?;
         let a = read_activity(tx, Some(actor), activity_id)?;
         policy::authorize(
             tx,

@@ -110,6 +110,23 @@ pub fn set_status_if(
     Ok(changed == 1)
 }
 
+/// Locks the activity's row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions run one at a time already), before a sign-up is read and changed: each change
+/// of one activity's sign-ups then sees the ones committed before it. Without it a volunteer's
+/// cancellation could act on the waitlist position it read before a concurrent change moved
+/// it, and leave a gap in the waitlist (found by bench/soak.sh on two instances).
+pub fn lock_activity(tx: &mut Tx, activity_id: &str) -> QueryResult<()> {
+    if let DbConn::Pg(c) = tx.conn() {
+        activities::table
+            .find(activity_id)
+            .select(activities::id)
+            .for_update()
+            .first::<String>(c)
+            .optional()?;
+    }
+    Ok(())
+}
+
 /// Takes a seat if one is left; whether it did. The conditional update holds the row lock
 /// (PostgreSQL) or runs under the write lock (SQLite): never more confirmed than capacity.
 pub fn take_seat(tx: &mut Tx, activity_id: &str) -> QueryResult<bool> {

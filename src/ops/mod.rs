@@ -1,3 +1,3 @@
-//! Operations: liveness, readiness, metrics (collected by `http::metrics`).
+//! Operations: liveness, readiness, metrics (collected by `crate::metrics`).
 
 pub mod routes;
