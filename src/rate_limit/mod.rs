@@ -141,7 +141,7 @@ impl RateLimits {
         let since = at - Duration::seconds(rule.window_secs);
         let id = new_id();
         store::insert(conn, &id, bucket, &subject, at)?;
-        let (count, _) = store::count_since(conn, bucket, &subject, since)?;
+        let count = store::count_since(conn, bucket, &subject, since)?;
         if count <= i64::from(rule.max) {
             return Ok(Counted(Some(id)));
         }

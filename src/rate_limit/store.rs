@@ -1,7 +1,6 @@
 //! The only code that queries `rate_limit_events`.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
@@ -25,20 +24,20 @@ pub fn insert(
         .map(drop)
 }
 
-/// How many events the subject has since `since`, and when the oldest of them was.
+/// How many events the subject has since `since`.
 pub fn count_since(
     conn: &mut DbConn,
     bucket: &str,
     subject: &str,
     since: NaiveDateTime,
-) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+) -> QueryResult<i64> {
     crate::on_backend!(conn, |c| {
         e::table
             .filter(e::bucket.eq(bucket))
             .filter(e::subject.eq(subject))
             .filter(e::at.gt(since))
-            .select((count_star(), min(e::at)))
-            .first(c)
+            .count()
+            .get_result(c)
     })
 }
 
