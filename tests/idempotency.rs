@@ -363,3 +363,54 @@ async fn session_operations_take_no_key() {
     assert_ne!(first.json()["access_token"], second.json()["access_token"]);
     assert_eq!(app.count("idempotency_keys"), 0, "tokens are never kept");
 }
+
+#[actix_web::test]
+async fn a_replay_needs_a_session_that_still_holds() {
+    let app = TestApp::new().await;
+    let fed = app.admin_token().await;
+    let first = create_team(&app, Some(&fed), "team-1", "水步镇志愿服务队").await;
+    assert_eq!(first.status, 201);
+    assert_eq!(
+        create_team(&app, Some(&fed), "team-1", "水步镇志愿服务队")
+            .await
+            .header("idempotent-replayed"),
+        Some("true")
+    );
+
+    let res = app
+        .post("/api/v1/auth/logout-all", Some(&fed), &json!({}))
+        .await;
+    assert_eq!(res.status, 204);
+    // The ended session's token gets neither the kept answer nor word of the key's use.
+    for name in ["水步镇志愿服务队", "another body"] {
+        let res = create_team(&app, Some(&fed), "team-1", name).await;
+        res.problem(401, "session_ended");
+        assert_eq!(res.header("idempotent-replayed"), None);
+    }
+    // The account's new session still gets its answer, and the work was done once.
+    let fresh = app.admin_token().await;
+    let again = create_team(&app, Some(&fresh), "team-1", "水步镇志愿服务队").await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body, first.body);
+    assert_eq!(teams_named(&app, "水步镇志愿服务队"), 1);
+
+    // A revoked client's token is refused before a replay, as at any other request.
+    let (client_id, secret) = app.platform_client(&fresh, &["import:write"]).await;
+    let importer = app.client_token(&client_id, &secret).await;
+    let mut row = registration(31);
+    row.as_object_mut().unwrap().remove("password");
+    let rows = json!({"rows": [row]});
+    let path = "/api/v1/import/volunteers";
+    let imported = keyed(&app, path, Some(&importer), "import-1", &rows).await;
+    assert_eq!(imported.status, 200);
+    let listed = app.get("/api/v1/api-clients", Some(&fresh)).await.json();
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .delete(&format!("/api/v1/api-clients/{id}"), Some(&fresh))
+        .await;
+    assert_eq!(res.status, 204);
+    let replay = keyed(&app, path, Some(&importer), "import-1", &rows).await;
+    replay.problem(401, "client_revoked");
+    assert_eq!(replay.header("idempotent-replayed"), None);
+}

@@ -13,6 +13,7 @@ use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
 
 use super::service::{self, Claim, ClaimState, Earlier};
+use crate::auth::extractor::Caller;
 use crate::error::{ApiError, Msg};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
@@ -38,7 +39,7 @@ pub async fn idempotency(
         return Ok(refuse(req, bad_key()));
     };
     // With a bad token the handler answers 401, which is not kept.
-    let Some(caller) = caller(&req) else {
+    let Ok(caller) = caller(&req) else {
         return pass(req, next).await;
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
@@ -58,11 +59,14 @@ pub async fn idempotency(
     };
     let fingerprint = service::fingerprint(req.query_string(), &body);
     req.set_payload(payload_of(body));
-    let claim = Claim::new(caller, req.path().to_owned(), key, fingerprint);
+    let owner = caller
+        .as_ref()
+        .map_or_else(|| "anonymous".to_owned(), Caller::key);
+    let claim = Claim::new(owner, req.path().to_owned(), key, fingerprint);
 
     let asked = claim.clone();
     let earlier = state
-        .db(move |conn, state| service::earlier(conn, &state.pii, &asked))
+        .db(move |conn, state| service::earlier(conn, &state.pii, &asked, caller.as_ref()))
         .await;
     match earlier {
         Ok(Earlier::None) => {}
@@ -130,15 +134,13 @@ async fn pass(
         .map(ServiceResponse::map_into_boxed_body)
 }
 
-/// Who the key belongs to: the token's subject, or anonymous without a token; `None` for a
-/// token that is not valid.
-fn caller(req: &ServiceRequest) -> Option<String> {
+/// Who the key belongs to: the token's caller, or `None` (anonymous) without a token; an error
+/// for a token that is not valid.
+fn caller(req: &ServiceRequest) -> Result<Option<Caller>, ApiError> {
     if !req.headers().contains_key(header::AUTHORIZATION) {
-        return Some("anonymous".to_owned());
+        return Ok(None);
     }
-    crate::auth::extractor::authenticate(req.request())
-        .ok()
-        .map(|caller| caller.key())
+    crate::auth::extractor::authenticate(req.request()).map(Some)
 }
 
 async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, ApiError> {

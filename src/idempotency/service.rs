@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 
 use super::model::KeyedRequest;
 use super::store;
+use crate::auth::extractor::Caller;
+use crate::auth::policy::Actor;
 use crate::crypto::PersonalDataCipher;
 use crate::db::{self, DbConn, JoinsTransactions, PooledConn, Tx, now};
 use crate::error::ApiResult;
@@ -219,10 +221,22 @@ fn expiry() -> chrono::NaiveDateTime {
     now() - Duration::hours(KEPT_HOURS)
 }
 
-pub fn earlier(conn: &mut DbConn, pii: &PersonalDataCipher, claim: &Claim) -> ApiResult<Earlier> {
+/// What an earlier request with the claim's key decided. Before any of it is told, the caller
+/// (`None`: anonymous) must still hold its session: a token of a disabled account, an ended
+/// session or a revoked client is refused (401) as the handler would refuse it, so a replay
+/// cannot outlive a logout.
+pub fn earlier(
+    conn: &mut DbConn,
+    pii: &PersonalDataCipher,
+    claim: &Claim,
+    caller: Option<&Caller>,
+) -> ApiResult<Earlier> {
     let Some(row) = store::find(conn, &claim.caller, &claim.route, &claim.key, expiry())? else {
         return Ok(Earlier::None);
     };
+    if let Some(caller) = caller {
+        Actor::for_caller(conn, caller)?;
+    }
     if row.fingerprint != claim.fingerprint {
         return Ok(Earlier::Reused);
     }
