@@ -88,6 +88,8 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// How long a webhook delivery may take before it counts as failed.
     pub webhook_timeout_ms: u64,
+    /// Where rate limits are counted instead of the database (`redis://` or `redis+unix://`).
+    pub redis_url: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/zhiyuan.db";
@@ -196,6 +198,7 @@ impl Config {
             wechat_timeout_ms: number(&get, "ZHIYUAN_WECHAT_TIMEOUT_MS", 5000)?,
             webhook_allow_private: flag(&get, "ZHIYUAN_WEBHOOK_ALLOW_PRIVATE")?,
             webhook_timeout_ms: number(&get, "ZHIYUAN_WEBHOOK_TIMEOUT_MS", 10_000)?,
+            redis_url: get("ZHIYUAN_REDIS_URL").map(redis_url).transpose()?,
             rounding_policy: match get("ZHIYUAN_ROUNDING_POLICY") {
                 None => crate::rounding::RoundingPolicy::default(),
                 Some(v) => crate::rounding::RoundingPolicy::from_code(&v).ok_or_else(|| {
@@ -286,5 +289,21 @@ fn flag(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<bool, Config
         Some(v) => Err(ConfigError(format!(
             "{key} must be true or false, not {v:?}"
         ))),
+    }
+}
+
+/// `ZHIYUAN_REDIS_URL`: plain `redis://` (a private network) or a local socket; TLS is not
+/// built in (a TLS sidecar such as stunnel carries `rediss`).
+fn redis_url(url: String) -> Result<String, ConfigError> {
+    let (scheme, rest) = url.split_once("://").unwrap_or_default();
+    if matches!(scheme, "redis" | "redis+unix" | "unix")
+        && !rest.is_empty()
+        && redis::Client::open(url.as_str()).is_ok()
+    {
+        Ok(url)
+    } else {
+        Err(ConfigError(format!(
+            "ZHIYUAN_REDIS_URL must be redis://host[:port][/db] or redis+unix:///path, not {url:?}"
+        )))
     }
 }

@@ -200,12 +200,14 @@ impl AppState {
         .await
     }
 
-    /// Whether a connection can be had and answers, within `timeout`.
-    pub async fn database_ready(&self, timeout: Duration) -> bool {
-        let pool = self.pool.clone();
+    /// Whether a database connection can be had and answers within `timeout`, and Redis
+    /// answers where rate limits are counted there.
+    pub async fn storage_ready(&self, timeout: Duration) -> bool {
+        let (pool, limits) = (self.pool.clone(), self.limits.clone());
         web::block(move || {
             let mut conn = pool.get_timeout(timeout).ok()?;
-            diesel::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).ok()
+            diesel::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).ok()?;
+            limits.ready().then_some(())
         })
         .await
         .ok()

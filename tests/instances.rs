@@ -1,5 +1,6 @@
 //! Several instances on one database, as behind a load balancer: sessions ended on one are
-//! refused by every other at once, and every rate limit is counted once for all of them.
+//! refused by every other at once, and every rate limit is counted once for all of them, in the
+//! database or in Redis (`ZHIYUAN_TEST_REDIS_URL`).
 
 mod common;
 
@@ -41,6 +42,27 @@ fn from(address: &str, method: &str, path: &str, token: Option<&str>, body: &Val
         req = req.insert_header(("authorization", format!("Bearer {token}")));
     }
     req
+}
+
+/// Where the limits are counted: the database, and Redis too when `ZHIYUAN_TEST_REDIS_URL`
+/// names one (CI runs one); each case's settings with `extra` added.
+fn counter_stores<'a>(
+    extra: &[(&'a str, &'a str)],
+    redis: &'a Option<String>,
+) -> Vec<Vec<(&'a str, &'a str)>> {
+    let mut stores = vec![extra.to_vec()];
+    if let Some(url) = redis {
+        let mut with_redis = extra.to_vec();
+        with_redis.push(("ZHIYUAN_REDIS_URL", url.as_str()));
+        stores.push(with_redis);
+    }
+    stores
+}
+
+fn test_redis() -> Option<String> {
+    std::env::var("ZHIYUAN_TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 #[actix_web::test]
@@ -199,166 +221,226 @@ async fn a_disabled_account_is_refused_at_once_everywhere_and_audited() {
 
 #[actix_web::test]
 async fn failed_logins_are_counted_once_for_all_instances() {
-    let a = TestApp::new().await;
-    let b = a.another_instance().await;
-    let who = a.person(5).await;
-    for app in [&a, &b, &a, &b, &a] {
-        app.login(&who.mobile, "wrong-password")
-            .await
-            .problem(401, "invalid_credentials");
+    let redis = test_redis();
+    for env in counter_stores(&[], &redis) {
+        let a = TestApp::with_env(&env).await;
+        let b = a.another_instance_with(&env).await;
+        let who = a.person(5).await;
+        for app in [&a, &b, &a, &b, &a] {
+            app.login(&who.mobile, "wrong-password")
+                .await
+                .problem(401, "invalid_credentials");
+        }
+        for app in [&a, &b] {
+            let res = app.login(&who.mobile, "volunteer-pass-1").await;
+            res.problem(429, "rate_limited");
+            let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+            assert!((890..=900).contains(&wait), "retry-after {wait}");
+        }
+        // Refused attempts are not counted as failures (the wait does not grow): five per
+        // login, five per address — in the database unless Redis counts them.
+        let in_redis = env.iter().any(|(k, _)| *k == "ZHIYUAN_REDIS_URL");
+        use diesel::prelude::*;
+        use zhiyuan::schema::rate_limit_events as e;
+        let failures: i64 = e::table
+            .filter(e::bucket.like("failed_login%"))
+            .count()
+            .get_result(&mut a.conn())
+            .unwrap();
+        assert_eq!(failures, if in_redis { 0 } else { 5 + 5 }, "{env:?}");
+        // Another login from another address is not limited.
+        let other = a.person(15).await;
+        let res = b
+            .send(from(
+                "10.9.9.9",
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                &json!({"login": other.mobile, "password": "volunteer-pass-1"}),
+            ))
+            .await;
+        assert_eq!(res.status, 200, "{env:?}");
     }
-    for app in [&a, &b] {
-        let res = app.login(&who.mobile, "volunteer-pass-1").await;
-        res.problem(429, "rate_limited");
-        let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
-        assert!((890..=900).contains(&wait), "retry-after {wait}");
-    }
-    // Refused attempts are not counted as failures (the wait does not grow): five per login,
-    // five per address.
-    use diesel::prelude::*;
-    use zhiyuan::schema::rate_limit_events as e;
-    let failures: i64 = e::table
-        .filter(e::bucket.like("failed_login%"))
-        .count()
-        .get_result(&mut a.conn())
-        .unwrap();
-    assert_eq!(failures, 5 + 5);
 }
 
 #[actix_web::test]
 async fn concurrent_failed_logins_on_two_instances_never_pass_the_limit() {
-    let a = TestApp::new().await;
-    let b = a.another_instance().await;
-    let who = a.person(6).await;
-    let attempts = (0..24).map(|i| {
-        let app = if i % 2 == 0 { &a } else { &b };
-        app.login(&who.mobile, "wrong-password")
-    });
-    let answers = futures_util::future::join_all(attempts).await;
-    let checked = answers.iter().filter(|r| r.status == 401).count();
-    let refused = answers.iter().filter(|r| r.status == 429).count();
-    // Never more than five passwords checked, whatever the interleaving (an attempt refused
-    // at the edge may briefly hold its row and make a neighbour wait too: fewer, never more).
-    assert_eq!(checked + refused, 24);
-    assert!((1..=5).contains(&checked), "{checked} passwords checked");
+    let redis = test_redis();
+    for env in counter_stores(&[], &redis) {
+        let a = TestApp::with_env(&env).await;
+        let b = a.another_instance_with(&env).await;
+        let who = a.person(6).await;
+        let attempts = (0..24).map(|i| {
+            let app = if i % 2 == 0 { &a } else { &b };
+            app.login(&who.mobile, "wrong-password")
+        });
+        let answers = futures_util::future::join_all(attempts).await;
+        let checked = answers.iter().filter(|r| r.status == 401).count();
+        let refused = answers.iter().filter(|r| r.status == 429).count();
+        // Never more than five passwords checked, whatever the interleaving (in the database
+        // an attempt refused at the edge may briefly hold its row and make a neighbour wait
+        // too: fewer, never more).
+        assert_eq!(checked + refused, 24, "{env:?}");
+        assert!(
+            (1..=5).contains(&checked),
+            "{checked} passwords checked, {env:?}"
+        );
+    }
 }
 
 #[actix_web::test]
 async fn registrations_are_limited_per_address_across_instances() {
-    let limit = [("ZHIYUAN_REGISTER_LIMIT_PER_ADDRESS", "3")];
-    let a = TestApp::with_env(&limit).await;
-    let b = a.another_instance_with(&limit).await;
-    let path = "/api/v1/auth/register";
-    // A malformed body is refused for its shape and not counted.
-    let res = a
-        .send(from(
-            "10.1.1.1",
-            "POST",
-            path,
-            None,
-            &json!({"mobile": "1"}),
-        ))
-        .await;
-    assert_eq!(res.status, 400);
-    for (app, n) in [(&a, 11), (&b, 12), (&a, 13)] {
-        let res = app
-            .send(from("10.1.1.1", "POST", path, None, &registration(n)))
+    let redis = test_redis();
+    for limit in counter_stores(&[("ZHIYUAN_REGISTER_LIMIT_PER_ADDRESS", "3")], &redis) {
+        let a = TestApp::with_env(&limit).await;
+        let b = a.another_instance_with(&limit).await;
+        let path = "/api/v1/auth/register";
+        // A malformed body is refused for its shape and not counted.
+        let res = a
+            .send(from(
+                "10.1.1.1",
+                "POST",
+                path,
+                None,
+                &json!({"mobile": "1"}),
+            ))
             .await;
-        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        assert_eq!(res.status, 400);
+        for (app, n) in [(&a, 11), (&b, 12), (&a, 13)] {
+            let res = app
+                .send(from("10.1.1.1", "POST", path, None, &registration(n)))
+                .await;
+            assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        }
+        let before = a.count("accounts");
+        let res = b
+            .send(from("10.1.1.1", "POST", path, None, &registration(14)))
+            .await;
+        res.problem(429, "rate_limited");
+        let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+        assert!((3590..=3600).contains(&wait), "retry-after {wait}");
+        assert_eq!(a.count("accounts"), before, "nothing was created");
+        // Another address registers freely.
+        let res = a
+            .send(from("10.2.2.2", "POST", path, None, &registration(14)))
+            .await;
+        assert_eq!(res.status, 201, "{limit:?}");
     }
-    let before = a.count("accounts");
-    let res = b
-        .send(from("10.1.1.1", "POST", path, None, &registration(14)))
-        .await;
-    res.problem(429, "rate_limited");
-    let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
-    assert!((3590..=3600).contains(&wait), "retry-after {wait}");
-    assert_eq!(a.count("accounts"), before, "nothing was created");
-    // Another address registers freely.
-    let res = a
-        .send(from("10.2.2.2", "POST", path, None, &registration(14)))
-        .await;
-    assert_eq!(res.status, 201);
 }
 
 #[actix_web::test]
 async fn sign_up_flapping_is_limited_per_volunteer_and_activity_across_instances() {
-    let limit = [("ZHIYUAN_SIGNUP_CHANGES_PER_ACTIVITY", "3")];
-    let a = TestApp::with_env(&limit).await;
-    let b = a.another_instance_with(&limit).await;
-    let w = a.world(1).await;
-    let admin = &w.team_admin.token;
-    let activity = a.activity_now(admin, json!({"team_id": w.team})).await;
-    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
-    let later = json!({"team_id": w.team, "starts_at": tomorrow.to_rfc3339(),
-        "ends_at": (tomorrow + chrono::Duration::hours(2)).to_rfc3339(),
-        "signup_deadline": tomorrow.to_rfc3339()});
-    let other_activity = a.activity_now(admin, later).await;
-    let who = &w.member;
-    let signups = format!("/api/v1/activities/{activity}/signups");
-    let mine = format!("{signups}/me");
-    assert_eq!(
-        a.post(&signups, Some(&who.token), &json!({})).await.status,
-        201
-    );
-    assert_eq!(b.delete(&mine, Some(&who.token)).await.status, 204);
-    // A refused change (not signed up any more) does not count.
-    b.delete(&mine, Some(&who.token))
-        .await
-        .problem(404, "not_found");
-    assert_eq!(
-        a.post(&signups, Some(&who.token), &json!({})).await.status,
-        201
-    );
-    let res = b.delete(&mine, Some(&who.token)).await;
-    res.problem(429, "rate_limited");
-    let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
-    assert!((86_390..=86_400).contains(&wait), "retry-after {wait}");
-    // The refused cancellation changed nothing: still signed up.
-    let own = a.get("/api/v1/me/signups", Some(&who.token)).await.json();
-    let statuses: Vec<&str> = own["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["confirmed"], "{own}");
-    // Another activity, and another volunteer on this one, are not limited.
-    let path = format!("/api/v1/activities/{other_activity}/signups");
-    assert_eq!(
-        a.post(&path, Some(&who.token), &json!({})).await.status,
-        201
-    );
-    let someone = &w.outsider;
-    assert_eq!(
-        b.post(&signups, Some(&someone.token), &json!({}))
+    let redis = test_redis();
+    for limit in counter_stores(&[("ZHIYUAN_SIGNUP_CHANGES_PER_ACTIVITY", "3")], &redis) {
+        let a = TestApp::with_env(&limit).await;
+        let b = a.another_instance_with(&limit).await;
+        let w = a.world(1).await;
+        let admin = &w.team_admin.token;
+        let activity = a.activity_now(admin, json!({"team_id": w.team})).await;
+        let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+        let later = json!({"team_id": w.team, "starts_at": tomorrow.to_rfc3339(),
+            "ends_at": (tomorrow + chrono::Duration::hours(2)).to_rfc3339(),
+            "signup_deadline": tomorrow.to_rfc3339()});
+        let other_activity = a.activity_now(admin, later).await;
+        let who = &w.member;
+        let signups = format!("/api/v1/activities/{activity}/signups");
+        let mine = format!("{signups}/me");
+        assert_eq!(
+            a.post(&signups, Some(&who.token), &json!({})).await.status,
+            201
+        );
+        assert_eq!(b.delete(&mine, Some(&who.token)).await.status, 204);
+        // A refused change (not signed up any more) does not count.
+        b.delete(&mine, Some(&who.token))
             .await
-            .status,
-        201
-    );
+            .problem(404, "not_found");
+        assert_eq!(
+            a.post(&signups, Some(&who.token), &json!({})).await.status,
+            201
+        );
+        let res = b.delete(&mine, Some(&who.token)).await;
+        res.problem(429, "rate_limited");
+        let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+        assert!((86_390..=86_400).contains(&wait), "retry-after {wait}");
+        // The refused cancellation changed nothing: still signed up.
+        let own = a.get("/api/v1/me/signups", Some(&who.token)).await.json();
+        let statuses: Vec<&str> = own["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["confirmed"], "{own}");
+        // Another activity, and another volunteer on this one, are not limited.
+        let path = format!("/api/v1/activities/{other_activity}/signups");
+        assert_eq!(
+            a.post(&path, Some(&who.token), &json!({})).await.status,
+            201
+        );
+        let someone = &w.outsider;
+        assert_eq!(
+            b.post(&signups, Some(&someone.token), &json!({}))
+                .await
+                .status,
+            201,
+            "{limit:?}"
+        );
+    }
 }
 
 #[actix_web::test]
 async fn verify_look_ups_are_limited_per_address_across_instances() {
-    let limit = [("ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", "3")];
-    let a = TestApp::with_env(&limit).await;
-    let b = a.another_instance_with(&limit).await;
-    let path = "/api/v1/verify/certificates/ZYC-0000-0000-0000-0000";
-    for app in [&a, &b, &a] {
-        app.get(path, None).await.problem(404, "not_found");
+    let redis = test_redis();
+    for limit in counter_stores(&[("ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", "3")], &redis) {
+        let a = TestApp::with_env(&limit).await;
+        let b = a.another_instance_with(&limit).await;
+        let path = "/api/v1/verify/certificates/ZYC-0000-0000-0000-0000";
+        for app in [&a, &b, &a] {
+            app.get(path, None).await.problem(404, "not_found");
+        }
+        let res = b.get(path, None).await;
+        res.problem(429, "rate_limited");
+        let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
+        assert!((50..=60).contains(&wait), "retry-after {wait}");
+        let res = a
+            .send(
+                TestRequest::get()
+                    .uri(path)
+                    .peer_addr("10.3.3.3:1".parse().unwrap()),
+            )
+            .await;
+        assert_eq!(res.status, 404, "another address is not limited, {limit:?}");
     }
-    let res = b.get(path, None).await;
-    res.problem(429, "rate_limited");
-    let wait: u64 = res.header("retry-after").unwrap().parse().unwrap();
-    assert!((50..=60).contains(&wait), "retry-after {wait}");
-    let res = a
-        .send(
-            TestRequest::get()
-                .uri(path)
-                .peer_addr("10.3.3.3:1".parse().unwrap()),
-        )
-        .await;
-    assert_eq!(res.status, 404, "another address is not limited");
+}
+
+#[actix_web::test]
+async fn an_unreachable_redis_makes_counted_requests_503_and_changes_nothing() {
+    // Nothing listens on port 1: every count fails within the wait.
+    let env = [
+        ("ZHIYUAN_REDIS_URL", "redis://127.0.0.1:1"),
+        ("ZHIYUAN_DB_TIMEOUT_MS", "500"),
+    ];
+    let a = TestApp::with_env(&env).await;
+    let before = a.count("accounts");
+    let started = std::time::Instant::now();
+    a.login(ADMIN_LOGIN, ADMIN_PASSWORD)
+        .await
+        .problem(503, "service_unavailable");
+    a.post("/api/v1/auth/register", None, &registration(21))
+        .await
+        .problem(503, "service_unavailable");
+    a.get("/api/v1/verify/certificates/ZYC-0000-0000-0000-0000", None)
+        .await
+        .problem(503, "service_unavailable");
+    a.get("/readyz", None)
+        .await
+        .problem(503, "service_unavailable");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(a.count("accounts"), before, "nothing was created");
+    assert_eq!(a.count("rate_limit_events"), 0);
+    // What counts nothing is served as usual.
+    assert_eq!(a.get("/api/v1/activities", None).await.status, 200);
+    assert_eq!(a.get("/healthz", None).await.status, 200);
 }
 
 #[actix_web::test]

@@ -90,7 +90,8 @@ pub fn sign_up(
     limits: &RateLimits,
     activity_id: &str,
 ) -> ApiResult<Signup> {
-    write_tx(conn, |tx| {
+    let mut counted = None;
+    let signed_up = write_tx(conn, |tx| {
         store::lock_activity(tx, activity_id)?;
         let a = read_activity(tx, Some(actor), activity_id)?;
         policy::authorize(tx, actor, Action::SignUp)?;
@@ -106,7 +107,7 @@ pub fn sign_up(
             ));
         }
         check_eligible(tx, &a, &volunteer_id)?;
-        count_change(tx, limits, &volunteer_id, activity_id)?;
+        counted = Some(count_change(tx, limits, &volunteer_id, activity_id)?);
         let (status, position) = if a.requires_approval {
             (Status::Pending, None)
         } else if store::take_seat(tx, activity_id)? {
@@ -140,7 +141,9 @@ pub fn sign_up(
             seats::announce_confirmed(tx, &id, activity_id, &volunteer_id);
         }
         get(tx, &id)
-    })
+    });
+    limits.settle(conn, counted, &signed_up);
+    signed_up
 }
 
 /// The volunteer cancels; a freed seat goes to the first waitlisted. Counted as a change, as
@@ -151,27 +154,30 @@ pub fn cancel_own(
     limits: &RateLimits,
     activity_id: &str,
 ) -> ApiResult<()> {
-    write_tx(conn, |tx| {
+    let mut counted = None;
+    let cancelled = write_tx(conn, |tx| {
         store::lock_activity(tx, activity_id)?;
         read_activity(tx, Some(actor), activity_id)?;
         let volunteer_id = actor.volunteer_id.clone().ok_or_else(ApiError::not_found)?;
         let signup = store::signup_of(tx, activity_id, &volunteer_id, &OPEN)?
             .ok_or_else(ApiError::not_found)?;
-        count_change(tx, limits, &volunteer_id, activity_id)?;
+        counted = Some(count_change(tx, limits, &volunteer_id, activity_id)?);
         vacate(tx, &signup, Status::Cancelled)
-    })
+    });
+    limits.settle(conn, counted, &cancelled);
+    cancelled
 }
 
-/// Counts a sign-up change in the change's own transaction (rolled back with it).
+/// Counts a sign-up change in the change's own transaction: taken back if it fails (see
+/// [`RateLimits::settle`]).
 fn count_change(
     tx: &mut Tx,
     limits: &RateLimits,
     volunteer_id: &str,
     activity_id: &str,
-) -> ApiResult<()> {
+) -> ApiResult<crate::rate_limit::Counted> {
     let key = format!("{volunteer_id}/{activity_id}");
-    let _counted = limits.admit(tx.conn(), Limit::SignupChanges, &key)?;
-    Ok(())
+    limits.admit(tx.conn(), Limit::SignupChanges, &key)
 }
 
 /// An admin confirms a pending sign-up (within capacity) or rejects one.

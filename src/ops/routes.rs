@@ -20,19 +20,19 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(HealthResponse { status: "ok" })
 }
 
-/// The database answers. 503 (within about two seconds) while it does not; recovers on its
-/// own when the database comes back.
+/// The database answers (and Redis, where rate limits are counted there). 503 (within about
+/// two seconds) while one does not; recovers on its own when it comes back.
 #[utoipa::path(
     tag = "operations",
     responses(
         (status = 200, body = HealthResponse),
-        (status = 503, description = "The database is unreachable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "The database (or the configured Redis) is unreachable", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let timeout = Duration::from_millis(state.config.db_timeout_ms.min(2000));
-    if state.database_ready(timeout).await {
+    if state.storage_ready(timeout).await {
         Ok(HttpResponse::Ok().json(HealthResponse { status: "ok" }))
     } else {
         Err(ApiError::unavailable())
