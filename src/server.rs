@@ -220,8 +220,8 @@ async fn metrics_upkeep(state: web::Data<AppState>) {
     }
 }
 
-/// Periodic upkeep while the server runs, every ten minutes: forgets expired Idempotency-Keys
-/// and rate-limit events that left their window, and logs the audit chains' heads (a log kept
+/// Periodic upkeep while the server runs, every ten minutes: forgets expired Idempotency-Keys,
+/// rate-limit events that left their window and expired refresh tokens, and logs the audit chains' heads (a log kept
 /// elsewhere anchors them: see `audit::chain`). Every instance does it; deleting what another
 /// already deleted is harmless, so N instances need no coordination.
 async fn housekeeping(state: web::Data<AppState>) {
@@ -233,14 +233,16 @@ async fn housekeeping(state: web::Data<AppState>) {
                 Ok((
                     crate::idempotency::service::prune(conn)?,
                     state.limits.prune(conn)?,
+                    crate::auth::service::prune_expired_refresh_tokens(conn)?,
                 ))
             })
             .await;
         match pruned {
-            Ok((0, 0)) => {}
-            Ok((keys, events)) => tracing::info!(
+            Ok((0, 0, 0)) => {}
+            Ok((keys, events, refresh_tokens)) => tracing::info!(
                 idempotency_keys = keys,
                 rate_limit_events = events,
+                refresh_tokens,
                 "expired records pruned"
             ),
             Err(e) => tracing::warn!(error = %e, "pruning expired records failed"),

@@ -674,3 +674,40 @@ async fn the_first_admin_is_created_once() {
         .problem(401, "invalid_credentials");
     assert_eq!(app.count("accounts"), 1);
 }
+
+#[actix_web::test]
+async fn expired_refresh_tokens_are_forgotten_and_live_ones_kept() {
+    let app = TestApp::new().await;
+    let refresh_token = |res: common::TestResponse| {
+        assert_eq!(res.status, 200);
+        res.json()["refresh_token"].as_str().unwrap().to_owned()
+    };
+    let expired = refresh_token(app.login(ADMIN_LOGIN, ADMIN_PASSWORD).await);
+    let live = refresh_token(app.login(ADMIN_LOGIN, ADMIN_PASSWORD).await);
+    // Age the first session's token past its expiry.
+    let hash = zhiyuan::auth::tokens::hash_refresh_token(&expired);
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).naive_utc();
+    diesel::update(refresh_tokens::table.filter(refresh_tokens::token_hash.eq(hash)))
+        .set(refresh_tokens::expires_at.eq(past))
+        .execute(&mut *app.conn())
+        .unwrap();
+
+    let pruned = zhiyuan::auth::service::prune_expired_refresh_tokens(&mut app.conn()).unwrap();
+    assert_eq!(pruned, 1);
+    assert_eq!(app.count("refresh_tokens"), 1);
+    let again = zhiyuan::auth::service::prune_expired_refresh_tokens(&mut app.conn()).unwrap();
+    assert_eq!(again, 0, "nothing else had expired");
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": token}),
+            )
+            .await
+        }
+    };
+    refresh(expired).await.problem(401, "invalid_refresh_token");
+    assert_eq!(refresh(live).await.status, 200);
+}

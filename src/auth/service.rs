@@ -464,6 +464,13 @@ pub fn logout(conn: &mut PooledConn, user: &AuthUser, token: &str) -> ApiResult<
     })
 }
 
+/// Forgets refresh tokens past their expiry (the housekeeping's; any instance, any number at
+/// once); how many. Such a token is refused as expired anyway; presented after this it is
+/// unknown, which is refused the same (401 `invalid_refresh_token`).
+pub fn prune_expired_refresh_tokens(conn: &mut DbConn) -> ApiResult<usize> {
+    Ok(store::delete_refresh_tokens_expired_before(conn, now())?)
+}
+
 /// Ends every session of the caller, on every device and instance: refresh tokens die and
 /// access tokens are refused from the next request on (the session epoch moves on).
 pub fn logout_all(conn: &mut PooledConn, user: &AuthUser) -> ApiResult<()> {

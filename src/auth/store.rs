@@ -276,6 +276,14 @@ pub fn revoke_token_family(tx: &mut Tx, family_id: &str) -> QueryResult<()> {
     .map(drop)
 }
 
+pub fn delete_refresh_tokens_expired_before(
+    conn: &mut DbConn,
+    before: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(before)))
+        .execute(conn)
+}
+
 pub fn revoke_account_tokens(tx: &mut Tx, account_id: &str) -> QueryResult<()> {
     diesel::update(
         refresh_tokens::table
