@@ -252,7 +252,8 @@ impl RateLimits {
             Err(e) if failed(e) => {}
             Err(_) => self.withdraw_all(conn, counted),
             Ok(_) => {
-                self.withdraw_all(conn, counted);
+                // The first key's event goes with all of its failures, forgotten below.
+                self.withdraw_all(conn, counted.into_iter().skip(1).collect());
                 if let Some((limit, value)) = keys.first()
                     && let Err(e) = self.forget(conn, *limit, value)
                 {
