@@ -307,3 +307,32 @@ fn redis_url(url: String) -> Result<String, ConfigError> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_redis(url: &str) -> Result<Config, ConfigError> {
+        Config::from_lookup(|key| (key == "ZHIYUAN_REDIS_URL").then(|| url.to_owned()))
+    }
+
+    #[test]
+    fn redis_urls_are_checked_when_read() {
+        for good in [
+            "redis://127.0.0.1:6379/0",
+            "redis://:secret@redis:6379",
+            "redis+unix:///run/redis.sock",
+        ] {
+            let config = with_redis(good).map_err(|e| e.0);
+            assert_eq!(config.map(|c| c.redis_url), Ok(Some(good.to_owned())));
+        }
+        for bad in [
+            "rediss://redis:6379",
+            "http://redis:6379",
+            "127.0.0.1:6379",
+            "redis://",
+        ] {
+            assert!(with_redis(bad).is_err(), "{bad} was taken");
+        }
+    }
+}

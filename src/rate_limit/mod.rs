@@ -91,6 +91,16 @@ struct Event {
     id: String,
 }
 
+/// What a store answers for one event.
+enum Admission {
+    Admitted,
+    /// At the limit, nothing counted; when the event whose leaving the window admits the next
+    /// one happened (`None`: it left already).
+    Full {
+        leaving: Option<NaiveDateTime>,
+    },
+}
+
 impl RateLimits {
     /// The limits of `config`, counted in Redis when it names one (its URL was checked when
     /// the configuration was read).
@@ -177,7 +187,7 @@ impl RateLimits {
             )?,
             None => admit_in_database(conn, &event, rule.max, at - window, at)?,
         };
-        let Err(leaving) = admitted else {
+        let Admission::Full { leaving } = admitted else {
             return Ok(Counted(Some(event)));
         };
         self.refusals[limit as usize].increment(1);
@@ -304,21 +314,16 @@ fn admit_in_database(
     max: u32,
     since: NaiveDateTime,
     at: NaiveDateTime,
-) -> ApiResult<Result<(), Option<NaiveDateTime>>> {
+) -> ApiResult<Admission> {
     let (bucket, subject) = (event.bucket, event.subject.as_str());
     store::insert(conn, &event.id, bucket, subject, at)?;
     let count = store::count_since(conn, bucket, subject, since)?;
     if count <= i64::from(max) {
-        return Ok(Ok(()));
+        return Ok(Admission::Admitted);
     }
     store::delete(conn, &event.id)?;
     // Another is admitted once all but `max - 1` of the others have left the window.
     let others = count - 1;
-    Ok(Err(store::nth_since(
-        conn,
-        bucket,
-        subject,
-        since,
-        others - i64::from(max),
-    )?))
+    let leaving = store::nth_since(conn, bucket, subject, since, others - i64::from(max))?;
+    Ok(Admission::Full { leaving })
 }

@@ -14,6 +14,7 @@ use chrono::NaiveDateTime;
 use diesel::r2d2::{ManageConnection, Pool};
 use redis::{Client, Connection, ConnectionLike, RedisError, Script};
 
+use super::Admission;
 use crate::error::{ApiError, ApiResult};
 
 /// Forgets the events that left the window, then adds `ARGV[4]` if fewer than `ARGV[3]`
@@ -94,8 +95,7 @@ impl RedisCounter {
         format!("zhiyuan:rate:{bucket}:{subject}")
     }
 
-    /// Counts `id` unless `max` events are in the window already; refused, the time of the
-    /// event whose leaving admits the next one.
+    /// Counts `id` unless `max` events are in the window already.
     pub fn admit(
         &self,
         bucket: &str,
@@ -104,7 +104,7 @@ impl RedisCounter {
         max: u32,
         window: chrono::Duration,
         at: NaiveDateTime,
-    ) -> ApiResult<Result<(), Option<NaiveDateTime>>> {
+    ) -> ApiResult<Admission> {
         let now_ms = at.and_utc().timestamp_millis();
         let leaving: i64 = self
             .admit
@@ -116,11 +116,11 @@ impl RedisCounter {
             .invoke(&mut *self.connection()?)
             .map_err(unavailable)?;
         if leaving < 0 {
-            return Ok(Ok(()));
+            return Ok(Admission::Admitted);
         }
-        Ok(Err(
-            chrono::DateTime::from_timestamp_millis(leaving).map(|t| t.naive_utc())
-        ))
+        Ok(Admission::Full {
+            leaving: chrono::DateTime::from_timestamp_millis(leaving).map(|t| t.naive_utc()),
+        })
     }
 
     pub fn withdraw(&self, bucket: &str, subject: &str, id: &str) -> ApiResult<()> {
