@@ -1,4 +1,4 @@
-//! Liveness, readiness through a database outage, metrics.
+//! Liveness, readiness through a database or Redis outage, metrics.
 
 mod common;
 
@@ -41,7 +41,8 @@ async fn readyz_is_503_while_no_connection_can_be_had_and_recovers() {
     assert_eq!(app.get("/readyz", None).await.status, 200);
 }
 
-/// A TCP proxy in front of PostgreSQL that the test can take down and bring back.
+/// A TCP proxy in front of a server (PostgreSQL, Redis) that the test can take down and bring
+/// back.
 struct Proxy {
     port: u16,
     target: String,
@@ -164,6 +165,65 @@ async fn readyz_follows_a_postgres_outage_without_a_restart() {
         actix_web::rt::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(status, 200, "ready again once the database is back");
+}
+
+/// Redis, where the rate limits are counted, goes away and comes back: counted requests answer
+/// 503 problems within the wait and count nothing, `/readyz` says so, the rest is served, and
+/// everything resumes without a restart. Runs where `ZHIYUAN_TEST_REDIS_URL` names a Redis.
+#[actix_web::test]
+async fn a_redis_outage_answers_503_in_time_and_resumes_without_a_restart() {
+    let Some(redis) = std::env::var("ZHIYUAN_TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        return;
+    };
+    let rest = redis.split("://").nth(1).unwrap();
+    let (host_port, db) = rest.split_once('/').unwrap_or((rest, "0"));
+    let proxy = Proxy::start(0, host_port).await;
+    let via_proxy = format!("redis://127.0.0.1:{}/{db}", proxy.port);
+    let app = TestApp::with_env(&[
+        ("ZHIYUAN_REDIS_URL", &via_proxy),
+        ("ZHIYUAN_DB_TIMEOUT_MS", "1000"),
+    ])
+    .await;
+    let who = app.person(1).await;
+    let wrong = || app.login(&who.mobile, "wrong-password");
+    wrong().await.problem(401, "invalid_credentials");
+    assert_eq!(app.get("/readyz", None).await.status, 200);
+
+    let (port, target) = proxy.stop();
+    let started = Instant::now();
+    for _ in 0..3 {
+        // The pooled connection breaks on the first, the others find none to open.
+        wrong().await.problem(503, "service_unavailable");
+    }
+    app.get("/readyz", None)
+        .await
+        .problem(503, "service_unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(app.get("/api/v1/activities", None).await.status, 200);
+
+    let _proxy = Proxy::start(port, &target).await;
+    let mut status = 0;
+    for _ in 0..20 {
+        status = app.get("/readyz", None).await.status.as_u16();
+        if status == 200 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, 200, "ready again once Redis is back");
+    // The refused attempts counted nothing: with the one before the outage, four more
+    // failures make the limit's five, and only the next attempt is refused.
+    for _ in 0..4 {
+        wrong().await.problem(401, "invalid_credentials");
+    }
+    wrong().await.problem(429, "rate_limited");
 }
 
 /// PostgreSQL goes away in the middle of a write load and comes back: every request answers
