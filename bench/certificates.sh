@@ -11,35 +11,12 @@
 # rate_limit), a cost bounded by the limit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BACKEND=${BACKEND:-sqlite}
-PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
-DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-64}
+NAME=certificates PORT=${PORT:-18093} BASE_PORT=${BASE_PORT:-18094}
 MEMBERS=${MEMBERS:-10000}
-PORT=${PORT:-18093}
-BASE_PORT=${BASE_PORT:-18094}
-BASELINE=${BASELINE:-../shared/bench/baseline}
-export BENCH_DIR=$PWD/bench
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
-
-cargo build --release --quiet
-cargo build --release --quiet --manifest-path "$BASELINE/actix/Cargo.toml" --target-dir target/baseline
-bin=$PWD/target/release/zhiyuan
-dir=$PWD/target/bench/certificates-$BACKEND
-rm -rf "$dir" && mkdir -p "$dir"
-
+source bench/lib.sh
 if [ "$BACKEND" = postgres ]; then
-  psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS bench" -qc "CREATE DATABASE bench" >/dev/null
-  psql "$PG_SERVER/bench" -q -f "$BASELINE/sql/pg_seed.sql" >/dev/null
-  base_env=(PG_URL="$PG_SERVER/bench" SQLITE_PATH=) base_db=/db
-  db=zy_bench_certificates
-  psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS $db" -qc "CREATE DATABASE $db" >/dev/null
-  url=$PG_SERVER/$db
   numbers() { psql "$url" -Atc "SELECT number FROM certificates"; }
 else
-  sqlite3 "$dir/baseline.sqlite" < "$BASELINE/sql/sqlite_seed.sql" >/dev/null
-  base_env=(PG_URL= SQLITE_PATH="$dir/baseline.sqlite") base_db=/sqlite/db
-  url=sqlite://$dir/bench.db
   numbers() { sqlite3 "$dir/bench.db" "SELECT number FROM certificates"; }
 fi
 
@@ -49,15 +26,8 @@ export DATABASE_URL=$url ZHIYUAN_DATA_DIR=$dir/data ZHIYUAN_LOG=warn \
   ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS=0
 "$bin" seed-bench --volunteers "$MEMBERS" --teams 1 --records 0 2>/dev/null
 
-env "${base_env[@]}" BIND=127.0.0.1:$BASE_PORT target/baseline/release/baseline-actix >/dev/null 2>&1 &
-base_pid=$!
-ZHIYUAN_BIND=127.0.0.1:$PORT "$bin" serve 2>"$dir/server.log" &
-pid=$!
-trap 'kill $pid $base_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && curl -fs "http://127.0.0.1:$BASE_PORT$base_db" >/dev/null && break
-  sleep 0.1
-done
+start_baseline
+serve
 
 api=http://127.0.0.1:$PORT/api/v1
 token=$(curl -fs "$api/auth/login" -H 'Content-Type: application/json' \
@@ -73,15 +43,6 @@ printf '%-8s %-40s %s\n' "$BACKEND" "server memory before → peak" \
   "$before MiB → $(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MiB"}')"
 numbers > "$dir/numbers.txt"
 
-declare -A rps
-run() {
-  local name=$1; shift
-  local line
-  line=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" | grep '^RESULT')
-  rps[$name]=$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line")
-  printf '%-8s %-40s %s\n' "$BACKEND" "$name" "${line#RESULT }"
-  sleep 3
-}
 # Interleaved, twice: the baseline alone moves ±10 % between runs on a shared machine.
 for round in 1 2; do
   run "baseline $base_db ($round)" -s bench/plain.lua "http://127.0.0.1:$BASE_PORT$base_db"
