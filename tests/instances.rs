@@ -59,12 +59,6 @@ fn counter_stores<'a>(
     stores
 }
 
-fn test_redis() -> Option<String> {
-    std::env::var("ZHIYUAN_TEST_REDIS_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
-}
-
 #[actix_web::test]
 async fn logout_all_on_one_instance_ends_every_session_on_every_instance() {
     let a = TestApp::new().await;
@@ -221,7 +215,7 @@ async fn a_disabled_account_is_refused_at_once_everywhere_and_audited() {
 
 #[actix_web::test]
 async fn failed_logins_are_counted_once_for_all_instances() {
-    let redis = test_redis();
+    let redis = common::test_redis_url();
     for env in counter_stores(&[], &redis) {
         let a = TestApp::with_env(&env).await;
         let b = a.another_instance_with(&env).await;
@@ -265,7 +259,7 @@ async fn failed_logins_are_counted_once_for_all_instances() {
 
 #[actix_web::test]
 async fn concurrent_failed_logins_on_two_instances_never_pass_the_limit() {
-    let redis = test_redis();
+    let redis = common::test_redis_url();
     for env in counter_stores(&[], &redis) {
         let a = TestApp::with_env(&env).await;
         let b = a.another_instance_with(&env).await;
@@ -290,7 +284,7 @@ async fn concurrent_failed_logins_on_two_instances_never_pass_the_limit() {
 
 #[actix_web::test]
 async fn registrations_are_limited_per_address_across_instances() {
-    let redis = test_redis();
+    let redis = common::test_redis_url();
     for limit in counter_stores(&[("ZHIYUAN_REGISTER_LIMIT_PER_ADDRESS", "3")], &redis) {
         let a = TestApp::with_env(&limit).await;
         let b = a.another_instance_with(&limit).await;
@@ -330,7 +324,7 @@ async fn registrations_are_limited_per_address_across_instances() {
 
 #[actix_web::test]
 async fn sign_up_flapping_is_limited_per_volunteer_and_activity_across_instances() {
-    let redis = test_redis();
+    let redis = common::test_redis_url();
     for limit in counter_stores(&[("ZHIYUAN_SIGNUP_CHANGES_PER_ACTIVITY", "3")], &redis) {
         let a = TestApp::with_env(&limit).await;
         let b = a.another_instance_with(&limit).await;
@@ -390,7 +384,7 @@ async fn sign_up_flapping_is_limited_per_volunteer_and_activity_across_instances
 
 #[actix_web::test]
 async fn verify_look_ups_are_limited_per_address_across_instances() {
-    let redis = test_redis();
+    let redis = common::test_redis_url();
     for limit in counter_stores(&[("ZHIYUAN_VERIFY_LIMIT_PER_ADDRESS", "3")], &redis) {
         let a = TestApp::with_env(&limit).await;
         let b = a.another_instance_with(&limit).await;

@@ -172,10 +172,7 @@ async fn readyz_follows_a_postgres_outage_without_a_restart() {
 /// everything resumes without a restart. Runs where `ZHIYUAN_TEST_REDIS_URL` names a Redis.
 #[actix_web::test]
 async fn a_redis_outage_answers_503_in_time_and_resumes_without_a_restart() {
-    let Some(redis) = std::env::var("ZHIYUAN_TEST_REDIS_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
+    let Some(redis) = common::test_redis_url() else {
         return;
     };
     let rest = redis.split("://").nth(1).unwrap();

@@ -83,6 +83,13 @@ fn uuid_simple() -> String {
 }
 
 /// `postgres://user@host:port/db?x` with `db` replaced.
+/// The Redis the rate-limit tests also count in (`ZHIYUAN_TEST_REDIS_URL`; CI runs one), if any.
+pub fn test_redis_url() -> Option<String> {
+    std::env::var("ZHIYUAN_TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
 pub fn replace_db_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
